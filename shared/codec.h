@@ -1,0 +1,63 @@
+// msgpack <-> forkv messages. Pure: no sockets, no globals.
+//
+// Every Decode* function takes untrusted bytes and never throws: msgpack
+// exceptions and std::bad_alloc are caught here (the codec boundary) and
+// turned into Status::Malformed / Status::TooLarge. Decoding always uses an
+// explicit msgpack::unpack_limit, rejects trailing bytes, and checks the
+// array arity and the type of every field itself.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "shared/protocol.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+std::string EncodeRequest(const Request& request);
+// Checks shape, types, version and op range. Does NOT check store names or
+// key/value sizes: that is ValidateRequest() (shared/names.h), so a caller can
+// still echo the decoded id in its error reply.
+Result<Request> DecodeRequest(std::string_view bytes);
+// Best effort: the id of an undecodable request, 0 when even that is unreadable.
+uint64_t PeekRequestId(std::string_view bytes);
+
+std::string EncodeReply(const Reply& reply);
+Result<Reply> DecodeReply(std::string_view bytes);
+// Convenience for servers: a reply carrying only a status.
+std::string EncodeStatusReply(uint64_t id, const Status& status);
+
+// Body helpers (a body is one msgpack object, see Reply::body).
+std::string EncodeBinBody(std::string_view bytes);
+std::string EncodeUintBody(uint64_t n);
+std::string EncodeBinArrayBody(const std::vector<std::string>& items);
+// JSON <-> msgpack for structured bodies and control maps. nlohmann binary
+// values map to msgpack bin; msgpack bin maps back to nlohmann binary.
+std::string EncodeJsonBody(const nlohmann::json& j);
+// Decodes one msgpack object (depth <= 8) into JSON.
+Result<nlohmann::json> DecodeJsonBody(std::string_view bytes);
+
+std::string EncodeWriteRequest(const WriteRequest& w);
+Result<WriteRequest> DecodeWriteRequest(std::string_view bytes);
+std::string EncodeWriteAck(const WriteAck& a);
+Result<WriteAck> DecodeWriteAck(std::string_view bytes);
+std::string EncodeLoadRequest(const LoadRequest& l);
+Result<LoadRequest> DecodeLoadRequest(std::string_view bytes);
+std::string EncodeLoadChunk(const LoadChunk& c);
+Result<LoadChunk> DecodeLoadChunk(std::string_view bytes);
+std::string EncodeDropRequest(const DropRequest& d);
+Result<DropRequest> DecodeDropRequest(std::string_view bytes);
+std::string EncodeDropAck(const DropAck& a);
+Result<DropAck> DecodeDropAck(std::string_view bytes);
+
+// Control maps (backend "C" frames): a msgpack map with a string "type".
+std::string EncodeControl(const nlohmann::json& msg);
+Result<nlohmann::json> DecodeControl(std::string_view bytes);
+
+// 8-byte little-endian tags used to match backend replies to requests.
+std::string EncodeTag(uint64_t tag);
+Result<uint64_t> DecodeTag(std::string_view bytes);
+
+}  // namespace forkv

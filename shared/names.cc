@@ -1,0 +1,72 @@
+#include "shared/names.h"
+
+#include <string>
+
+namespace forkv {
+
+Status ValidateStoreName(std::string_view name) {
+  if (name.empty()) return Status::InvalidArgument("store name is empty");
+  if (name.size() > kMaxStoreNameBytes) {
+    return Status::InvalidArgument("store name is " + std::to_string(name.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxStoreNameBytes));
+  }
+  if (name[0] == '.') return Status::InvalidArgument("store name must not start with '.'");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument("store name may only contain A-Z a-z 0-9 . _ - (got byte 0x" +
+                                     std::to_string(static_cast<unsigned char>(c)) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("key is empty");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::TooLarge("key is " + std::to_string(key.size()) + " bytes; the limit is " +
+                            std::to_string(kMaxKeyBytes));
+  }
+  return Status::Ok();
+}
+
+Status ValidateValue(std::string_view value) {
+  if (value.size() > kMaxValueBytes) {
+    return Status::TooLarge("value is " + std::to_string(value.size()) + " bytes; the limit is " +
+                            std::to_string(kMaxValueBytes));
+  }
+  return Status::Ok();
+}
+
+Status ValidateRequest(const Request& r) {
+  switch (r.op) {
+    case Op::kPing:
+    case Op::kStores:
+    case Op::kStatus: return Status::Ok();
+    case Op::kPut:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (Status s = ValidateKey(r.key); !s.ok()) return s;
+      return ValidateValue(r.value);
+    case Op::kGet:
+    case Op::kDel:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      return ValidateKey(r.key);
+    case Op::kKeys:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (r.key.size() > kMaxKeyBytes) return Status::TooLarge("key prefix over the key limit");
+      return Status::Ok();
+    case Op::kCount:
+    case Op::kCreate:
+    case Op::kDrop:
+    case Op::kRestart:
+    case Op::kWait: return ValidateStoreName(r.store);
+    case Op::kKill:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (r.arg > 64) return Status::InvalidArgument("signal number out of range");
+      return Status::Ok();
+  }
+  return Status::UnknownOp("unknown op");
+}
+
+}  // namespace forkv

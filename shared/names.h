@@ -1,0 +1,20 @@
+// Validation of user-supplied names and sizes. Pure.
+#pragma once
+
+#include <string_view>
+
+#include "shared/protocol.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+// A store name is 1..kMaxStoreNameBytes bytes of [A-Za-z0-9._-], not starting
+// with '.'. Returns InvalidArgument with a reason otherwise.
+Status ValidateStoreName(std::string_view name);
+// Key: 1..kMaxKeyBytes arbitrary bytes. Value: 0..kMaxValueBytes bytes.
+Status ValidateKey(std::string_view key);
+Status ValidateValue(std::string_view value);
+// Checks the fields `request.op` uses (store name, key, value sizes).
+Status ValidateRequest(const Request& request);
+
+}  // namespace forkv

@@ -1,0 +1,91 @@
+#include "shared/proc.h"
+
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace forkv {
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  if (abbrev == nullptr) return "signal " + std::to_string(sig);
+  return std::string("SIG") + abbrev;
+}
+
+std::string ExitStatus::ToString() const {
+  if (signaled) return "killed by signal " + std::to_string(signal) + " (" + SignalName(signal) + ")";
+  return "exited " + std::to_string(code);
+}
+
+ExitStatus DecodeWaitStatus(int wstatus) {
+  ExitStatus st;
+  if (WIFSIGNALED(wstatus)) {
+    st.signaled = true;
+    st.signal = WTERMSIG(wstatus);
+  } else if (WIFEXITED(wstatus)) {
+    st.code = WEXITSTATUS(wstatus);
+  }
+  return st;
+}
+
+std::vector<ReapedChild> ReapChildren() {
+  std::vector<ReapedChild> out;
+  while (true) {
+    int wstatus = 0;
+    pid_t pid = waitpid(-1, &wstatus, WNOHANG);
+    if (pid <= 0) break;
+    out.push_back({pid, DecodeWaitStatus(wstatus)});
+  }
+  return out;
+}
+
+Result<pid_t> SpawnChild(const SpawnSpec& spec) {
+  namespace bp = boost::process;
+  const pid_t parent = getpid();
+  const int death_signal = spec.parent_death_signal;
+  std::error_code ec;
+  // Runs in the child between fork and exec: async-signal-safe calls only.
+  auto setup = [parent, death_signal](auto&) {
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    // Everything inherited is closed by exec; Boost's own error pipe is
+    // already close-on-exec, so it still reports exec failures.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (death_signal != 0) {
+      prctl(PR_SET_PDEATHSIG, death_signal);
+      if (getppid() != parent) _exit(kExitSystem);
+    }
+  };
+  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::extend::on_exec_setup = setup, ec);
+  if (ec) return Status::Internal("spawn " + spec.exe + ": " + ec.message());
+  pid_t pid = child.id();
+  child.detach();  // we reap it ourselves (ReapChildren); Boost must never wait
+  return pid;
+}
+
+std::string SiblingBinary(std::string_view name) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::string(name);
+  return (self.parent_path() / name).string();
+}
+
+void DieWithParent(int sig, pid_t expected_ppid) {
+  prctl(PR_SET_PDEATHSIG, sig);
+  pid_t ppid = getppid();
+  if (expected_ppid != 0 && ppid != expected_ppid) _exit(kExitSystem);
+}
+
+}  // namespace forkv

@@ -1,0 +1,152 @@
+// The forkv wire protocol: message types, op codes, limits, frame tags.
+// docs/protocol.md is the normative description; this header mirrors it.
+//
+// Client <-> manager (ZeroMQ ROUTER bound by the manager; DEALER or REQ client)
+//   request frame:  msgpack array(7)
+//     [0] version  uint      == kProtocolVersion
+//     [1] id       uint64    chosen by the client, echoed in the reply
+//     [2] op       uint      Op below
+//     [3] store    str       store name ("" for ops that take none)
+//     [4] key      bin|str   key, or key prefix for kKeys
+//     [5] value    bin|str   value for kPut, otherwise empty
+//     [6] arg      uint      op-specific: kKeys limit, kKill signal, kWait ms
+//   reply frame:    msgpack array(5)
+//     [0] version  uint
+//     [1] id       uint64    the request's id (0 when the request was undecodable)
+//     [2] code     uint      StatusCode (shared/status.h)
+//     [3] message  str       human-readable error text, "" on success
+//     [4] body     any       op-specific (docs/protocol.md), nil when none
+//
+// Manager <-> children ("backend", manager ROUTER, child DEALER whose routing
+// id is its ChildId string), frames:
+//   manager -> store : "Q" | tag(8 bytes, opaque) | request frame
+//   store -> manager : "R" | tag                  | reply frame
+//   both directions  : "C" | control map (msgpack map, see ControlMessage)
+//
+// Store <-> database worker (db ROUTER bound by the worker, store DEALER):
+//   store -> db : "W" | msgpack [store, gen, seq, op, key, value]   (WriteRequest)
+//   store -> db : "L" | msgpack [store, gen, load_id]               (LoadRequest)
+//   db -> store : "A" | msgpack [code, message, [seq...]]           (WriteAck)
+//   db -> store : "D" | msgpack [load_id, last, [k0, v0, k1, v1...]] (LoadChunk)
+// Manager <-> database worker (manager DEALER to the same db ROUTER):
+//   manager -> db : "X" | msgpack [store, fence_gen, drop_id]       (DropRequest)
+//   db -> manager : "x" | msgpack [drop_id, code, message]          (DropAck)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/status.h"
+
+namespace forkv {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+
+// Limits enforced by every process (docs/protocol.md, "Limits").
+inline constexpr size_t kMaxStoreNameBytes = 128;
+inline constexpr size_t kMaxKeyBytes = 64 * 1024;
+inline constexpr size_t kMaxValueBytes = 16 * 1024 * 1024;
+// Largest request frame the manager accepts (ZMQ_MAXMSGSIZE on the client
+// socket): a maximal put plus generous room for the envelope.
+inline constexpr size_t kMaxRequestFrameBytes = kMaxValueBytes + kMaxKeyBytes + 4096;
+// Internal frames (load chunks) may carry several values.
+inline constexpr size_t kMaxInternalFrameBytes = 64 * 1024 * 1024;
+
+enum class Op : uint8_t {
+  kPing = 1,
+  kPut = 2,
+  kGet = 3,
+  kDel = 4,
+  kKeys = 5,
+  kCount = 6,
+  kStores = 7,
+  kCreate = 8,
+  kDrop = 9,
+  kStatus = 10,
+  kRestart = 11,
+  kKill = 12,
+  kWait = 13,
+};
+inline constexpr uint8_t kMaxOp = 13;
+
+// "put", "get", ...; "?" for values outside the enum.
+std::string_view OpName(Op op);
+// True for ops the store process answers (as opposed to the manager).
+bool IsStoreOp(Op op);
+
+struct Request {
+  uint64_t id = 0;
+  Op op = Op::kPing;
+  std::string store;
+  std::string key;
+  std::string value;
+  uint64_t arg = 0;
+};
+
+struct Reply {
+  uint64_t id = 0;
+  StatusCode code = StatusCode::kOk;
+  std::string message;
+  // The body, already msgpack-encoded (a single msgpack object). Empty means nil.
+  std::string body;
+};
+
+// ---- internal messages -------------------------------------------------
+
+// Frame tags (first frame of every internal message).
+inline constexpr std::string_view kTagRequest = "Q";
+inline constexpr std::string_view kTagReply = "R";
+inline constexpr std::string_view kTagControl = "C";
+inline constexpr std::string_view kTagWrite = "W";
+inline constexpr std::string_view kTagLoad = "L";
+inline constexpr std::string_view kTagWriteAck = "A";
+inline constexpr std::string_view kTagLoadChunk = "D";
+inline constexpr std::string_view kTagDrop = "X";
+inline constexpr std::string_view kTagDropAck = "x";
+
+// A put or delete sent by a store to the database worker owning the key.
+// (store, gen) names one incarnation of a store; seq increases by one per
+// write the incarnation sends to this worker, so the worker can drop resends.
+struct WriteRequest {
+  std::string store;
+  uint64_t gen = 0;
+  uint64_t seq = 0;
+  Op op = Op::kPut;  // kPut or kDel
+  std::string key;
+  std::string value;
+};
+
+struct WriteAck {
+  StatusCode code = StatusCode::kOk;
+  std::string message;
+  std::vector<uint64_t> seqs;
+};
+
+struct LoadRequest {
+  std::string store;
+  uint64_t gen = 0;
+  uint64_t load_id = 0;
+};
+
+struct LoadChunk {
+  uint64_t load_id = 0;
+  bool last = false;
+  std::vector<std::pair<std::string, std::string>> entries;
+};
+
+struct DropRequest {
+  std::string store;
+  uint64_t fence_gen = 0;
+  uint64_t drop_id = 0;
+};
+
+struct DropAck {
+  uint64_t drop_id = 0;
+  StatusCode code = StatusCode::kOk;
+  std::string message;
+};
+
+}  // namespace forkv

@@ -1,0 +1,98 @@
+#include "shared/zsock.h"
+
+#include <sys/un.h>
+
+namespace forkv {
+
+zmq::socket_t MakeSocket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& opts) {
+  zmq::socket_t s(ctx, type);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::sndhwm, opts.send_hwm);
+  s.set(zmq::sockopt::rcvhwm, opts.recv_hwm);
+  s.set(zmq::sockopt::maxmsgsize, opts.max_message_bytes);
+  if (!opts.routing_id.empty()) s.set(zmq::sockopt::routing_id, opts.routing_id);
+  if (type == zmq::socket_type::router) {
+    if (opts.router_mandatory) s.set(zmq::sockopt::router_mandatory, 1);
+    if (opts.router_handover) s.set(zmq::sockopt::router_handover, 1);
+  }
+  return s;
+}
+
+Result<bool> RecvFrames(zmq::socket_t& socket, Frames* out, bool wait) {
+  out->clear();
+  try {
+    while (true) {
+      zmq::message_t msg;
+      auto flags = (wait || !out->empty()) ? zmq::recv_flags::none : zmq::recv_flags::dontwait;
+      auto n = socket.recv(msg, flags);
+      if (!n) return false;  // EAGAIN before the first frame
+      bool more = msg.more();
+      out->push_back(std::move(msg));
+      if (!more) return true;
+    }
+  } catch (const zmq::error_t& e) {
+    out->clear();
+    if (e.num() == ETERM) return Status::Unavailable("context terminated");
+    if (e.num() == EINTR) return false;
+    return Status::Internal(std::string("zmq recv: ") + e.what());
+  }
+}
+
+namespace {
+Status SendError(const zmq::error_t& e) {
+  if (e.num() == EHOSTUNREACH) return Status::Unavailable("peer not connected");
+  return Status::Internal(std::string("zmq send: ") + e.what());
+}
+}  // namespace
+
+Status SendFrames(zmq::socket_t& socket, const std::vector<std::string_view>& frames) {
+  try {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+      auto n = socket.send(zmq::const_buffer(frames[i].data(), frames[i].size()), flags);
+      // EAGAIN can only happen on the first frame: ZeroMQ queues multipart
+      // messages atomically once the first part is accepted.
+      if (!n) return Status::Unavailable("peer queue full");
+    }
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return SendError(e);
+  }
+}
+
+Status SendMessages(zmq::socket_t& socket, Frames& frames) {
+  try {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+      auto n = socket.send(frames[i], flags);
+      if (!n) return Status::Unavailable("peer queue full");
+    }
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return SendError(e);
+  }
+}
+
+std::string IpcPath(std::string_view endpoint) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (endpoint.substr(0, kIpc.size()) != kIpc) return "";
+  return std::string(endpoint.substr(kIpc.size()));
+}
+
+Status CheckEndpoint(std::string_view endpoint) {
+  std::string path = IpcPath(endpoint);
+  if (!path.empty() && path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return Status::InvalidArgument("ipc path too long (" + std::to_string(path.size()) +
+                                   " bytes, limit " +
+                                   std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                   "): " + path);
+  }
+  if (endpoint.find("://") == std::string_view::npos) {
+    return Status::InvalidArgument("endpoint needs a transport, e.g. ipc:///path or tcp://host:port");
+  }
+  return Status::Ok();
+}
+
+}  // namespace forkv

@@ -1,0 +1,79 @@
+#include "store_worker/store_map.h"
+
+#include <cstdio>
+
+namespace forkv {
+
+void StoreMap::Put(std::string key, std::string value) {
+  auto it = map_.find(key);
+  if (it != map_.end()) {
+    payload_bytes_ -= it->second.size();
+    payload_bytes_ += value.size();
+    it->second = std::move(value);
+    return;
+  }
+  payload_bytes_ += key.size() + value.size();
+  map_.emplace(std::move(key), std::move(value));
+}
+
+const std::string* StoreMap::Find(std::string_view key) const {
+  auto it = map_.find(key);
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+Status StoreMap::Get(std::string_view key, std::string* value) const {
+  const std::string* v = Find(key);
+  if (v == nullptr) return Status::NotFound("no such key");
+  *value = *v;
+  return Status::Ok();
+}
+
+Status StoreMap::Delete(std::string_view key) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return Status::NotFound("no such key");
+  payload_bytes_ -= it->first.size() + it->second.size();
+  map_.erase(it);
+  return Status::Ok();
+}
+
+std::vector<std::string> StoreMap::Keys(std::string_view prefix, size_t limit) const {
+  std::vector<std::string> out;
+  for (auto it = map_.lower_bound(prefix); it != map_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    if (limit != 0 && out.size() >= limit) break;
+    out.push_back(it->first);
+  }
+  return out;
+}
+
+void StoreMap::Clear() {
+  map_.clear();
+  payload_bytes_ = 0;
+}
+
+namespace {
+void AppendEscaped(std::string* out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out->push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out->append(buf);
+    }
+  }
+}
+}  // namespace
+
+std::string StoreMap::Dump() const {
+  std::string out;
+  for (const auto& [k, v] : map_) {
+    if (!out.empty()) out.push_back(',');
+    AppendEscaped(&out, k);
+    out.push_back('=');
+    AppendEscaped(&out, v);
+  }
+  return out;
+}
+
+}  // namespace forkv

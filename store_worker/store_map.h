@@ -1,0 +1,43 @@
+// The in-memory map of one store: the state of the seeds' GenServer KV
+// store. Pure: no sockets, no I/O. Keys are kept sorted so that `keys`
+// returns them in byte order and prefix listing is a range scan.
+//
+// Not thread-safe (a store process is single-threaded).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/status.h"
+
+namespace forkv {
+
+class StoreMap {
+ public:
+  // Inserts or replaces.
+  void Put(std::string key, std::string value);
+  // On success *value holds a copy; NotFound leaves it untouched.
+  Status Get(std::string_view key, std::string* value) const;
+  // Pointer into the map (valid until the next mutation), nullptr if absent.
+  const std::string* Find(std::string_view key) const;
+  // NotFound if absent.
+  Status Delete(std::string_view key);
+  bool Contains(std::string_view key) const { return Find(key) != nullptr; }
+  // Keys starting with `prefix`, in byte order, at most `limit` (0 = all).
+  std::vector<std::string> Keys(std::string_view prefix, size_t limit) const;
+  size_t Count() const { return map_.size(); }
+  // Sum of key and value sizes.
+  size_t PayloadBytes() const { return payload_bytes_; }
+  void Clear();
+  // "k1=v1,k2=v2" with non-printable bytes as \xNN, for tests.
+  std::string Dump() const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> map_;
+  size_t payload_bytes_ = 0;
+};
+
+}  // namespace forkv

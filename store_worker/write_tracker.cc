@@ -1,0 +1,78 @@
+#include "store_worker/write_tracker.h"
+
+#include <algorithm>
+
+#include "shared/check.h"
+
+namespace forkv {
+
+WriteTracker::WriteTracker(uint32_t shard_count) : shards_(shard_count == 0 ? 1 : shard_count) {}
+
+const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, std::string value,
+                                      uint64_t tag, uint64_t request_id, Clock::time_point now) {
+  FORKV_CHECK(shard < shards_.size());
+  Shard& s = shards_[shard];
+  PendingWrite w;
+  w.seq = s.next_seq++;
+  w.shard = shard;
+  w.op = op;
+  w.key = std::move(key);
+  w.value = std::move(value);
+  w.tag = tag;
+  w.request_id = request_id;
+  w.sent_at = now;
+  ++per_key_[w.key];
+  auto [it, inserted] = s.pending.emplace(w.seq, std::move(w));
+  FORKV_CHECK(inserted);
+  return it->second;
+}
+
+std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vector<uint64_t>& seqs) {
+  std::vector<PendingWrite> done;
+  if (shard >= shards_.size()) return done;
+  Shard& s = shards_[shard];
+  for (uint64_t seq : seqs) {
+    auto it = s.pending.find(seq);
+    if (it == s.pending.end()) continue;
+    auto k = per_key_.find(it->second.key);
+    if (k != per_key_.end() && --k->second <= 0) per_key_.erase(k);
+    done.push_back(std::move(it->second));
+    s.pending.erase(it);
+  }
+  std::sort(done.begin(), done.end(),
+            [](const PendingWrite& a, const PendingWrite& b) { return a.seq < b.seq; });
+  return done;
+}
+
+std::vector<const PendingWrite*> WriteTracker::MarkResend(uint32_t shard, Clock::time_point now) {
+  std::vector<const PendingWrite*> out;
+  if (shard >= shards_.size()) return out;
+  for (auto& [seq, w] : shards_[shard].pending) {
+    w.sent_at = now;
+    out.push_back(&w);
+  }
+  return out;
+}
+
+std::vector<uint32_t> WriteTracker::StalledShards(Clock::time_point now,
+                                                  Clock::duration timeout) const {
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    const auto& pending = shards_[i].pending;
+    if (!pending.empty() && now - pending.begin()->second.sent_at > timeout) out.push_back(i);
+  }
+  return out;
+}
+
+int WriteTracker::PendingForKey(const std::string& key) const {
+  auto it = per_key_.find(key);
+  return it == per_key_.end() ? 0 : it->second;
+}
+
+size_t WriteTracker::PendingCount() const {
+  size_t n = 0;
+  for (const auto& s : shards_) n += s.pending.size();
+  return n;
+}
+
+}  // namespace forkv

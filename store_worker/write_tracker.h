@@ -1,0 +1,66 @@
+// Writes a store has sent to database workers and not yet seen acknowledged.
+// Pure: no sockets, time injected.
+//
+// Each database worker (shard) gets its own sequence: seq starts at 1 and
+// grows by one per write sent to that shard, so a worker can recognise and
+// skip a resend of something it already applied (see db_worker/write_dedup.h).
+// Writes to one shard are acknowledged in seq order; the store applies a
+// write to its map only when the ack arrives, so a get never sees a value a
+// crash could take back.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/protocol.h"
+
+namespace forkv {
+
+using Clock = std::chrono::steady_clock;
+
+struct PendingWrite {
+  uint64_t seq = 0;
+  uint32_t shard = 0;
+  Op op = Op::kPut;
+  std::string key;
+  std::string value;
+  uint64_t tag = 0;         // the manager's tag of the client request
+  uint64_t request_id = 0;  // the client's request id
+  Clock::time_point sent_at;
+};
+
+class WriteTracker {
+ public:
+  explicit WriteTracker(uint32_t shard_count);
+
+  // Records a new write and returns it (with its seq assigned).
+  const PendingWrite& Add(uint32_t shard, Op op, std::string key, std::string value, uint64_t tag,
+                          uint64_t request_id, Clock::time_point now);
+  // Removes and returns the writes of `shard` whose seqs are listed, in seq
+  // order. Unknown seqs (a duplicate ack after a resend) are ignored.
+  std::vector<PendingWrite> Complete(uint32_t shard, const std::vector<uint64_t>& seqs);
+  // Everything still pending on `shard`, in seq order, stamped as resent now.
+  std::vector<const PendingWrite*> MarkResend(uint32_t shard, Clock::time_point now);
+  // Shards with a write pending longer than `timeout`.
+  std::vector<uint32_t> StalledShards(Clock::time_point now, Clock::duration timeout) const;
+
+  // Writes in flight for `key` (any shard).
+  int PendingForKey(const std::string& key) const;
+  size_t PendingCount() const;
+  size_t PendingOnShard(uint32_t shard) const { return shards_[shard].pending.size(); }
+  uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
+
+ private:
+  struct Shard {
+    uint64_t next_seq = 1;
+    std::map<uint64_t, PendingWrite> pending;
+  };
+  std::vector<Shard> shards_;
+  std::unordered_map<std::string, int> per_key_;
+};
+
+}  // namespace forkv

@@ -1,0 +1,61 @@
+#include "store_worker/store_map.h"
+
+#include <gtest/gtest.h>
+
+namespace forkv {
+namespace {
+
+TEST(StoreMapTest, PutGetOverwrite) {
+  StoreMap m;
+  m.Put("alice", "42");
+  std::string v;
+  ASSERT_TRUE(m.Get("alice", &v).ok());
+  EXPECT_EQ(v, "42");
+  m.Put("alice", "43");
+  ASSERT_TRUE(m.Get("alice", &v).ok());
+  EXPECT_EQ(v, "43");
+  EXPECT_EQ(m.Count(), 1u);
+  EXPECT_EQ(m.PayloadBytes(), 7u);
+}
+
+TEST(StoreMapTest, MissingKeyIsNotFoundAndLeavesOutputAlone) {
+  StoreMap m;
+  std::string v = "untouched";
+  Status s = m.Get("nobody", &v);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(v, "untouched");
+  EXPECT_EQ(m.Delete("nobody").code(), StatusCode::kNotFound);
+}
+
+TEST(StoreMapTest, DeleteRemovesAndAccountsBytes) {
+  StoreMap m;
+  m.Put("a", "1");
+  m.Put("b", "22");
+  ASSERT_TRUE(m.Delete("a").ok());
+  EXPECT_FALSE(m.Contains("a"));
+  EXPECT_EQ(m.Dump(), "b=22");
+  EXPECT_EQ(m.PayloadBytes(), 3u);
+}
+
+TEST(StoreMapTest, BinarySafeKeysAndValues) {
+  StoreMap m;
+  std::string key("k\0ey", 4), value("\0\xff\n", 3);
+  m.Put(key, value);
+  std::string v;
+  ASSERT_TRUE(m.Get(key, &v).ok());
+  EXPECT_EQ(v, value);
+  EXPECT_FALSE(m.Contains("k"));
+  EXPECT_EQ(m.Dump(), "k\\x00ey=\\x00\\xff\\x0a");
+}
+
+TEST(StoreMapTest, KeysByPrefixSortedWithLimit) {
+  StoreMap m;
+  for (const char* k : {"user:2", "user:1", "admin", "user:10", "userx", "zed"}) m.Put(k, "v");
+  EXPECT_EQ(m.Keys("user:", 0), (std::vector<std::string>{"user:1", "user:10", "user:2"}));
+  EXPECT_EQ(m.Keys("user:", 2), (std::vector<std::string>{"user:1", "user:10"}));
+  EXPECT_EQ(m.Keys("", 0).size(), 6u);
+  EXPECT_TRUE(m.Keys("nope", 0).empty());
+}
+
+}  // namespace
+}  // namespace forkv
