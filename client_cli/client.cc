@@ -1,1 +1,334 @@
-// placeholder: being written
+#include "client_cli/client.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <random>
+#include <utility>
+
+#include "shared/codec.h"
+#include "shared/zsock.h"
+
+namespace forkv {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string Ms(milliseconds t) { return std::to_string(t.count()) + " ms"; }
+
+// ZeroMQ connects asynchronously and retries forever, so a missing manager
+// would only show up as a timeout. For ipc:// endpoints one non-blocking
+// AF_UNIX connect() tells at once whether anything listens there. Anything
+// but a definite "no" (ENOENT, ECONNREFUSED...) is left to ZeroMQ.
+Status ProbeIpcEndpoint(const std::string& endpoint) {
+  std::string path = IpcPath(endpoint);
+  if (path.empty()) return Status::Ok();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return Status::InvalidArgument("ipc path too long");
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  if (path[0] == '@') {  // Linux abstract namespace, as ZeroMQ spells it
+    addr.sun_path[0] = '\0';
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Ok();
+  int rc;
+  do {
+    rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), len);
+  } while (rc != 0 && errno == EINTR);
+  int err = rc == 0 ? 0 : errno;
+  close(fd);
+  switch (err) {
+    case 0:
+    case EAGAIN:  // backlog full: a manager exists, let ZeroMQ retry
+    case EINPROGRESS: return Status::Ok();
+    case ENOENT:
+      return Status::Unavailable("cannot connect to " + endpoint +
+                                 ": no such socket (is forkv-manager running?)");
+    case ECONNREFUSED:
+      return Status::Unavailable("cannot connect to " + endpoint +
+                                 ": connection refused (stale socket, manager not running?)");
+    default: return Status::Unavailable("cannot connect to " + endpoint + ": " + std::strerror(err));
+  }
+}
+
+Status ZmqError(const zmq::error_t& e, const std::string& what) {
+  if (e.num() == ETERM) return Status::Unavailable("zmq context terminated");
+  return Status::Internal(what + ": " + e.what());
+}
+
+// Transport error or non-OK reply -> Status; else the reply.
+Result<Reply> CallOk(Client& client, Request request, milliseconds timeout) {
+  auto reply = client.Call(std::move(request), timeout);
+  if (!reply.ok()) return reply.status();
+  if (Status s = ReplyStatus(*reply); !s.ok()) return s;
+  return reply;
+}
+
+Result<nlohmann::json> DecodeBody(const Reply& reply) {
+  if (reply.body.empty()) return nlohmann::json(nullptr);
+  return DecodeJsonBody(reply.body);
+}
+
+bool JsonBytes(const nlohmann::json& j, std::string* out) {
+  if (j.is_binary()) {
+    out->assign(j.get_binary().begin(), j.get_binary().end());
+    return true;
+  }
+  if (j.is_string()) {
+    *out = j.get<std::string>();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ReplyStatus(const Reply& reply) {
+  if (reply.code == StatusCode::kOk) return Status::Ok();
+  return Status(reply.code, reply.message);
+}
+
+Client::Client(zmq::context_t& ctx, std::string endpoint)
+    : ctx_(&ctx), endpoint_(std::move(endpoint)) {
+  std::random_device rd;
+  next_id_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::Reset() { socket_.reset(); }
+
+uint64_t Client::NextId() {
+  // 0 is reserved for "request id unreadable" replies.
+  if (next_id_ == 0) ++next_id_;
+  return next_id_++;
+}
+
+Status Client::EnsureOpen() {
+  if (socket_) return Status::Ok();
+  if (Status s = CheckEndpoint(endpoint_); !s.ok()) return s;
+  if (Status s = ProbeIpcEndpoint(endpoint_); !s.ok()) return s;
+  try {
+    zmq::socket_t s = MakeSocket(*ctx_, zmq::socket_type::dealer, SocketOptions{});
+    // Queue messages only on completed connections: a send then waits for a
+    // live manager instead of vanishing into a pipe nobody reads, and POLLOUT
+    // tells whether we are connected at all.
+    s.set(zmq::sockopt::immediate, 1);
+    s.connect(endpoint_);
+    socket_.emplace(std::move(s));
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == ETERM) return Status::Unavailable("zmq context terminated");
+    return Status::InvalidArgument("cannot use endpoint " + endpoint_ + ": " + e.what());
+  }
+}
+
+Result<bool> Client::WaitFor(short events, Clock::time_point deadline) {
+  while (true) {
+    auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (remaining.count() < 0) remaining = milliseconds(0);
+    zmq::pollitem_t item{socket_->handle(), 0, events, 0};
+    try {
+      zmq::poll(&item, 1, remaining);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      return ZmqError(e, "zmq poll");
+    }
+    if (item.revents & events) return true;
+    if (Clock::now() >= deadline) return false;
+  }
+}
+
+Result<uint64_t> Client::SendUntil(Request request, Clock::time_point deadline,
+                                   milliseconds timeout) {
+  if (Status s = EnsureOpen(); !s.ok()) return s;
+  uint64_t id = NextId();
+  request.id = id;
+  std::string payload = EncodeRequest(request);
+  while (true) {
+    auto writable = WaitFor(ZMQ_POLLOUT, deadline);
+    if (!writable.ok()) return writable.status();
+    if (!*writable) {
+      return Status::Unavailable("cannot connect to " + endpoint_ + " within " + Ms(timeout) +
+                                 " (or its send queue stayed full)");
+    }
+    try {
+      if (socket_->send(zmq::buffer(payload), zmq::send_flags::dontwait)) return id;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      return ZmqError(e, "zmq send");
+    }
+  }
+}
+
+Result<std::optional<Reply>> Client::ReceiveUntil(Clock::time_point deadline) {
+  Frames frames;
+  while (true) {
+    auto readable = WaitFor(ZMQ_POLLIN, deadline);
+    if (!readable.ok()) return readable.status();
+    if (!*readable) return std::optional<Reply>();
+    auto got = RecvFrames(*socket_, &frames, false);
+    if (!got.ok()) return got.status();
+    if (!*got) continue;
+    if (frames.size() != 1) {  // not a reply frame: the manager sends exactly one
+      ++discarded_replies_;
+      continue;
+    }
+    auto reply = DecodeReply(View(frames[0]));
+    if (!reply.ok()) {
+      if (reply.status().code() == StatusCode::kVersionMismatch) return reply.status();
+      return Status::Internal("undecodable reply from " + endpoint_ + ": " +
+                              reply.status().ToString());
+    }
+    return std::optional<Reply>(std::move(*reply));
+  }
+}
+
+Result<Reply> Client::Call(Request request, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  auto id = SendUntil(std::move(request), deadline, timeout);
+  if (!id.ok()) {
+    Reset();
+    return id.status();
+  }
+  while (true) {
+    auto next = ReceiveUntil(deadline);
+    if (!next.ok()) {
+      Reset();
+      return next.status();
+    }
+    if (!next->has_value()) {
+      // Lazy Pirate: drop the socket so a late answer is never read as the
+      // reply to a later request.
+      Reset();
+      return Status::Timeout("no reply from " + endpoint_ + " within " + Ms(timeout));
+    }
+    Reply& reply = **next;
+    if (reply.id == *id || (reply.id == 0 && reply.code != StatusCode::kOk)) {
+      return std::move(reply);
+    }
+    ++discarded_replies_;
+  }
+}
+
+Result<Reply> Client::CallWithRetries(Request request, milliseconds timeout, int attempts) {
+  if (attempts < 1) attempts = 1;
+  for (int i = 1;; ++i) {
+    auto reply = Call(request, timeout);
+    if (reply.ok() || reply.status().code() != StatusCode::kTimeout) return reply;
+    if (i == attempts) {
+      if (attempts == 1) return reply;
+      return Status::Timeout("no reply from " + endpoint_ + " within " + Ms(timeout) + " (" +
+                             std::to_string(attempts) + " attempts)");
+    }
+  }
+}
+
+Result<uint64_t> Client::Send(Request request, milliseconds timeout) {
+  auto id = SendUntil(std::move(request), Clock::now() + timeout, timeout);
+  if (!id.ok()) Reset();
+  return id;
+}
+
+Result<Reply> Client::Receive(milliseconds timeout) {
+  if (!socket_) return Status::InvalidArgument("Receive() with no request outstanding");
+  auto next = ReceiveUntil(Clock::now() + timeout);
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) {
+    return Status::Timeout("no reply from " + endpoint_ + " within " + Ms(timeout));
+  }
+  return std::move(**next);
+}
+
+Status Client::Put(std::string_view store, std::string_view key, std::string_view value,
+                   milliseconds timeout) {
+  Request r;
+  r.op = Op::kPut;
+  r.store = store;
+  r.key = key;
+  r.value = value;
+  return CallOk(*this, std::move(r), timeout).status();
+}
+
+Result<std::string> Client::Get(std::string_view store, std::string_view key,
+                                milliseconds timeout) {
+  Request r;
+  r.op = Op::kGet;
+  r.store = store;
+  r.key = key;
+  auto reply = CallOk(*this, std::move(r), timeout);
+  if (!reply.ok()) return reply.status();
+  auto body = DecodeBody(*reply);
+  if (!body.ok()) return body.status();
+  std::string value;
+  if (!body->is_null() && !JsonBytes(*body, &value)) {
+    return Status::Internal("get: reply body is not bytes");
+  }
+  return value;
+}
+
+Status Client::Del(std::string_view store, std::string_view key, milliseconds timeout) {
+  Request r;
+  r.op = Op::kDel;
+  r.store = store;
+  r.key = key;
+  return CallOk(*this, std::move(r), timeout).status();
+}
+
+Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,
+                                              uint64_t limit, milliseconds timeout) {
+  Request r;
+  r.op = Op::kKeys;
+  r.store = store;
+  r.key = prefix;
+  r.arg = limit;
+  auto reply = CallOk(*this, std::move(r), timeout);
+  if (!reply.ok()) return reply.status();
+  auto body = DecodeBody(*reply);
+  if (!body.ok()) return body.status();
+  std::vector<std::string> keys;
+  if (body->is_null()) return keys;
+  if (!body->is_array()) return Status::Internal("keys: reply body is not an array");
+  for (const auto& item : *body) {
+    std::string key;
+    if (!JsonBytes(item, &key)) return Status::Internal("keys: a key is not bytes");
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+Result<uint64_t> Client::Count(std::string_view store, milliseconds timeout) {
+  Request r;
+  r.op = Op::kCount;
+  r.store = store;
+  auto reply = CallOk(*this, std::move(r), timeout);
+  if (!reply.ok()) return reply.status();
+  auto body = DecodeBody(*reply);
+  if (!body.ok()) return body.status();
+  if (!body->is_number_unsigned()) return Status::Internal("count: reply body is not a uint");
+  return body->get<uint64_t>();
+}
+
+Result<nlohmann::json> Client::CallJson(Op op, std::string_view store, uint64_t arg,
+                                        milliseconds timeout) {
+  Request r;
+  r.op = op;
+  r.store = store;
+  r.arg = arg;
+  auto reply = CallOk(*this, std::move(r), timeout);
+  if (!reply.ok()) return reply.status();
+  return DecodeBody(*reply);
+}
+
+}  // namespace forkv

@@ -1,1 +1,240 @@
-// placeholder: being written
+#include "client_cli/commands.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <zmq.hpp>
+
+#include "client_cli/client.h"
+#include "shared/names.h"
+#include "shared/runtime.h"
+
+namespace forkv::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::map<std::string, Op>& CommandOps() {
+  static const std::map<std::string, Op> kOps = {
+      {"ping", Op::kPing},   {"put", Op::kPut},         {"get", Op::kGet},
+      {"del", Op::kDel},     {"keys", Op::kKeys},       {"count", Op::kCount},
+      {"stores", Op::kStores}, {"create", Op::kCreate}, {"drop", Op::kDrop},
+      {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
+      {"wait", Op::kWait},
+  };
+  return kOps;
+}
+
+Output UsageError(const std::string& message, bool json) {
+  Output o;
+  o.exit_code = kExitUsage;
+  o.err = "forkv: " + message + "\n";
+  if (json) {
+    o.out = DumpJson({{"ok", false}, {"code", "usage"}, {"message", message}}) + "\n";
+  }
+  return o;
+}
+
+void WriteAll(FILE* f, const std::string& s) {
+  if (!s.empty()) std::fwrite(s.data(), 1, s.size(), f);
+  std::fflush(f);
+}
+
+// Reads all of stdin, binary-safe; TooLarge past the value limit.
+Result<std::string> ReadStdin() {
+  std::string data;
+  char buf[65536];
+  while (true) {
+    size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    data.append(buf, n);
+    if (data.size() > kMaxValueBytes) {
+      return Status::TooLarge("value on stdin exceeds " + std::to_string(kMaxValueBytes) +
+                              " bytes");
+    }
+    if (n < sizeof buf) {
+      if (std::ferror(stdin)) return Status::IoError(std::string("reading stdin: ") +
+                                                     std::strerror(errno));
+      return data;
+    }
+  }
+}
+
+// `wait` also covers a manager that is still starting: while nothing listens
+// at the endpoint, retry until the wait deadline.
+Result<Reply> CallWait(Client& client, const Invocation& inv) {
+  using Clock = std::chrono::steady_clock;
+  const auto wait_deadline = Clock::now() + milliseconds(inv.request.arg);
+  while (true) {
+    auto remaining =
+        std::chrono::duration_cast<milliseconds>(wait_deadline - Clock::now());
+    Request r = inv.request;
+    r.arg = static_cast<uint64_t>(std::max<int64_t>(remaining.count(), 0));
+    auto reply = client.Call(r, milliseconds(r.arg) + inv.timeout);
+    if (reply.ok() || reply.status().code() != StatusCode::kUnavailable ||
+        Clock::now() + milliseconds(100) >= wait_deadline) {
+      return reply;
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+}
+
+}  // namespace
+
+ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
+  bool json_requested = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--json") == 0) json_requested = true;
+  }
+
+  Invocation inv;
+  std::string endpoint;
+  int64_t timeout_ms = kDefaultTimeout.count();
+  int64_t wait_ms = kDefaultWaitTimeout.count();
+  std::string store, key, value, prefix, signal_text = "KILL";
+  uint64_t limit = 0;
+  bool wait_up = false;
+
+  CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
+  app.footer(ExitCodeHelp() +
+             "\n\nThe default endpoint is $FORKV_SOCKET, else "
+             "ipc://$XDG_RUNTIME_DIR/forkv/manager.sock,\nelse ipc:///tmp/forkv-$UID/manager.sock.\n"
+             "`get` prints the raw value, with a trailing newline only when stdout is a "
+             "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
+             "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--socket", endpoint, "manager endpoint, e.g. ipc:///run/forkv/manager.sock");
+  app.add_option("--timeout", timeout_ms, "per-request timeout in ms (default 5000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{24} * 3600 * 1000));
+  app.add_option("--retries", inv.retries, "resend after a timeout up to N times (default 0)")
+      ->check(CLI::Range(0, 100));
+  app.add_flag("--json", inv.json, "print one JSON object on stdout");
+
+  auto add = [&](const char* name, const char* help) { return app.add_subcommand(name, help); };
+  auto add_store = [&](CLI::App* cmd) { cmd->add_option("STORE", store, "store name")->required(); };
+  auto add_key = [&](CLI::App* cmd) { cmd->add_option("KEY", key, "key")->required(); };
+
+  CLI::App* put = add("put", "set KEY to VALUE (creates the store if missing)");
+  add_store(put);
+  add_key(put);
+  put->add_option("VALUE", value, "value; \"-\" reads it from stdin (binary-safe)")->required();
+  CLI::App* get = add("get", "print the value of KEY (exit 1 when absent)");
+  add_store(get);
+  add_key(get);
+  CLI::App* del = add("del", "delete KEY (exit 1 when absent)");
+  add_store(del);
+  add_key(del);
+  CLI::App* keys = add("keys", "list keys, sorted, one per line");
+  add_store(keys);
+  keys->add_option("--prefix", prefix, "only keys starting with P");
+  keys->add_option("--limit", limit, "at most N keys (0 = all)");
+  add_store(add("count", "number of keys in STORE"));
+  add("stores", "list stores and database workers");
+  add_store(add("create", "create STORE"));
+  add_store(add("drop", "drop STORE and its data"));
+  add("status", "show the manager and its children as a tree");
+  add_store(add("restart", "restart STORE (also clears a failed store)"));
+  CLI::App* kill = add("kill", "send a signal to STORE's process");
+  add_store(kill);
+  kill->add_option("--signal", signal_text, "signal: 9, KILL or SIGKILL (default KILL)");
+  CLI::App* wait = add("wait", "return once STORE is serving");
+  add_store(wait);
+  wait->add_flag("--up", wait_up, "wait until the store is up (the default)");
+  wait->add_option("--wait-timeout", wait_ms, "give up after MS (default 30000)")
+      ->check(CLI::Range(int64_t{0}, int64_t{24} * 3600 * 1000));
+  add("ping", "check that the manager answers");
+
+  ParseOutcome result;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    int code = app.exit(e, out, err);
+    if (code == 0) {
+      result.output = Output{out.str(), err.str(), kExitOk};
+      return result;
+    }
+    result.output = UsageError(e.what(), json_requested);
+    result.output.err = err.str();
+    return result;
+  }
+
+  const std::string name = app.get_subcommands().at(0)->get_name();
+  Request& r = inv.request;
+  r.op = CommandOps().at(name);
+  r.store = store;
+  switch (r.op) {
+    case Op::kPut:
+      r.key = key;
+      inv.value_from_stdin = value == "-";
+      if (!inv.value_from_stdin) r.value = value;
+      break;
+    case Op::kGet:
+    case Op::kDel: r.key = key; break;
+    case Op::kKeys:
+      r.key = prefix;
+      r.arg = limit;
+      break;
+    case Op::kKill: {
+      auto sig = ParseSignal(signal_text);
+      if (!sig.ok()) {
+        result.output = UsageError(sig.status().message(), inv.json);
+        return result;
+      }
+      r.arg = static_cast<uint64_t>(*sig);
+      break;
+    }
+    case Op::kWait: r.arg = static_cast<uint64_t>(wait_ms); break;
+    default: break;
+  }
+  inv.endpoint = endpoint.empty() ? DefaultManagerEndpoint(true) : endpoint;
+  inv.timeout = milliseconds(timeout_ms);
+  result.invocation = std::move(inv);
+  return result;
+}
+
+int Run(int argc, const char* const* argv) {
+  ParseOutcome parsed = ParseCommandLine(argc, argv);
+  if (!parsed.invocation) {
+    WriteAll(stdout, parsed.output.out);
+    WriteAll(stderr, parsed.output.err);
+    return parsed.output.exit_code;
+  }
+  Invocation& inv = *parsed.invocation;
+  RenderOptions opts{.json = inv.json, .tty = isatty(STDOUT_FILENO) == 1};
+
+  auto finish = [&](const Output& o) {
+    WriteAll(stdout, o.out);
+    WriteAll(stderr, o.err);
+    return o.exit_code;
+  };
+
+  if (inv.value_from_stdin) {
+    auto data = ReadStdin();
+    if (!data.ok()) return finish(RenderError(data.status(), opts));
+    inv.request.value = std::move(*data);
+  }
+  // The server validates too; checking here fails fast without a round trip.
+  if (Status s = ValidateRequest(inv.request); !s.ok()) return finish(RenderError(s, opts));
+
+  zmq::context_t ctx(1);
+  Result<Reply> reply = Status::Internal("not called");
+  {
+    Client client(ctx, inv.endpoint);
+    if (inv.request.op == Op::kWait) {
+      reply = CallWait(client, inv);
+    } else {
+      reply = client.CallWithRetries(inv.request, inv.timeout, inv.retries + 1);
+    }
+  }
+  return finish(RenderOutcome(inv.request, reply, opts));
+}
+
+}  // namespace forkv::cli

@@ -1,1 +1,523 @@
-// placeholder: being written
+#include "db_worker/db_loop.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "db_worker/commit_batch.h"
+#include "db_worker/fault_injection_storage.h"
+#include "db_worker/rocksdb_storage.h"
+#include "db_worker/storage.h"
+#include "db_worker/store_ops.h"
+#include "db_worker/write_dedup.h"
+#include "shared/codec.h"
+#include "shared/names.h"
+#include "shared/proc.h"
+#include "shared/protocol.h"
+#include "shared/runtime.h"
+#include "shared/signals.h"
+#include "shared/zsock.h"
+
+namespace forkv {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// Messages drained per wake-up: one group-commit batch at most.
+constexpr size_t kMaxDrain = 256;
+// A batch is committed early once its payload reaches this (values go up to
+// 16 MiB each; 256 of them must not be held at once).
+constexpr size_t kMaxBatchBytes = 32 << 20;
+// Upper bound on one zmq_poll, so timers are checked regularly.
+constexpr int kMaxPollMs = 1000;
+
+int64_t UnixMillis() {
+  return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Stats {
+  uint64_t queue_depth = 0;  // see Pong()
+  uint64_t last_batch = 0;
+  uint64_t batches = 0;
+  uint64_t writes = 0;
+  uint64_t failed_batches = 0;
+  int64_t last_fsync_us = 0;
+  int64_t last_fsync_unix_ms = 0;
+};
+
+// Opens the database, waiting for a held LOCK. Returns the exit code to use
+// on failure in *exit_code (unchanged on success). A SIGTERM while waiting
+// ends the wait with exit code 0.
+std::unique_ptr<Storage> OpenWithLockWait(const DbOptions& o, int sigfd, int* exit_code) {
+  auto deadline = SteadyClock::now() + milliseconds(o.lock_wait_ms);
+  bool logged_wait = false;
+  while (true) {
+    OpenFailure failure = OpenFailure::kNone;
+    auto r = OpenRocksDbStorage(o.dir, RocksDbStorageOptions{}, &failure);
+    if (r.ok()) return std::move(r).value();
+    switch (failure) {
+      case OpenFailure::kLocked:
+        if (SteadyClock::now() >= deadline) {
+          spdlog::error("database {} still locked by another process after {} ms: {}", o.dir,
+                        o.lock_wait_ms, r.status().ToString());
+          *exit_code = kExitSystem;
+          return nullptr;
+        }
+        if (!logged_wait) {
+          spdlog::info("database {} is locked (an earlier worker still exiting?); waiting", o.dir);
+          logged_wait = true;
+        }
+        break;
+      case OpenFailure::kPermanent:
+        spdlog::critical(
+            "cannot open database {}: {}. The data is unreadable or corrupt; not restarting. "
+            "Repair or restore the directory, then restart forkv.",
+            o.dir, r.status().ToString());
+        *exit_code = kExitPermanentFailure;
+        return nullptr;
+      case OpenFailure::kTransient:
+      case OpenFailure::kNone:
+        spdlog::error("cannot open database {}: {}", o.dir, r.status().ToString());
+        *exit_code = kExitSystem;
+        return nullptr;
+    }
+    // Wait 100 ms, or less if a signal comes (no sleep: a SIGTERM must stop us).
+    pollfd pfd{sigfd, POLLIN, 0};
+    if (::poll(&pfd, 1, 100) > 0) {
+      for (int sig : DrainSignalFd(sigfd)) {
+        if (sig == SIGTERM) {
+          spdlog::info("SIGTERM while waiting for the database lock: exiting");
+          *exit_code = kExitOk;
+          return nullptr;
+        }
+      }
+    }
+  }
+}
+
+class DbWorker {
+ public:
+  DbWorker(const DbOptions& options, int sigfd) : o_(options), sigfd_(sigfd) {}
+  DbWorker(const DbWorker&) = delete;
+  DbWorker& operator=(const DbWorker&) = delete;
+
+  int Run();
+
+ private:
+  // Connects the DEALER to the manager and says hello.
+  bool ConnectBackend();
+  bool BindRouter();
+  void SendControl(const nlohmann::json& msg);
+
+  void DrainRouter();
+  void HandleRouterMessage(Frames& frames, CommitBatch& batch);
+  void Commit(CommitBatch& batch);
+  void HandleLoad(std::string_view peer, std::string_view payload);
+  void HandleDrop(std::string_view peer, std::string_view payload);
+  void DrainBackend();
+  void HandleControl(std::string_view payload);
+  void SyncNow(const char* why);
+  // SyncWal and close the database; returns `code`.
+  int Shutdown(int code);
+  int PollTimeoutMs(SteadyClock::time_point now) const;
+
+  const DbOptions& o_;
+  const int sigfd_;
+  // Declared before the sockets: destroyed after them.
+  zmq::context_t ctx_;
+  zmq::socket_t backend_;
+  zmq::socket_t router_;
+  std::unique_ptr<Storage> storage_;
+  WriteDedup dedup_;
+  Stats stats_;
+  bool dirty_ = false;  // written since the last sync (periodic/never modes)
+  SteadyClock::time_point next_sync_;
+  SteadyClock::time_point last_manager_msg_;
+};
+
+bool DbWorker::ConnectBackend() {
+  SocketOptions so;
+  so.routing_id = "d" + std::to_string(o_.gen);
+  backend_ = MakeSocket(ctx_, zmq::socket_type::dealer, so);
+  try {
+    backend_.connect(o_.backend);
+  } catch (const zmq::error_t& e) {
+    spdlog::error("cannot connect to manager backend {}: {}", o_.backend, e.what());
+    return false;
+  }
+  SendControl({{"type", "hello"},
+               {"role", "db"},
+               {"shard", o_.shard},
+               {"gen", o_.gen},
+               {"pid", static_cast<int64_t>(getpid())}});
+  return true;
+}
+
+bool DbWorker::BindRouter() {
+  SocketOptions so;
+  so.send_hwm = 100000;
+  so.recv_hwm = 100000;
+  so.max_message_bytes = static_cast<int64_t>(kMaxRequestFrameBytes + 4096);
+  so.router_mandatory = true;
+  so.router_handover = true;
+  router_ = MakeSocket(ctx_, zmq::socket_type::router, so);
+  if (Status s = EnsureEndpointDirectory(o_.bind); !s.ok()) {
+    spdlog::error("cannot bind {}: {}", o_.bind, s.ToString());
+    return false;
+  }
+  try {
+    router_.bind(o_.bind);
+  } catch (const zmq::error_t& e) {
+    spdlog::error("cannot bind {}: {}", o_.bind, e.what());
+    return false;
+  }
+  return true;
+}
+
+void DbWorker::SendControl(const nlohmann::json& msg) {
+  std::string payload = EncodeControl(msg);
+  if (Status s = SendFrames(backend_, {kTagControl, payload}); !s.ok()) {
+    spdlog::warn("control message to manager not sent: {}", s.ToString());
+  }
+}
+
+int DbWorker::Run() {
+  if (!ConnectBackend()) return kExitSystem;
+
+  int exit_code = kExitSystem;
+  storage_ = OpenWithLockWait(o_, sigfd_, &exit_code);
+  if (storage_ == nullptr) return exit_code;
+#ifdef FORKV_TEST_HOOKS
+  if (const char* path = std::getenv("FORKV_DB_FAIL_WRITES_FILE"); path != nullptr && *path) {
+    auto faulty = std::make_unique<FaultInjectionStorage>(std::move(storage_),
+                                                          /*track_unsynced=*/false);
+    std::string file(path);
+    faulty->SetFailWhile([file] { return access(file.c_str(), F_OK) == 0; });
+    storage_ = std::move(faulty);
+    spdlog::warn("test hook: storage writes fail while {} exists", file);
+  }
+#endif
+
+  if (!BindRouter()) return Shutdown(kExitSystem);
+  SendControl({{"type", "ready"}, {"gen", o_.gen}});
+  spdlog::info("shard {}/{} ready: dir {}, bind {}, fsync {} ({} ms)", o_.shard, o_.shards, o_.dir,
+               o_.bind, FsyncModeName(o_.fsync), o_.fsync_interval_ms);
+
+  auto now = SteadyClock::now();
+  last_manager_msg_ = now;
+  next_sync_ = now + milliseconds(o_.fsync_interval_ms);
+  while (true) {
+    zmq_pollitem_t items[3] = {
+        {router_.handle(), 0, ZMQ_POLLIN, 0},
+        {backend_.handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, sigfd_, ZMQ_POLLIN, 0},
+    };
+    int rc = zmq_poll(items, 3, PollTimeoutMs(SteadyClock::now()));
+    if (rc < 0) {
+      if (zmq_errno() == EINTR) continue;
+      spdlog::error("zmq_poll: {}", zmq_strerror(zmq_errno()));
+      return Shutdown(kExitSystem);
+    }
+    if (items[0].revents & ZMQ_POLLIN) DrainRouter();
+    if (items[1].revents & ZMQ_POLLIN) DrainBackend();
+    if (items[2].revents & ZMQ_POLLIN) {
+      for (int sig : DrainSignalFd(sigfd_)) {
+        if (sig == SIGTERM) {
+          spdlog::info("SIGTERM: syncing and closing the database");
+          return Shutdown(kExitOk);
+        }
+        spdlog::info("{} received: nothing to reload", SignalName(sig));
+      }
+    }
+    now = SteadyClock::now();
+    if (now >= next_sync_) {
+      if (o_.fsync == DbOptions::Fsync::kPeriodic && dirty_) SyncNow("periodic");
+      next_sync_ = now + milliseconds(o_.fsync_interval_ms);
+    }
+    if (now - last_manager_msg_ >= milliseconds(o_.manager_silence_ms)) {
+      spdlog::error("no message from the manager for {} ms: it is gone, exiting",
+                    o_.manager_silence_ms);
+      return Shutdown(kExitSystem);
+    }
+  }
+}
+
+int DbWorker::PollTimeoutMs(SteadyClock::time_point now) const {
+  auto until = [now](SteadyClock::time_point t) {
+    return t <= now ? 0 : duration_cast<milliseconds>(t - now).count() + 1;
+  };
+  int64_t timeout = kMaxPollMs;
+  if (o_.fsync == DbOptions::Fsync::kPeriodic && dirty_) {
+    timeout = std::min<int64_t>(timeout, until(next_sync_));
+  }
+  timeout =
+      std::min<int64_t>(timeout, until(last_manager_msg_ + milliseconds(o_.manager_silence_ms)));
+  return static_cast<int>(timeout);
+}
+
+void DbWorker::DrainRouter() {
+  CommitBatch batch(&dedup_);
+  Frames frames;
+  size_t drained = 0;
+  while (drained < kMaxDrain) {
+    auto r = RecvFrames(router_, &frames, /*wait=*/false);
+    if (!r.ok()) {
+      spdlog::error("receive on {}: {}", o_.bind, r.status().ToString());
+      break;
+    }
+    if (!*r) break;
+    ++drained;
+    HandleRouterMessage(frames, batch);
+    if (batch.payload_bytes() >= kMaxBatchBytes) Commit(batch);
+  }
+  Commit(batch);
+  // Only a drain that hit its limit leaves a known backlog behind.
+  stats_.queue_depth = drained == kMaxDrain ? drained : 0;
+}
+
+void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
+  if (frames.size() != 3) {
+    spdlog::warn("dropped a message of {} frames (want routing id, tag, payload)", frames.size());
+    return;
+  }
+  std::string_view peer = View(frames[0]);
+  std::string_view tag = View(frames[1]);
+  std::string_view payload = View(frames[2]);
+  if (tag == kTagWrite) {
+    auto w = DecodeWriteRequest(payload);
+    if (!w.ok()) {
+      spdlog::warn("dropped an undecodable write from {}: {}", peer, w.status().ToString());
+      return;
+    }
+    batch.Add(peer, std::move(w).value());
+  } else if (tag == kTagLoad) {
+    Commit(batch);  // writes that came before the load must be in it
+    HandleLoad(peer, payload);
+  } else if (tag == kTagDrop) {
+    Commit(batch);
+    HandleDrop(peer, payload);
+  } else {
+    spdlog::warn("dropped a message with unknown tag '{}' ({} bytes) from {}",
+                 tag.substr(0, 16), tag.size(), peer);
+  }
+}
+
+void DbWorker::Commit(CommitBatch& batch) {
+  if (batch.empty()) return;
+  Status result;
+  const auto& mutations = batch.mutations();
+  if (!mutations.empty()) {
+    bool sync = o_.fsync == DbOptions::Fsync::kAlways;
+    auto start = SteadyClock::now();
+    result = storage_->Write(mutations, sync);
+    auto took = duration_cast<microseconds>(SteadyClock::now() - start).count();
+    if (result.ok()) {
+      ++stats_.batches;
+      stats_.writes += mutations.size();
+      stats_.last_batch = mutations.size();
+      if (sync) {
+        stats_.last_fsync_us = took;
+        stats_.last_fsync_unix_ms = UnixMillis();
+      } else {
+        dirty_ = true;
+      }
+    } else {
+      ++stats_.failed_batches;
+      spdlog::error("batch of {} writes failed, acking them with an error: {}", mutations.size(),
+                    result.ToString());
+    }
+    FORKV_KILL_POINT("db.after_write_before_ack");
+  }
+  for (PeerAck& a : batch.Finish(result)) {
+    std::string payload = EncodeWriteAck(a.ack);
+    if (Status s = SendFrames(router_, {a.peer, kTagWriteAck, payload}); !s.ok()) {
+      // The store is gone or restarting: it resends unacknowledged writes.
+      spdlog::debug("ack of {} writes to {} not sent: {}", a.ack.seqs.size(), a.peer,
+                    s.ToString());
+    }
+  }
+}
+
+void DbWorker::HandleLoad(std::string_view peer, std::string_view payload) {
+  auto req = DecodeLoadRequest(payload);
+  if (!req.ok()) {
+    spdlog::warn("dropped an undecodable load from {}: {}", peer, req.status().ToString());
+    return;
+  }
+  if (Status s = ValidateStoreName(req->store); s.ok()) {
+    dedup_.Fence(req->store, req->gen);
+  } else {
+    // No such store can have data: answer with the empty store it is.
+    spdlog::warn("load from {} for an invalid store name: {}", peer, s.ToString());
+    LoadChunk empty;
+    empty.load_id = req->load_id;
+    empty.last = true;
+    std::string bytes = EncodeLoadChunk(empty);
+    (void)SendFrames(router_, {peer, kTagLoadChunk, bytes}).ok();
+    return;
+  }
+  size_t chunks = 0;
+  size_t entries = 0;
+  Status s = LoadStore(*storage_, req->store, req->load_id, ChunkLimits{}, [&](LoadChunk&& c) {
+    entries += c.entries.size();
+    std::string bytes = EncodeLoadChunk(c);
+    if (Status st = SendFrames(router_, {peer, kTagLoadChunk, bytes}); !st.ok()) {
+      spdlog::warn("load {} of store {} abandoned: {}", req->load_id, req->store, st.ToString());
+      return false;
+    }
+    ++chunks;
+    return true;
+  });
+  if (!s.ok()) {
+    spdlog::error("load {} of store {} failed: {}", req->load_id, req->store, s.ToString());
+    return;
+  }
+  spdlog::debug("load {} of store {} (gen {}) to {}: {} entries in {} chunks", req->load_id,
+                req->store, req->gen, peer, entries, chunks);
+}
+
+void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
+  auto req = DecodeDropRequest(payload);
+  if (!req.ok()) {
+    spdlog::warn("dropped an undecodable drop request from {}: {}", peer,
+                 req.status().ToString());
+    return;
+  }
+  Status s = ValidateStoreName(req->store);
+  if (s.ok()) {
+    // Fence first: no write of an older incarnation may land after the drop.
+    dedup_.Fence(req->store, req->fence_gen);
+    s = DropStore(*storage_, req->store);
+    if (s.ok()) dirty_ = false;  // the synced range deletion synced the WAL too
+  }
+  if (s.ok()) {
+    spdlog::info("dropped store {} (fence gen {})", req->store, req->fence_gen);
+  } else {
+    spdlog::error("drop of store {} failed: {}", req->store, s.ToString());
+  }
+  std::string bytes = EncodeDropAck(DropAck{req->drop_id, s.code(), s.message()});
+  if (Status st = SendFrames(router_, {peer, kTagDropAck, bytes}); !st.ok()) {
+    spdlog::warn("drop ack to {} not sent: {}", peer, st.ToString());
+  }
+}
+
+void DbWorker::DrainBackend() {
+  Frames frames;
+  while (true) {
+    auto r = RecvFrames(backend_, &frames, /*wait=*/false);
+    if (!r.ok()) {
+      spdlog::error("receive from manager: {}", r.status().ToString());
+      return;
+    }
+    if (!*r) return;
+    last_manager_msg_ = SteadyClock::now();
+    if (frames.size() == 2 && View(frames[0]) == kTagControl) {
+      HandleControl(View(frames[1]));
+    } else {
+      spdlog::warn("dropped a message of {} frames from the manager", frames.size());
+    }
+  }
+}
+
+void DbWorker::HandleControl(std::string_view payload) {
+  auto msg = DecodeControl(payload);
+  if (!msg.ok()) {
+    spdlog::warn("dropped an undecodable control message: {}", msg.status().ToString());
+    return;
+  }
+  const nlohmann::json& j = *msg;
+  std::string type = j.value("type", "");
+  if (type == "ping") {
+    nlohmann::json stats = {
+        {"queue_depth", stats_.queue_depth},
+        {"last_batch", stats_.last_batch},
+        {"batches", stats_.batches},
+        {"writes", stats_.writes},
+        {"failed_batches", stats_.failed_batches},
+        {"last_fsync_us", stats_.last_fsync_us},
+        {"last_fsync_unix_ms", stats_.last_fsync_unix_ms},
+        {"fsync_mode", std::string(FsyncModeName(o_.fsync))},
+    };
+    SendControl({{"type", "pong"},
+                 {"seq", j.contains("seq") ? j["seq"] : nlohmann::json(0)},
+                 {"gen", o_.gen},
+                 {"stats", std::move(stats)}});
+  } else {
+    spdlog::debug("ignored control message of type '{}'", type);
+  }
+}
+
+void DbWorker::SyncNow(const char* why) {
+  auto start = SteadyClock::now();
+  Status s = storage_->SyncWal();
+  if (!s.ok()) {
+    spdlog::error("{} WAL sync failed: {}", why, s.ToString());
+    return;  // still dirty: retried at the next tick
+  }
+  stats_.last_fsync_us = duration_cast<microseconds>(SteadyClock::now() - start).count();
+  stats_.last_fsync_unix_ms = UnixMillis();
+  dirty_ = false;
+}
+
+int DbWorker::Shutdown(int code) {
+  if (storage_ != nullptr) {
+    SyncNow("final");
+    storage_.reset();
+  }
+  return code;
+}
+
+}  // namespace
+
+std::string_view FsyncModeName(DbOptions::Fsync mode) {
+  switch (mode) {
+    case DbOptions::Fsync::kAlways:
+      return "always";
+    case DbOptions::Fsync::kPeriodic:
+      return "periodic";
+    case DbOptions::Fsync::kNever:
+      return "never";
+  }
+  return "?";
+}
+
+std::optional<DbOptions::Fsync> ParseFsyncMode(std::string_view name) {
+  for (auto mode : {DbOptions::Fsync::kAlways, DbOptions::Fsync::kPeriodic,
+                    DbOptions::Fsync::kNever}) {
+    if (name == FsyncModeName(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
+int RunDb(const DbOptions& options) {
+  ResetSignalsForWorker();
+  if (options.parent_pid != 0) DieWithParent(SIGTERM, options.parent_pid);
+  // Before the ZeroMQ context and RocksDB: their threads inherit the mask.
+  auto sigfd = BlockSignalsToFd({SIGTERM, SIGHUP});
+  InitLogging("forkv-db", options.log_level);
+  if (!sigfd.ok()) {
+    spdlog::error("signal setup: {}", sigfd.status().ToString());
+    return kExitSystem;
+  }
+  int code;
+  {
+    DbWorker worker(options, *sigfd);
+    code = worker.Run();
+  }
+  close(*sigfd);
+  spdlog::info("exiting with code {}", code);
+  return code;
+}
+
+}  // namespace forkv

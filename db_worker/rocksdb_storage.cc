@@ -1,1 +1,195 @@
-// placeholder: being written
+#include "db_worker/rocksdb_storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+namespace forkv {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// rocksdb::Status -> forkv Status. Corruption found at run time is an I/O
+// error for the caller (the request failed, the process keeps serving); only
+// OpenRocksDbStorage decides that a failure is permanent.
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return Status::NotFound(s.ToString());
+  if (s.IsIOError()) return Status::IoError("rocksdb: " + s.ToString());
+  if (s.IsCorruption()) return Status::IoError("rocksdb corruption: " + s.ToString());
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsIncomplete()) {
+    return Status::Unavailable("rocksdb: " + s.ToString());
+  }
+  if (s.IsInvalidArgument()) return Status::InvalidArgument("rocksdb: " + s.ToString());
+  return Status::Internal("rocksdb: " + s.ToString());
+}
+
+bool Contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Open-time classification (see OpenFailure).
+OpenFailure ClassifyOpenError(const rocksdb::Status& s) {
+  if (s.IsCorruption() || s.IsNotSupported() || s.IsInvalidArgument()) {
+    return OpenFailure::kPermanent;
+  }
+  std::string text = s.ToString();
+  if (s.IsIOError()) {
+    // env/fs_posix.cc LockFile(): "While lock file: <dir>/LOCK: <strerror>"
+    // when another process holds the lock, "lock hold by current process"
+    // when this one does.
+    if (Contains(text, "While lock file") || Contains(text, "lock hold by current process")) {
+      return OpenFailure::kLocked;
+    }
+    if (Contains(text, "Permission denied") || Contains(text, "Read-only file system") ||
+        Contains(text, "Not a directory") || Contains(text, "Operation not permitted")) {
+      return OpenFailure::kPermanent;
+    }
+  }
+  return OpenFailure::kTransient;
+}
+
+OpenFailure ClassifyErrno(int err) {
+  switch (err) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ENOTDIR:
+    case EEXIST:  // exists but is not a directory
+      return OpenFailure::kPermanent;
+    default:
+      return OpenFailure::kTransient;
+  }
+}
+
+class RocksDbStorage final : public Storage {
+ public:
+  RocksDbStorage(rocksdb::DB* db, std::shared_ptr<rocksdb::Cache> cache)
+      : db_(db), cache_(std::move(cache)) {}
+
+  ~RocksDbStorage() override {
+    // Close() does not sync; callers that need durability call SyncWal()
+    // first. Every iterator is scoped inside Scan(), so none is open here.
+    db_->Close().PermitUncheckedError();
+    delete db_;
+  }
+
+  Status Write(const std::vector<Mutation>& batch, bool sync) override {
+    if (Status s = ResumeIfNeeded(); !s.ok()) return s;
+    rocksdb::WriteBatch wb;
+    for (const Mutation& m : batch) {
+      rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb.Put(ToSlice(m.key), ToSlice(m.value))
+                                                         : wb.Delete(ToSlice(m.key));
+      if (!s.ok()) return FromRocks(s);  // only a batch over 4 GiB fails here
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return Check(db_->Write(wo, &wb));
+  }
+
+  Status Scan(std::string_view prefix, const ScanFn& fn) override {
+    std::string end = PrefixEnd(prefix);
+    rocksdb::Slice upper = ToSlice(end);
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;  // a load reads a store once; keep the cache for Get
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      std::string_view key = ToView(it->key());
+      if (key.substr(0, prefix.size()) != prefix) break;
+      if (!fn(key, ToView(it->value()))) break;
+    }
+    return FromRocks(it->status());
+  }
+
+  Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override {
+    if (Status s = ResumeIfNeeded(); !s.ok()) return s;
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return Check(db_->DeleteRange(wo, db_->DefaultColumnFamily(), ToSlice(begin), ToSlice(end)));
+  }
+
+  Status SyncWal() override { return Check(db_->SyncWAL()); }
+
+  Status Get(std::string_view key, std::string* value) override {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &v);
+    if (s.ok()) *value = std::move(v);
+    return FromRocks(s);
+  }
+
+ private:
+  // After a failed write RocksDB may hold a background error and refuse
+  // every later write (read-only mode) until Resume(); a disk that was full
+  // and has room again should serve again without a restart.
+  Status ResumeIfNeeded() {
+    if (!failed_) return Status::Ok();
+    rocksdb::Status s = db_->Resume();
+    if (!s.ok()) return FromRocks(s);
+    failed_ = false;
+    return Status::Ok();
+  }
+
+  Status Check(const rocksdb::Status& s) {
+    if (!s.ok()) failed_ = true;
+    return FromRocks(s);
+  }
+
+  rocksdb::DB* db_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
+                                                    const RocksDbStorageOptions& options,
+                                                    OpenFailure* failure) {
+  OpenFailure ignored;
+  if (failure == nullptr) failure = &ignored;
+  *failure = OpenFailure::kNone;
+
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec)) {
+    int err = ec ? ec.value() : ENOTDIR;
+    *failure = ClassifyErrno(err);
+    return Status::IoError("cannot create database directory " + dir + ": " +
+                           std::generic_category().message(err));
+  }
+
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.manual_wal_flush = false;  // every Write reaches the OS before it returns
+  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  opts.write_buffer_size = options.write_buffer_bytes;
+  opts.max_write_buffer_number = 2;
+  opts.max_background_jobs = 1;  // many workers share two cores
+  opts.max_open_files = options.max_open_files;
+  opts.keep_log_file_num = 3;
+  opts.max_log_file_size = 1 << 20;
+  opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  opts.max_manifest_file_size = 16 << 20;
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(opts, dir, &db);
+  if (!s.ok()) {
+    *failure = ClassifyOpenError(s);
+    Status st = FromRocks(s);
+    return Status(st.code(), "open " + dir + ": " + st.message());
+  }
+  return std::unique_ptr<Storage>(std::make_unique<RocksDbStorage>(db, std::move(cache)));
+}
+
+}  // namespace forkv

@@ -1,1 +1,61 @@
-// placeholder: being written
+// forkv-manager: the root supervisor. See manager_loop.h and docs/architecture.md.
+#include <CLI/CLI.hpp>
+
+#include "manager/manager_loop.h"
+#include "shared/proc.h"
+#include "shared/runtime.h"
+
+int main(int argc, char** argv) {
+  forkv::ManagerOptions opts;
+  opts.endpoint = forkv::DefaultManagerEndpoint(false);
+  CLI::App app{"forkv-manager: supervises forkv stores and database workers, routes requests"};
+  app.add_option("--socket", opts.endpoint, "client endpoint (ipc:// or tcp://)")
+      ->capture_default_str();
+  app.add_option("--listen", opts.listen, "additional client endpoint, e.g. tcp://127.0.0.1:7070");
+  app.add_option("--data-dir", opts.data_dir, "data directory")->capture_default_str();
+  app.add_option("--run-dir", opts.run_dir,
+                 "directory for internal sockets (default: the --socket directory)");
+  app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error")
+      ->capture_default_str();
+  app.add_option("--db-workers", opts.db_workers, "database worker processes (shards)")
+      ->capture_default_str();
+  app.add_option("--fsync", opts.fsync_mode, "always|periodic|never")->capture_default_str();
+  app.add_option("--fsync-interval-ms", opts.fsync_interval_ms, "periodic fsync interval")
+      ->capture_default_str();
+  app.add_option("--ping-interval-ms", opts.ping_interval_ms, "heartbeat interval")
+      ->capture_default_str();
+  app.add_option("--max-missed-pings", opts.max_missed_pings,
+                 "missed heartbeats before a child is killed as hung")
+      ->capture_default_str();
+  app.add_option("--request-wait-ms", opts.request_wait_ms,
+                 "how long a request waits for a restarting store")
+      ->capture_default_str();
+  app.add_option("--shutdown-timeout-ms", opts.shutdown_timeout_ms,
+                 "per shutdown phase, then SIGKILL")
+      ->capture_default_str();
+  int max_restarts = opts.store_policy.max_restarts;
+  int64_t max_seconds = opts.store_policy.max_window.count() / 1000;
+  int64_t backoff_initial = opts.store_policy.backoff_initial.count();
+  int64_t backoff_max = opts.store_policy.backoff_max.count();
+  app.add_option("--max-restarts", max_restarts, "restart intensity: restarts ...")
+      ->capture_default_str();
+  app.add_option("--max-seconds", max_seconds, "... within this many seconds")
+      ->capture_default_str();
+  app.add_option("--backoff-initial-ms", backoff_initial, "first restart delay")
+      ->capture_default_str();
+  app.add_option("--backoff-max-ms", backoff_max, "restart delay cap")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : forkv::kExitUsage;
+  }
+  for (forkv::RestartPolicy* p : {&opts.store_policy, &opts.db_policy}) {
+    p->max_restarts = max_restarts;
+    p->max_window = std::chrono::milliseconds(max_seconds * 1000);
+    p->backoff_initial = std::chrono::milliseconds(backoff_initial);
+    p->backoff_max = std::chrono::milliseconds(backoff_max);
+  }
+  forkv::InitLogging("forkv-manager", opts.log_level);
+  return forkv::RunManager(opts);
+}

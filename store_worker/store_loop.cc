@@ -1,1 +1,384 @@
-// placeholder: being written
+// The store's event loop: decode, call StoreMap / WriteTracker, encode.
+// See store_loop.h for the lifecycle.
+#include "store_worker/store_loop.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <zmq.hpp>
+
+#include "shared/codec.h"
+#include "shared/names.h"
+#include "shared/proc.h"
+#include "shared/runtime.h"
+#include "shared/shard.h"
+#include "shared/signals.h"
+#include "shared/zsock.h"
+#include "store_worker/store_map.h"
+#include "store_worker/write_tracker.h"
+
+namespace forkv {
+namespace {
+
+using std::chrono::milliseconds;
+
+class StoreServer {
+ public:
+  StoreServer(const StoreOptions& opts, int signal_fd)
+      : opts_(opts),
+        signal_fd_(signal_fd),
+        shard_count_(static_cast<uint32_t>(opts.db_endpoints.size())),
+        tracker_(shard_count_),
+        loads_(shard_count_) {}
+
+  int Run();
+
+ private:
+  struct LoadState {
+    uint64_t load_id = 0;
+    bool done = false;
+    Clock::time_point sent_at;
+  };
+
+  void Connect();
+  void SendControl(const nlohmann::json& msg);
+  void SendReply(std::string_view tag, const std::string& reply);
+  void SendLoad(uint32_t shard);
+  void SendWrite(const PendingWrite& w);
+  void OnManagerMessage(Frames& frames);
+  void OnRequest(std::string_view tag, std::string_view payload);
+  void OnControl(std::string_view payload);
+  void OnDbMessage(uint32_t shard, Frames& frames);
+  void OnWriteAck(uint32_t shard, const WriteAck& ack);
+  void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
+  void OnTimer(Clock::time_point now);
+  bool IsLoaded() const;
+
+  const StoreOptions& opts_;
+  int signal_fd_;
+  uint32_t shard_count_;
+  zmq::context_t ctx_{1};
+  zmq::socket_t manager_;
+  std::vector<zmq::socket_t> dbs_;
+  StoreMap map_;
+  WriteTracker tracker_;
+  std::vector<LoadState> loads_;
+  uint64_t next_load_id_ = 1;
+  bool ready_sent_ = false;
+  bool stopping_ = false;
+  Clock::time_point last_manager_msg_ = Clock::now();
+  Clock::time_point started_ = Clock::now();
+};
+
+void StoreServer::Connect() {
+  std::string rid = "s" + std::to_string(opts_.gen);
+  manager_ = MakeSocket(ctx_, zmq::socket_type::dealer,
+                        {.send_hwm = 100000, .recv_hwm = 100000,
+                         .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
+                         .routing_id = rid});
+  manager_.connect(opts_.backend);
+  for (const auto& ep : opts_.db_endpoints) {
+    dbs_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer,
+                              {.send_hwm = 100000, .recv_hwm = 100000,
+                               .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
+                               .routing_id = rid}));
+    dbs_.back().connect(ep);
+  }
+}
+
+void StoreServer::SendControl(const nlohmann::json& msg) {
+  std::string body = EncodeControl(msg);
+  if (Status s = SendFrames(manager_, {kTagControl, body}); !s.ok()) {
+    spdlog::warn("control message to manager not sent: {}", s.ToString());
+  }
+}
+
+void StoreServer::SendReply(std::string_view tag, const std::string& reply) {
+  if (Status s = SendFrames(manager_, {kTagReply, tag, reply}); !s.ok()) {
+    spdlog::warn("reply to manager not sent: {}", s.ToString());
+  }
+}
+
+void StoreServer::SendLoad(uint32_t shard) {
+  LoadState& l = loads_[shard];
+  l.load_id = next_load_id_++;
+  l.sent_at = Clock::now();
+  std::string body = EncodeLoadRequest({.store = opts_.name, .gen = opts_.gen, .load_id = l.load_id});
+  if (Status s = SendFrames(dbs_[shard], {kTagLoad, body}); !s.ok()) {
+    spdlog::warn("load request to shard {} not sent: {}", shard, s.ToString());
+  }
+}
+
+void StoreServer::SendWrite(const PendingWrite& w) {
+  std::string body = EncodeWriteRequest(
+      {.store = opts_.name, .gen = opts_.gen, .seq = w.seq, .op = w.op, .key = w.key, .value = w.value});
+  // A write that cannot be queued now stays pending; the retry timer resends it.
+  if (Status s = SendFrames(dbs_[w.shard], {kTagWrite, body}); !s.ok()) {
+    spdlog::warn("write seq {} to shard {} not sent yet: {}", w.seq, w.shard, s.ToString());
+  }
+}
+
+bool StoreServer::IsLoaded() const {
+  for (const auto& l : loads_) {
+    if (!l.done) return false;
+  }
+  return true;
+}
+
+void StoreServer::OnManagerMessage(Frames& frames) {
+  last_manager_msg_ = Clock::now();
+  if (frames.size() == 3 && View(frames[0]) == kTagRequest) {
+    OnRequest(View(frames[1]), View(frames[2]));
+  } else if (frames.size() == 2 && View(frames[0]) == kTagControl) {
+    OnControl(View(frames[1]));
+  } else {
+    spdlog::warn("dropping malformed message from manager ({} frames)", frames.size());
+  }
+}
+
+void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
+  auto decoded = DecodeRequest(payload);
+  if (!decoded.ok()) {
+    SendReply(tag, EncodeStatusReply(PeekRequestId(payload), decoded.status()));
+    return;
+  }
+  Request& req = *decoded;
+  if (Status s = ValidateRequest(req); !s.ok()) {
+    SendReply(tag, EncodeStatusReply(req.id, s));
+    return;
+  }
+  if (stopping_) {
+    SendReply(tag, EncodeStatusReply(req.id, Status::Unavailable("store is shutting down")));
+    return;
+  }
+  if (!IsLoaded()) {
+    SendReply(tag, EncodeStatusReply(req.id, Status::Unavailable("store is still loading")));
+    return;
+  }
+  if (req.store != opts_.name) {
+    SendReply(tag, EncodeStatusReply(req.id, Status::Internal("request routed to the wrong store")));
+    return;
+  }
+  uint64_t tag_value = DecodeTag(tag).ok() ? *DecodeTag(tag) : 0;
+  Reply reply;
+  reply.id = req.id;
+  switch (req.op) {
+    case Op::kGet: {
+      const std::string* v = map_.Find(req.key);
+      if (v == nullptr) {
+        SendReply(tag, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+      } else {
+        reply.body = EncodeBinBody(*v);
+        SendReply(tag, EncodeReply(reply));
+      }
+      return;
+    }
+    case Op::kKeys:
+      reply.body = EncodeBinArrayBody(map_.Keys(req.key, req.arg));
+      SendReply(tag, EncodeReply(reply));
+      return;
+    case Op::kCount:
+      reply.body = EncodeUintBody(map_.Count());
+      SendReply(tag, EncodeReply(reply));
+      return;
+    case Op::kPing:
+      SendReply(tag, EncodeReply(reply));
+      return;
+    case Op::kDel:
+      if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
+        SendReply(tag, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+        return;
+      }
+      [[fallthrough]];
+    case Op::kPut: {
+      uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
+      const PendingWrite& w = tracker_.Add(shard, req.op, std::move(req.key), std::move(req.value),
+                                           tag_value, req.id, Clock::now());
+      SendWrite(w);
+      return;
+    }
+    default:
+      SendReply(tag, EncodeStatusReply(req.id, Status::UnknownOp(std::string(OpName(req.op)) +
+                                                                 " is not a store operation")));
+  }
+}
+
+void StoreServer::OnControl(std::string_view payload) {
+  auto msg = DecodeControl(payload);
+  if (!msg.ok()) {
+    spdlog::warn("bad control message from manager: {}", msg.status().ToString());
+    return;
+  }
+  const std::string type = (*msg)["type"].get<std::string>();
+  if (type == "ping") {
+    nlohmann::json pong = {{"type", "pong"},
+                           {"seq", msg->value("seq", 0)},
+                           {"gen", opts_.gen},
+                           {"stats",
+                            {{"keys", map_.Count()},
+                             {"bytes", map_.PayloadBytes()},
+                             {"pending_writes", tracker_.PendingCount()},
+                             {"loaded", IsLoaded()}}}};
+    SendControl(pong);
+  } else if (type == "db_up") {
+    // A database worker (re)started: whatever it had not acknowledged is
+    // lost with the old incarnation, so resend it, in order.
+    uint32_t shard = msg->value("shard", 0u);
+    if (shard >= shard_count_) return;
+    if (!loads_[shard].done) SendLoad(shard);
+    auto pending = tracker_.MarkResend(shard, Clock::now());
+    if (!pending.empty()) spdlog::info("shard {} restarted: resending {} writes", shard, pending.size());
+    for (const PendingWrite* w : pending) SendWrite(*w);
+  }
+}
+
+void StoreServer::OnDbMessage(uint32_t shard, Frames& frames) {
+  if (frames.size() != 2) {
+    spdlog::warn("dropping malformed message from shard {}", shard);
+    return;
+  }
+  std::string_view kind = View(frames[0]);
+  if (kind == kTagWriteAck) {
+    auto ack = DecodeWriteAck(View(frames[1]));
+    if (ack.ok()) {
+      OnWriteAck(shard, *ack);
+      return;
+    }
+    spdlog::warn("bad ack from shard {}: {}", shard, ack.status().ToString());
+  } else if (kind == kTagLoadChunk) {
+    auto chunk = DecodeLoadChunk(View(frames[1]));
+    if (chunk.ok()) {
+      OnLoadChunk(shard, *chunk);
+      return;
+    }
+    spdlog::warn("bad load chunk from shard {}: {}", shard, chunk.status().ToString());
+  } else {
+    spdlog::warn("unknown message kind from shard {}", shard);
+  }
+}
+
+void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
+  std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs);
+  for (PendingWrite& w : done) {
+    Status result;
+    if (ack.code != StatusCode::kOk) {
+      result = Status(ack.code, ack.message);
+    } else if (w.op == Op::kPut) {
+      map_.Put(std::move(w.key), std::move(w.value));
+    } else {
+      result = map_.Delete(w.key);
+    }
+    FORKV_KILL_POINT("store.after_db_ack_before_reply");
+    SendReply(EncodeTag(w.tag), EncodeStatusReply(w.request_id, result));
+  }
+}
+
+void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
+  LoadState& l = loads_[shard];
+  if (l.done || chunk.load_id != l.load_id) return;  // stale answer to an earlier load
+  for (auto& [k, v] : chunk.entries) map_.Put(std::move(k), std::move(v));
+  if (!chunk.last) return;
+  l.done = true;
+  if (IsLoaded() && !ready_sent_) {
+    ready_sent_ = true;
+    auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - started_).count();
+    spdlog::info("store '{}' loaded {} keys in {} ms", opts_.name, map_.Count(), ms);
+    SendControl({{"type", "ready"}, {"gen", opts_.gen}, {"keys", map_.Count()}, {"load_ms", ms}});
+  }
+}
+
+void StoreServer::OnTimer(Clock::time_point now) {
+  auto retry = milliseconds(opts_.write_retry_ms);
+  for (uint32_t shard : tracker_.StalledShards(now, retry)) {
+    auto pending = tracker_.MarkResend(shard, now);
+    spdlog::warn("shard {} silent for {} ms: resending {} writes", shard, opts_.write_retry_ms,
+                 pending.size());
+    for (const PendingWrite* w : pending) SendWrite(*w);
+  }
+  for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+    if (!loads_[shard].done && now - loads_[shard].sent_at > retry) SendLoad(shard);
+  }
+}
+
+int StoreServer::Run() {
+  Connect();
+  SendControl({{"type", "hello"}, {"role", "store"}, {"name", opts_.name}, {"gen", opts_.gen},
+               {"pid", getpid()}});
+  for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
+
+  Clock::time_point stop_deadline;
+  Frames frames;
+  while (true) {
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
+    items.push_back({manager_.handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items, milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      for (int sig : DrainSignalFd(signal_fd_)) {
+        if (sig == SIGTERM && !stopping_) {
+          stopping_ = true;
+          stop_deadline = Clock::now() + std::chrono::seconds(5);
+          spdlog::info("SIGTERM: finishing {} in-flight writes", tracker_.PendingCount());
+        } else if (sig == SIGTERM) {
+          return kExitOk;  // second SIGTERM: immediate
+        }
+      }
+    }
+    // Drain every socket fully: ZeroMQ's poll is edge-like for its own fds.
+    for (int budget = 0; budget < 1024; ++budget) {
+      auto got = RecvFrames(manager_, &frames);
+      if (!got.ok() || !*got) break;
+      OnManagerMessage(frames);
+    }
+    for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+      for (int budget = 0; budget < 1024; ++budget) {
+        auto got = RecvFrames(dbs_[shard], &frames);
+        if (!got.ok() || !*got) break;
+        OnDbMessage(shard, frames);
+      }
+    }
+    Clock::time_point now = Clock::now();
+    OnTimer(now);
+    if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline)) {
+      if (tracker_.PendingCount() != 0) {
+        spdlog::warn("stopping with {} unacknowledged writes", tracker_.PendingCount());
+      }
+      return kExitOk;
+    }
+    if (now - last_manager_msg_ > milliseconds(opts_.manager_silence_ms)) {
+      spdlog::error("no message from the manager for {} ms: exiting", opts_.manager_silence_ms);
+      return kExitSystem;
+    }
+  }
+}
+
+}  // namespace
+
+int RunStore(const StoreOptions& options) {
+  ResetSignalsForWorker();
+  if (options.parent_pid != 0) DieWithParent(SIGKILL, options.parent_pid);
+  // Before the ZeroMQ context exists, so its threads inherit the mask.
+  auto sigfd = BlockSignalsToFd({SIGTERM, SIGHUP});
+  InitLogging("forkv-store", options.log_level);
+  if (!sigfd.ok()) {
+    spdlog::critical("{}", sigfd.status().ToString());
+    return kExitSystem;
+  }
+  if (Status s = ValidateStoreName(options.name); !s.ok()) {
+    spdlog::critical("bad store name: {}", s.ToString());
+    return kExitPermanentFailure;
+  }
+  StoreServer server(options, *sigfd);
+  int code = server.Run();
+  close(*sigfd);
+  return code;
+}
+
+}  // namespace forkv

@@ -1,0 +1,115 @@
+// forkv client library: talks to the manager's ROUTER over one DEALER socket
+// (Lazy Pirate, zguide ch. 4). Used by the `forkv` command, the integration
+// and chaos tests and the benchmark.
+//
+// Each request is one frame (EncodeRequest); the manager's ROUTER sees
+// [identity, payload] and answers with one reply frame carrying the request
+// id. Ids come from a per-client counter that starts at a random non-zero
+// 64-bit value, so replies meant for another client incarnation never match.
+//
+// Failure model of Call():
+//  - Unavailable: nothing listens at the endpoint (for ipc://, the socket
+//    file is missing or refuses connections), or no connection could be
+//    made before the deadline.
+//  - Timeout: the request was sent but no matching reply came in time. The
+//    socket is then closed and reopened on the next call (Lazy Pirate), so a
+//    late reply can never be taken for the answer to a later request.
+//  - Internal / VersionMismatch: the reply could not be decoded (the socket
+//    is reset too).
+//  Otherwise the Reply is returned as is: a non-OK reply.code is the
+//  server's answer, not a transport failure (see ReplyStatus()).
+//
+// Thread-compatibility: a Client owns one zmq socket and must be used by one
+// thread at a time (one Client per thread). The zmq::context_t may be shared
+// by many Clients and must outlive them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <zmq.hpp>
+
+#include "shared/protocol.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+// The server's verdict in a reply as a Status (OK for kOk).
+Status ReplyStatus(const Reply& reply);
+
+class Client {
+ public:
+  // Does not connect: the socket is opened on the first call.
+  Client(zmq::context_t& ctx, std::string endpoint);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Sends `request` (its id is overwritten with a fresh one) and waits up to
+  // `timeout` in total for the reply with that id. Replies with other ids
+  // (stale answers to earlier pipelined requests) are discarded, except a
+  // non-OK reply with id 0, which the server sends when it could not even
+  // read the request's id and is taken as the answer.
+  Result<Reply> Call(Request request, std::chrono::milliseconds timeout);
+
+  // Call() up to `attempts` times (>= 1), each with `timeout`, retrying only
+  // on Timeout (Lazy Pirate). Not for non-idempotent use where a retry
+  // matters: a retried del may answer not_found if the first attempt landed.
+  Result<Reply> CallWithRetries(Request request, std::chrono::milliseconds timeout, int attempts);
+
+  // Pipelining (benchmarks). Send() assigns a fresh id, waits up to
+  // `timeout` for the socket to be writable (connected, queue not full) and
+  // returns the id. Receive() returns the next reply whatever its id; on
+  // Timeout it does NOT reset the socket (the caller may Reset()).
+  Result<uint64_t> Send(Request request, std::chrono::milliseconds timeout);
+  Result<Reply> Receive(std::chrono::milliseconds timeout);
+
+  // Closes the socket; the next call opens a new one (new routing identity).
+  void Reset();
+
+  // Replies dropped because their id did not match (for tests and stats).
+  uint64_t discarded_replies() const { return discarded_replies_; }
+
+  // ---- convenience wrappers: Call() + ReplyStatus() + body decoding ----
+  Status Put(std::string_view store, std::string_view key, std::string_view value,
+             std::chrono::milliseconds timeout);
+  // NotFound ("no such key" / "no such store") when absent.
+  Result<std::string> Get(std::string_view store, std::string_view key,
+                          std::chrono::milliseconds timeout);
+  Status Del(std::string_view store, std::string_view key, std::chrono::milliseconds timeout);
+  // Sorted keys starting with `prefix`; limit 0 = all.
+  Result<std::vector<std::string>> Keys(std::string_view store, std::string_view prefix,
+                                        uint64_t limit, std::chrono::milliseconds timeout);
+  Result<uint64_t> Count(std::string_view store, std::chrono::milliseconds timeout);
+  // Any op whose body is structured (ping, stores, status, create...): the
+  // body as JSON (null when the reply has none).
+  Result<nlohmann::json> CallJson(Op op, std::string_view store, uint64_t arg,
+                                  std::chrono::milliseconds timeout);
+
+ private:
+  Status EnsureOpen();
+  uint64_t NextId();
+  // Polls the socket for `events` until `deadline`; false on expiry.
+  Result<bool> WaitFor(short events, std::chrono::steady_clock::time_point deadline);
+  // `timeout` is only for the error message.
+  Result<uint64_t> SendUntil(Request request, std::chrono::steady_clock::time_point deadline,
+                             std::chrono::milliseconds timeout);
+  // Next reply frame before `deadline`; nullopt on expiry.
+  Result<std::optional<Reply>> ReceiveUntil(std::chrono::steady_clock::time_point deadline);
+
+  zmq::context_t* ctx_;
+  std::string endpoint_;
+  std::optional<zmq::socket_t> socket_;
+  uint64_t next_id_;
+  uint64_t discarded_replies_ = 0;
+};
+
+}  // namespace forkv

@@ -1,0 +1,47 @@
+// The `forkv` command line: parsing (CLI11) into an Invocation, then one
+// request to the manager through Client, then format.h's rendering.
+//
+//   forkv [--socket ENDPOINT] [--timeout MS] [--retries N] [--json] COMMAND ...
+//
+// Global options may also follow the command (`forkv get s k --json`).
+// Each command maps to exactly one protocol Op (shared/protocol.h).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "client_cli/format.h"
+#include "shared/protocol.h"
+
+namespace forkv::cli {
+
+inline constexpr std::chrono::milliseconds kDefaultTimeout{5000};
+inline constexpr std::chrono::milliseconds kDefaultWaitTimeout{30000};
+
+// A parsed command line.
+struct Invocation {
+  std::string endpoint;  // --socket, else DefaultManagerEndpoint(true)
+  std::chrono::milliseconds timeout = kDefaultTimeout;
+  int retries = 0;  // extra attempts after a timeout (Lazy Pirate)
+  bool json = false;
+  Request request;                // id left 0: Client assigns it
+  bool value_from_stdin = false;  // put VALUE was "-"
+};
+
+struct ParseOutcome {
+  // Set when the command should run; otherwise `output` holds the help text
+  // (exit 0) or the usage error (exit 2).
+  std::optional<Invocation> invocation;
+  Output output;
+};
+
+// Parses argv (argv[0] is the program name). Does no I/O besides reading
+// FORKV_SOCKET / XDG_RUNTIME_DIR for the default endpoint.
+ParseOutcome ParseCommandLine(int argc, const char* const* argv);
+
+// The whole command: parse, read stdin for `put ... -`, validate locally,
+// call the manager, print. Returns the process exit code.
+int Run(int argc, const char* const* argv);
+
+}  // namespace forkv::cli

@@ -1,0 +1,508 @@
+#include "client_cli/format.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
+#include "shared/codec.h"
+
+namespace forkv::cli {
+namespace {
+
+using nlohmann::json;
+
+std::optional<uint64_t> UintValue(const json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
+}
+
+std::optional<uint64_t> UintField(const json& obj, const char* key) {
+  if (!obj.is_object()) return std::nullopt;
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  return UintValue(*it);
+}
+
+std::optional<std::string> StringField(const json& obj, const char* key) {
+  if (!obj.is_object()) return std::nullopt;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return std::nullopt;
+  const std::string& s = it->get_ref<const std::string&>();
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+// Any field as table text; "-" when missing, null or empty.
+std::string Cell(const json& obj, const char* key) {
+  if (!obj.is_object()) return "-";
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return "-";
+  if (it->is_string()) {
+    const std::string& s = it->get_ref<const std::string&>();
+    return s.empty() ? "-" : s;
+  }
+  if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
+  return DumpJson(Sanitize(*it));
+}
+
+// A pid of 0 means "no process" (failed, or between restarts).
+std::string PidCell(const json& obj) {
+  auto pid = UintField(obj, "pid");
+  return pid && *pid > 0 ? std::to_string(*pid) : "-";
+}
+
+std::string UptimeCell(const json& obj) {
+  auto ms = UintField(obj, "uptime_ms");
+  return ms ? FormatDuration(*ms) : "-";
+}
+
+std::string RenderTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  std::string out;
+  auto add_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line.append(width[c] - row[c].size() + 2, ' ');
+    }
+    out += line;
+    out += '\n';
+  };
+  add_row(header);
+  for (const auto& row : rows) add_row(row);
+  return out;
+}
+
+const json& ArrayField(const json& obj, const char* key) {
+  static const json kEmpty = json::array();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_array()) return kEmpty;
+  return *it;
+}
+
+// "db-0  pid 1240 running up 5m3s restarts 0  last exit: exited 1"
+std::string NodeLabel(const json& node) {
+  std::string label = StringField(node, "name").value_or("?");
+  if (auto strategy = StringField(node, "strategy")) label += " (" + *strategy + ")";
+  std::vector<std::string> parts;
+  auto pid = UintField(node, "pid");
+  bool alive = pid && *pid > 0;
+  if (alive) parts.push_back("pid " + std::to_string(*pid));
+  if (auto state = StringField(node, "state")) parts.push_back(*state);
+  if (auto up = UintField(node, "uptime_ms"); up && alive) parts.push_back("up " + FormatDuration(*up));
+  if (auto restarts = UintField(node, "restarts")) {
+    parts.push_back("restarts " + std::to_string(*restarts));
+  }
+  if (!parts.empty()) {
+    label += "  ";
+    for (size_t i = 0; i < parts.size(); ++i) label += (i ? " " : "") + parts[i];
+  }
+  if (auto last_exit = StringField(node, "last_exit")) label += "  last exit: " + *last_exit;
+  return label;
+}
+
+void RenderNode(const json& node, const std::string& prefix, bool last, int depth,
+                std::string* out) {
+  *out += prefix + (last ? "└─ " : "├─ ") + NodeLabel(node) + "\n";
+  // Bodies are depth-limited by the codec; this guards hand-made JSON too.
+  if (depth >= 32) return;
+  const json& children = ArrayField(node, "children");
+  std::string child_prefix = prefix + (last ? "   " : "│  ");
+  for (size_t i = 0; i < children.size(); ++i) {
+    RenderNode(children[i], child_prefix, i + 1 == children.size(), depth + 1, out);
+  }
+}
+
+// Adds every field of a map body to `j` (keeping "ok" and the fields set
+// from the request); a non-map body goes under "body".
+void MergeBody(json& j, const json& body) {
+  if (body.is_null()) return;
+  json clean = Sanitize(body);
+  if (!clean.is_object()) {
+    j["body"] = std::move(clean);
+    return;
+  }
+  for (auto& [k, v] : clean.items()) {
+    if (!j.contains(k)) j[k] = v;
+  }
+}
+
+bool BodyBytes(const json& body, std::string* out) {
+  if (body.is_null()) {
+    out->clear();
+    return true;
+  }
+  if (body.is_binary()) {
+    const auto& b = body.get_binary();
+    out->assign(b.begin(), b.end());
+    return true;
+  }
+  if (body.is_string()) {
+    *out = body.get<std::string>();
+    return true;
+  }
+  return false;
+}
+
+Output Unexpected(const Request& request, const RenderOptions& opts) {
+  return RenderError(
+      Status::Internal("unexpected reply body for " + std::string(OpName(request.op))), opts);
+}
+
+Output Success(std::string out) { return Output{std::move(out), "", kExitOk}; }
+
+Output JsonSuccess(const json& j) { return Output{DumpJson(j) + "\n", "", kExitOk}; }
+
+}  // namespace
+
+std::string ExitCodeHelp() {
+  return "Exit codes:\n"
+         "  0  ok\n"
+         "  1  not found (key or store absent)\n"
+         "  2  usage error\n"
+         "  3  cannot reach the manager, timed out, or store unavailable\n"
+         "  4  request rejected (invalid argument, too large, malformed, unknown op,\n"
+         "     version mismatch)\n"
+         "  5  server error (I/O error, internal error)";
+}
+
+int ExitCodeFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kTimeout:
+    case StatusCode::kUnavailable: return kExitUnreachable;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kTooLarge:
+    case StatusCode::kMalformed:
+    case StatusCode::kUnknownOp:
+    case StatusCode::kVersionMismatch: return kExitRejected;
+    case StatusCode::kIoError:
+    case StatusCode::kInternal: return kExitServerError;
+  }
+  return kExitServerError;
+}
+
+std::string FormatDuration(uint64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  uint64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+  if (s < 86400) return std::to_string(s / 3600) + "h" + std::to_string(s % 3600 / 60) + "m";
+  return std::to_string(s / 86400) + "d" + std::to_string(s % 86400 / 3600) + "h";
+}
+
+std::string FormatMicros(uint64_t us) {
+  char buf[32];
+  if (us < 1000) return std::to_string(us) + "us";
+  if (us < 1000000) {
+    std::snprintf(buf, sizeof buf, "%.1fms", static_cast<double>(us) / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(us) / 1e6);
+  }
+  return buf;
+}
+
+Result<int> ParseSignal(std::string_view text) {
+  std::string name(text);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isdigit(c) != 0;
+      })) {
+    if (name.size() <= 2) {
+      int n = std::stoi(name);
+      if (n >= 1 && n <= 64) return n;
+    }
+    return Status::InvalidArgument("signal number out of range 1..64: " + std::string(text));
+  }
+  if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
+  for (int sig = 1; sig < NSIG && sig <= 64; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  return Status::InvalidArgument("unknown signal: " + std::string(text));
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates, and code points past U+10FFFF.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+void PutBytes(nlohmann::json& obj, const std::string& field, std::string_view bytes) {
+  if (IsValidUtf8(bytes)) {
+    obj[field] = std::string(bytes);
+  } else {
+    obj[field + "_base64"] = Base64Encode(bytes);
+  }
+}
+
+nlohmann::json Sanitize(const nlohmann::json& j) {
+  if (j.is_binary()) {
+    const auto& b = j.get_binary();
+    std::string bytes(b.begin(), b.end());
+    return IsValidUtf8(bytes) ? json(bytes) : json(Base64Encode(bytes));
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& item : j) out.push_back(Sanitize(item));
+    return out;
+  }
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items()) out[k] = Sanitize(v);
+    return out;
+  }
+  return j;
+}
+
+std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string RenderPing(const nlohmann::json& body) {
+  std::string out = "pong";
+  if (auto pid = UintField(body, "pid")) out += " pid " + std::to_string(*pid);
+  if (auto version = StringField(body, "version")) out += " version " + *version;
+  if (auto up = UintField(body, "uptime_ms")) out += " up " + FormatDuration(*up);
+  if (auto stores = UintField(body, "stores")) out += " stores " + std::to_string(*stores);
+  return out + "\n";
+}
+
+std::string RenderStoresTable(const nlohmann::json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : ArrayField(body, "stores")) {
+    rows.push_back({Cell(s, "name"), PidCell(s), Cell(s, "state"), Cell(s, "restarts"),
+                    UptimeCell(s), Cell(s, "last_exit")});
+  }
+  std::string out =
+      RenderTable({"NAME", "PID", "STATE", "RESTARTS", "UPTIME", "LAST_EXIT"}, rows);
+  if (!body.is_object() || !body.contains("db_workers")) return out;
+  rows.clear();
+  for (const auto& w : ArrayField(body, "db_workers")) {
+    auto fsync = UintField(w, "last_fsync_us");
+    rows.push_back({Cell(w, "shard"), PidCell(w), Cell(w, "state"), Cell(w, "restarts"),
+                    UptimeCell(w), Cell(w, "queue_depth"), Cell(w, "last_batch"),
+                    Cell(w, "batches"), Cell(w, "writes"), fsync ? FormatMicros(*fsync) : "-",
+                    Cell(w, "fsync_mode"), Cell(w, "last_exit")});
+  }
+  out += "\n";
+  out += RenderTable({"DB_SHARD", "PID", "STATE", "RESTARTS", "UPTIME", "QUEUE", "LAST_BATCH",
+                      "BATCHES", "WRITES", "LAST_FSYNC", "FSYNC_MODE", "LAST_EXIT"},
+                     rows);
+  return out;
+}
+
+std::string RenderStatusTree(const nlohmann::json& body) {
+  static const json kEmpty = json::object();
+  const json& manager =
+      body.is_object() && body.contains("manager") ? body.at("manager") : kEmpty;
+  std::string out = "forkv-manager";
+  if (auto pid = UintField(manager, "pid")) out += " pid " + std::to_string(*pid);
+  if (auto state = StringField(manager, "state")) out += " " + *state;
+  if (auto up = UintField(manager, "uptime_ms")) out += " up " + FormatDuration(*up);
+  if (auto endpoint = StringField(manager, "endpoint")) out += "  endpoint " + *endpoint;
+  if (auto data_dir = StringField(manager, "data_dir")) out += "  data_dir " + *data_dir;
+  if (auto version = StringField(manager, "version")) out += "  version " + *version;
+  out += "\n";
+  if (body.is_object()) {
+    auto it = body.find("tree");
+    if (it != body.end() && it->is_object()) RenderNode(*it, "", true, 0, &out);
+  }
+  return out;
+}
+
+Output RenderError(const Status& status, const RenderOptions& opts) {
+  Output o;
+  o.exit_code = ExitCodeFor(status.code());
+  if (opts.json) {
+    json j = {{"ok", false},
+              {"code", std::string(StatusCodeName(status.code()))},
+              {"message", status.message()}};
+    o.out = DumpJson(j) + "\n";
+  } else {
+    o.err = "forkv: " + status.ToString() + "\n";
+  }
+  return o;
+}
+
+Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
+                     const RenderOptions& opts) {
+  if (!outcome.ok()) return RenderError(outcome.status(), opts);
+  const Reply& reply = *outcome;
+  if (reply.code != StatusCode::kOk) return RenderError(Status(reply.code, reply.message), opts);
+
+  json body = nullptr;
+  if (!reply.body.empty()) {
+    auto decoded = DecodeJsonBody(reply.body);
+    if (!decoded.ok()) {
+      return RenderError(Status::Internal("undecodable reply body: " + decoded.status().ToString()),
+                         opts);
+    }
+    body = std::move(*decoded);
+  }
+
+  json j = {{"ok", true}};
+  switch (request.op) {
+    case Op::kPing:
+      if (!opts.json) return Success(RenderPing(body));
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
+    case Op::kPut:
+    case Op::kDel:
+      if (!opts.json) return Success("ok\n");
+      j["store"] = request.store;
+      PutBytes(j, "key", request.key);
+      return JsonSuccess(j);
+
+    case Op::kGet: {
+      std::string value;
+      if (!BodyBytes(body, &value)) return Unexpected(request, opts);
+      if (!opts.json) return Success(opts.tty ? value + "\n" : value);
+      j["store"] = request.store;
+      PutBytes(j, "key", request.key);
+      PutBytes(j, "value", value);
+      return JsonSuccess(j);
+    }
+
+    case Op::kKeys: {
+      if (!body.is_null() && !body.is_array()) return Unexpected(request, opts);
+      std::vector<std::string> keys;
+      bool all_utf8 = true;
+      for (const auto& item : body.is_array() ? body : json::array()) {
+        std::string key;
+        if (!BodyBytes(item, &key) || item.is_null()) return Unexpected(request, opts);
+        all_utf8 = all_utf8 && IsValidUtf8(key);
+        keys.push_back(std::move(key));
+      }
+      if (!opts.json) {
+        std::string out;
+        for (const auto& k : keys) out += k + "\n";
+        return Success(std::move(out));
+      }
+      j["store"] = request.store;
+      json list = json::array();
+      for (const auto& k : keys) list.push_back(all_utf8 ? k : Base64Encode(k));
+      j[all_utf8 ? "keys" : "keys_base64"] = std::move(list);
+      return JsonSuccess(j);
+    }
+
+    case Op::kCount: {
+      auto n = UintValue(body);
+      if (!n) return Unexpected(request, opts);
+      if (!opts.json) return Success(std::to_string(*n) + "\n");
+      j["store"] = request.store;
+      j["count"] = *n;
+      return JsonSuccess(j);
+    }
+
+    case Op::kStores:
+      if (!opts.json) return Success(RenderStoresTable(body));
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
+    case Op::kStatus:
+      if (!opts.json) return Success(RenderStatusTree(body));
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
+    case Op::kCreate:
+      if (!opts.json) {
+        bool created = !body.is_object() || !body.contains("created") ||
+                       !body["created"].is_boolean() || body["created"].get<bool>();
+        std::string out = created ? "created " + request.store : request.store + " already exists";
+        if (auto pid = UintField(body, "pid"); pid && *pid > 0) {
+          out += " (pid " + std::to_string(*pid) + ")";
+        }
+        return Success(out + "\n");
+      }
+      j["store"] = request.store;
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
+    case Op::kDrop:
+    case Op::kRestart:
+    case Op::kKill:
+    case Op::kWait:
+      if (!opts.json) return Success("ok\n");
+      j["store"] = request.store;
+      if (request.op == Op::kKill) j["signal"] = request.arg;
+      MergeBody(j, body);
+      return JsonSuccess(j);
+  }
+  return Unexpected(request, opts);
+}
+
+}  // namespace forkv::cli

@@ -1,0 +1,101 @@
+// What the `forkv` command prints: pure functions from a request and the
+// outcome of its call (a Reply or a transport Status) to stdout text, stderr
+// text and an exit code. No sockets, no globals, no I/O; commands.cc does the
+// I/O and tests/unit/cli_format_test.cc checks these directly.
+//
+// Exit codes (also printed in `forkv --help`):
+//   0  ok
+//   1  not found (key or store absent)
+//   2  usage error (bad command line)
+//   3  cannot reach the manager, timed out, or store unavailable
+//      (kTimeout, kUnavailable)
+//   4  request rejected (kInvalidArgument, kTooLarge, kMalformed, kUnknownOp,
+//      kVersionMismatch), including local validation of store names and sizes
+//   5  server error (kIoError, kInternal), or a reply the client cannot read
+//
+// Output conventions (human mode):
+//   get    the raw value bytes; a trailing newline is added only when stdout
+//          is a terminal, so `$(forkv get s k)` and pipes see the exact bytes.
+//   keys   one key per line, raw bytes (use --json for keys holding newlines
+//          or non-UTF-8 bytes).
+//   errors go to stderr as "forkv: <code name>: <message>".
+// JSON mode (--json): exactly one JSON object and a newline on stdout, for
+// errors too ({"ok":false,"code":"not_found","message":"..."}); nothing on
+// stderr. Byte strings (values, keys) appear as "<field>" when they are valid
+// UTF-8 and as "<field>_base64" otherwise.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "shared/protocol.h"
+#include "shared/status.h"
+
+namespace forkv::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNotFound = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnreachable = 3;
+inline constexpr int kExitRejected = 4;
+inline constexpr int kExitServerError = 5;
+
+// The exit-code table above, for `forkv --help`.
+std::string ExitCodeHelp();
+
+// Maps a status code to the process exit code (table above).
+int ExitCodeFor(StatusCode code);
+
+// "850ms", "42s", "3m12s", "2h5m", "3d4h".
+std::string FormatDuration(uint64_t ms);
+// fsync latencies: "850us", "1.2ms", "2.50s".
+std::string FormatMicros(uint64_t us);
+
+// Accepts "9", "KILL", "SIGKILL", "kill" (any case). Returns InvalidArgument
+// for unknown names and numbers outside 1..64.
+Result<int> ParseSignal(std::string_view text);
+
+bool IsValidUtf8(std::string_view bytes);
+// Standard base64 (RFC 4648) with padding.
+std::string Base64Encode(std::string_view bytes);
+
+// Sets obj[field] = bytes if valid UTF-8, else obj[field + "_base64"] =
+// base64(bytes).
+void PutBytes(nlohmann::json& obj, const std::string& field, std::string_view bytes);
+
+// Replaces JSON binary values (as DecodeJsonBody makes them from msgpack
+// bin) by strings: the bytes themselves when valid UTF-8, else base64.
+nlohmann::json Sanitize(const nlohmann::json& j);
+
+// One line of JSON; invalid UTF-8 inside strings is replaced, never thrown.
+std::string DumpJson(const nlohmann::json& j);
+
+// Human renderings of decoded reply bodies. They never fail: missing or
+// mistyped fields print as "-" (tables) or are left out (tree, ping).
+std::string RenderPing(const nlohmann::json& body);
+std::string RenderStoresTable(const nlohmann::json& body);
+std::string RenderStatusTree(const nlohmann::json& body);
+
+struct RenderOptions {
+  bool json = false;
+  bool tty = false;  // stdout is a terminal (get's trailing newline)
+};
+
+struct Output {
+  std::string out;  // for stdout
+  std::string err;  // for stderr
+  int exit_code = kExitOk;
+};
+
+// A failed command: "forkv: <code>: <message>" on stderr, or the JSON error
+// object on stdout; the exit code from ExitCodeFor().
+Output RenderError(const Status& status, const RenderOptions& opts);
+
+// What `forkv <request.op>` prints, given the outcome of its call:
+// a transport error (Timeout, Unavailable...), an error reply, or success.
+Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
+                     const RenderOptions& opts);
+
+}  // namespace forkv::cli

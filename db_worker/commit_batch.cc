@@ -1,0 +1,96 @@
+#include "db_worker/commit_batch.h"
+
+#include <utility>
+
+#include "shared/names.h"
+#include "shared/shard.h"
+
+namespace forkv {
+namespace {
+
+// A WriteAck frame must stay small (the store decodes it with a 64 KiB
+// limit); storage error texts can be long.
+constexpr size_t kMaxAckMessageBytes = 1024;
+
+std::string Truncate(std::string s) {
+  if (s.size() > kMaxAckMessageBytes) s.resize(kMaxAckMessageBytes);
+  return s;
+}
+
+}  // namespace
+
+Status ValidateWrite(const WriteRequest& write) {
+  if (write.seq == 0) return Status::InvalidArgument("write: seq must be >= 1");
+  if (write.op != Op::kPut && write.op != Op::kDel) {
+    return Status::UnknownOp("write: op must be put or del");
+  }
+  if (Status s = ValidateStoreName(write.store); !s.ok()) return s;
+  if (Status s = ValidateKey(write.key); !s.ok()) return s;
+  return ValidateValue(write.value);
+}
+
+CommitBatch::~CommitBatch() {
+  if (dedup_->in_batch()) dedup_->Abort();
+}
+
+void CommitBatch::Add(std::string_view peer, WriteRequest write) {
+  if (entries_.empty()) dedup_->Begin();
+  Entry e{std::string(peer), write.seq, true, Status::Ok()};
+  if (Status s = ValidateWrite(write); !s.ok()) {
+    e.status = std::move(s);
+    entries_.push_back(std::move(e));
+    return;
+  }
+  switch (dedup_->Decide(write.store, write.gen, write.seq)) {
+    case WriteDedup::Decision::kFenced:
+      e.status = Status::Unavailable(std::string(kFencedMessage));
+      break;
+    case WriteDedup::Decision::kDuplicate:
+      break;
+    case WriteDedup::Decision::kDuplicateInBatch:
+      e.fixed = false;
+      break;
+    case WriteDedup::Decision::kApply: {
+      e.fixed = false;
+      std::string key = StorageKey(write.store, write.key);
+      payload_bytes_ += key.size() + write.value.size();
+      mutations_.push_back(write.op == Op::kPut
+                               ? Mutation::Put(std::move(key), std::move(write.value))
+                               : Mutation::Delete(std::move(key)));
+      break;
+    }
+  }
+  entries_.push_back(std::move(e));
+}
+
+std::vector<PeerAck> CommitBatch::Finish(const Status& write_status) {
+  std::vector<PeerAck> acks;
+  if (entries_.empty()) return acks;
+  if (write_status.ok()) {
+    dedup_->Commit();
+  } else {
+    dedup_->Abort();
+  }
+  for (Entry& e : entries_) {
+    const Status& s = e.fixed ? e.status : write_status;
+    std::string message = Truncate(s.message());
+    PeerAck* group = nullptr;
+    for (PeerAck& a : acks) {
+      if (a.peer == e.peer && a.ack.code == s.code() && a.ack.message == message) {
+        group = &a;
+        break;
+      }
+    }
+    if (group == nullptr) {
+      acks.push_back(PeerAck{e.peer, WriteAck{s.code(), std::move(message), {}}});
+      group = &acks.back();
+    }
+    group->ack.seqs.push_back(e.seq);
+  }
+  entries_.clear();
+  mutations_.clear();
+  payload_bytes_ = 0;
+  return acks;
+}
+
+}  // namespace forkv

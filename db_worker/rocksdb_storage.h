@@ -1,0 +1,49 @@
+// Storage on RocksDB: one database directory per database worker (shard).
+//
+// On-disk format: a plain RocksDB database (default column family, bytewise
+// comparator). Keys are forkv storage keys, "<store>\0<key>" (shared/shard.h);
+// values are the raw value bytes. Nothing else is stored.
+//
+// Open a database only in the process that will use it, never before a fork:
+// RocksDB starts background threads and holds an fcntl lock on <dir>/LOCK.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "db_worker/storage.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+struct RocksDbStorageOptions {
+  // Memtable size; two of them at most. Many workers share a small machine.
+  size_t write_buffer_bytes = 8 << 20;
+  size_t block_cache_bytes = 8 << 20;
+  int max_open_files = 256;
+};
+
+// Why an open failed, so the caller can pick its exit code.
+enum class OpenFailure {
+  kNone,
+  // <dir>/LOCK is held by another process (an earlier incarnation still
+  // exiting): retry shortly.
+  kLocked,
+  // A failure that may go away (I/O error, disk full): exit and be restarted.
+  kTransient,
+  // The data cannot ever be opened as it is (RocksDB Corruption or
+  // NotSupported, permission denied, read-only file system, not a
+  // directory): do not restart, an operator must look.
+  kPermanent,
+};
+
+// Opens (creating if missing, parents included) the database in `dir`.
+// On error returns the status (code kIoError, kInvalidArgument or kInternal;
+// the message names the directory and RocksDB's reason) and, when `failure`
+// is not null, stores the classification there (kNone on success).
+Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
+                                                    const RocksDbStorageOptions& options,
+                                                    OpenFailure* failure);
+
+}  // namespace forkv

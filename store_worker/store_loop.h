@@ -1,0 +1,37 @@
+// forkv-store: the process serving one named store.
+//
+// Started by the manager (fork+exec) with the store's name, a generation
+// number unique to this incarnation, the manager's backend endpoint and the
+// endpoints of the database workers. Lifecycle:
+//   1. connect to the manager (DEALER, routing id "s<gen>") and say hello;
+//   2. load every key of the store from every database worker ("L" -> "D");
+//   3. report ready; serve requests ("Q" -> "R") from the in-memory map;
+//      writes go to the owning database worker first and are applied to the
+//      map and answered only when the worker acknowledges them ("W" -> "A");
+//   4. on SIGTERM, stop taking requests, wait (bounded) for in-flight writes,
+//      exit 0. PR_SET_PDEATHSIG and a manager-silence timeout make it exit
+//      when the manager is gone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace forkv {
+
+struct StoreOptions {
+  std::string name;
+  uint64_t gen = 0;
+  std::string backend;                    // manager's backend endpoint
+  std::vector<std::string> db_endpoints;  // one per shard, in shard order
+  std::string log_level = "info";
+  pid_t parent_pid = 0;
+  int manager_silence_ms = 15000;  // exit when the manager is silent this long
+  int write_retry_ms = 2000;       // resend unacknowledged writes after this
+};
+
+// Runs the store until told to stop; returns the process exit code.
+int RunStore(const StoreOptions& options);
+
+}  // namespace forkv

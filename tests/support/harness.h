@@ -1,0 +1,93 @@
+// Test harness for integration and fault tests: real binaries, private
+// sockets and data directories, real signals. Never a fixed sleep: wait with
+// WaitFor(predicate, deadline), like redis' wait_for_condition.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "shared/proc.h"
+
+namespace forkv::test {
+
+using namespace std::chrono_literals;
+
+// Polls `pred` every few milliseconds until it is true or `timeout` passes.
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s);
+
+// Makes this process the reaper of orphaned descendants (PID 1 here does not
+// reap), so that a killed manager's children can be seen to die.
+void BecomeSubreaper();
+
+// A mkdtemp directory under /tmp, removed recursively on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Process state letter from /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0
+// when the process does not exist. Never reaps.
+char ProcessState(pid_t pid);
+// Alive = exists and is not a zombie.
+bool IsAlive(pid_t pid);
+// Live (non-zombie) processes whose parent is `pid`.
+std::vector<pid_t> LiveChildrenOf(pid_t pid);
+// Reaps every exited child of this process (subreaper orphans included).
+void ReapZombies();
+
+// Path of a built binary (forkv, forkv-manager ...).
+std::string BinaryPath(const std::string& name);
+
+struct CommandResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+// Runs a binary with args (and optional stdin), waits, captures output.
+CommandResult RunCommand(const std::string& exe, const std::vector<std::string>& args,
+                         const std::string& stdin_data = "");
+
+// One forkv-manager on a private ipc socket and data dir. The manager runs in
+// its own process group; the destructor SIGKILLs the group and reaps.
+class ManagerProcess {
+ public:
+  explicit ManagerProcess(std::string dir);  // dir: socket, data and log live here
+  ~ManagerProcess();
+  ManagerProcess(const ManagerProcess&) = delete;
+  ManagerProcess& operator=(const ManagerProcess&) = delete;
+
+  // Starts the manager with default test options plus `extra_args`, and waits
+  // until it answers a ping. Returns false (with the log tail printed) if not.
+  bool Start(const std::vector<std::string>& extra_args = {});
+  // Sends a signal to the manager process only.
+  void Signal(int sig);
+  // Waits for the manager to exit; returns its status (reaped).
+  bool WaitExit(ExitStatus* status, std::chrono::milliseconds timeout = 20s);
+  // SIGKILL to the manager's whole process group, then reap.
+  void KillGroup();
+
+  pid_t pid() const { return pid_; }
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string LogTail(size_t bytes = 4000) const;
+
+  // Runs the `forkv` CLI against this manager: forkv --socket EP ARGS...
+  CommandResult Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
+
+ private:
+  std::string dir_, endpoint_, data_dir_, log_path_;
+  pid_t pid_ = 0;
+};
+
+}  // namespace forkv::test

@@ -1,0 +1,110 @@
+#include "client_cli/commands.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "shared/runtime.h"
+
+namespace forkv::cli {
+namespace {
+
+ParseOutcome Parse(std::vector<std::string> args) {
+  std::vector<const char*> argv = {"forkv"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(CliCommandsTest, PutWithGlobalOptionsBeforeAndAfter) {
+  ParseOutcome p = Parse({"--socket", "ipc:///tmp/x.sock", "put", "s", "k", "v", "--json",
+                          "--timeout", "250"});
+  ASSERT_TRUE(p.invocation.has_value()) << p.output.err;
+  const Invocation& inv = *p.invocation;
+  EXPECT_EQ(inv.endpoint, "ipc:///tmp/x.sock");
+  EXPECT_EQ(inv.timeout.count(), 250);
+  EXPECT_TRUE(inv.json);
+  EXPECT_EQ(inv.request.op, Op::kPut);
+  EXPECT_EQ(inv.request.store, "s");
+  EXPECT_EQ(inv.request.key, "k");
+  EXPECT_EQ(inv.request.value, "v");
+  EXPECT_FALSE(inv.value_from_stdin);
+}
+
+TEST(CliCommandsTest, DefaultsAndStdinValue) {
+  ParseOutcome p = Parse({"put", "s", "k", "-"});
+  ASSERT_TRUE(p.invocation.has_value()) << p.output.err;
+  EXPECT_TRUE(p.invocation->value_from_stdin);
+  EXPECT_EQ(p.invocation->request.value, "");
+  EXPECT_EQ(p.invocation->endpoint, DefaultManagerEndpoint(true));
+  EXPECT_EQ(p.invocation->timeout, kDefaultTimeout);
+  EXPECT_FALSE(p.invocation->json);
+  // "--" lets a value start with a dash.
+  ParseOutcome dash = Parse({"put", "s", "k", "--", "-x"});
+  ASSERT_TRUE(dash.invocation.has_value()) << dash.output.err;
+  EXPECT_EQ(dash.invocation->request.value, "-x");
+}
+
+TEST(CliCommandsTest, KeysPrefixAndLimit) {
+  ParseOutcome p = Parse({"keys", "s", "--prefix", "user:", "--limit", "10"});
+  ASSERT_TRUE(p.invocation.has_value());
+  EXPECT_EQ(p.invocation->request.op, Op::kKeys);
+  EXPECT_EQ(p.invocation->request.key, "user:");
+  EXPECT_EQ(p.invocation->request.arg, 10u);
+}
+
+TEST(CliCommandsTest, KillSignals) {
+  EXPECT_EQ(Parse({"kill", "s"}).invocation->request.arg, static_cast<uint64_t>(SIGKILL));
+  EXPECT_EQ(Parse({"kill", "s", "--signal", "TERM"}).invocation->request.arg,
+            static_cast<uint64_t>(SIGTERM));
+  EXPECT_EQ(Parse({"kill", "s", "--signal", "9"}).invocation->request.arg, 9u);
+  ParseOutcome bad = Parse({"kill", "s", "--signal", "NOPE", "--json"});
+  EXPECT_FALSE(bad.invocation.has_value());
+  EXPECT_EQ(bad.output.exit_code, kExitUsage);
+  EXPECT_NE(bad.output.out.find("\"code\":\"usage\""), std::string::npos);
+}
+
+TEST(CliCommandsTest, WaitTimeoutIsTheArg) {
+  ParseOutcome p = Parse({"wait", "s", "--up", "--wait-timeout", "1500"});
+  ASSERT_TRUE(p.invocation.has_value());
+  EXPECT_EQ(p.invocation->request.op, Op::kWait);
+  EXPECT_EQ(p.invocation->request.arg, 1500u);
+  EXPECT_EQ(Parse({"wait", "s"}).invocation->request.arg,
+            static_cast<uint64_t>(kDefaultWaitTimeout.count()));
+}
+
+TEST(CliCommandsTest, EveryCommandMapsToItsOp) {
+  EXPECT_EQ(Parse({"ping"}).invocation->request.op, Op::kPing);
+  EXPECT_EQ(Parse({"get", "s", "k"}).invocation->request.op, Op::kGet);
+  EXPECT_EQ(Parse({"del", "s", "k"}).invocation->request.op, Op::kDel);
+  EXPECT_EQ(Parse({"count", "s"}).invocation->request.op, Op::kCount);
+  EXPECT_EQ(Parse({"stores"}).invocation->request.op, Op::kStores);
+  EXPECT_EQ(Parse({"create", "s"}).invocation->request.op, Op::kCreate);
+  EXPECT_EQ(Parse({"drop", "s"}).invocation->request.op, Op::kDrop);
+  EXPECT_EQ(Parse({"status"}).invocation->request.op, Op::kStatus);
+  EXPECT_EQ(Parse({"restart", "s"}).invocation->request.op, Op::kRestart);
+}
+
+TEST(CliCommandsTest, UsageErrorsExitTwo) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {}, {"get", "s"}, {"bogus"}, {"ping", "--bogus"}, {"--timeout", "0", "ping"},
+           {"keys", "s", "--limit", "x"}}) {
+    ParseOutcome p = Parse(args);
+    EXPECT_FALSE(p.invocation.has_value());
+    EXPECT_EQ(p.output.exit_code, kExitUsage);
+    EXPECT_FALSE(p.output.err.empty());
+    EXPECT_TRUE(p.output.out.empty());
+  }
+}
+
+TEST(CliCommandsTest, HelpExitsZeroWithExitCodeTable) {
+  ParseOutcome p = Parse({"--help"});
+  EXPECT_FALSE(p.invocation.has_value());
+  EXPECT_EQ(p.output.exit_code, 0);
+  EXPECT_NE(p.output.out.find("Exit codes:"), std::string::npos);
+  EXPECT_NE(p.output.out.find("wait"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace forkv::cli

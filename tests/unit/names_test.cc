@@ -1,0 +1,48 @@
+#include "shared/names.h"
+
+#include <gtest/gtest.h>
+
+namespace forkv {
+namespace {
+
+TEST(NamesTest, GoodStoreNames) {
+  for (const char* n : {"users", "a", "A-b_c.d", "0", "x.y.z"}) {
+    EXPECT_TRUE(ValidateStoreName(n).ok()) << n;
+  }
+  EXPECT_TRUE(ValidateStoreName(std::string(128, 'a')).ok());
+}
+
+TEST(NamesTest, BadStoreNames) {
+  const std::string nul("a\0b", 3);
+  for (const std::string& n : {std::string(""), std::string(".."), std::string("../etc"),
+                               std::string("a/b"), std::string(".hidden"), nul,
+                               std::string(129, 'a'), std::string(10240, 'x'),
+                               std::string("sp ace"), std::string("tab\t"),
+                               std::string("\xc3\xa9t\xc3\xa9")}) {
+    Status s = ValidateStoreName(n);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << n.size();
+    EXPECT_FALSE(s.message().empty());
+  }
+}
+
+TEST(NamesTest, KeyAndValueLimits) {
+  EXPECT_EQ(ValidateKey("").code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ValidateKey(std::string(kMaxKeyBytes, 'k')).ok());
+  EXPECT_EQ(ValidateKey(std::string(kMaxKeyBytes + 1, 'k')).code(), StatusCode::kTooLarge);
+  EXPECT_TRUE(ValidateValue("").ok());
+  EXPECT_TRUE(ValidateValue(std::string(kMaxValueBytes, 'v')).ok());
+  EXPECT_EQ(ValidateValue(std::string(kMaxValueBytes + 1, 'v')).code(), StatusCode::kTooLarge);
+}
+
+TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
+  EXPECT_TRUE(ValidateRequest({.op = Op::kPing}).ok());
+  EXPECT_TRUE(ValidateRequest({.op = Op::kStores}).ok());
+  EXPECT_FALSE(ValidateRequest({.op = Op::kGet, .store = "s"}).ok());           // no key
+  EXPECT_FALSE(ValidateRequest({.op = Op::kPut, .store = "../x", .key = "k"}).ok());
+  EXPECT_TRUE(ValidateRequest({.op = Op::kKeys, .store = "s"}).ok());           // empty prefix
+  EXPECT_TRUE(ValidateRequest({.op = Op::kCreate, .store = "s"}).ok());
+  EXPECT_FALSE(ValidateRequest({.op = Op::kKill, .store = "s", .arg = 99}).ok());
+}
+
+}  // namespace
+}  // namespace forkv

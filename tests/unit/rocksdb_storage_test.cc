@@ -1,0 +1,280 @@
+// RocksDbStorage against a real RocksDB in a private temporary directory,
+// plus the whole-store operations (store_ops.h) on top of it.
+#include "db_worker/rocksdb_storage.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "db_worker/store_ops.h"
+#include "shared/shard.h"
+
+namespace forkv {
+namespace {
+
+class RocksDbStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "forkv-rocks-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    dir_ = root_ + "/db";
+    Reopen();
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  void Reopen() {
+    db_.reset();
+    OpenFailure failure = OpenFailure::kPermanent;
+    auto r = OpenRocksDbStorage(dir_, RocksDbStorageOptions{}, &failure);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(failure, OpenFailure::kNone);
+    db_ = std::move(r).value();
+  }
+
+  // "k1=v1,k2=v2" of every key under `prefix` (prefix kept), \0 shown as |.
+  std::string Contents(std::string_view prefix = "") {
+    std::string out;
+    Status s = db_->Scan(prefix, [&](std::string_view k, std::string_view v) {
+      if (!out.empty()) out += ',';
+      out += std::string(k) + "=" + std::string(v);
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    for (char& c : out) {
+      if (c == '\0') c = '|';
+    }
+    return out;
+  }
+
+  void Put(std::string_view store, std::string_view key, std::string_view value) {
+    ASSERT_TRUE(db_->Write({Mutation::Put(StorageKey(store, key), std::string(value))}, false).ok());
+  }
+
+  std::string root_;
+  std::string dir_;
+  std::unique_ptr<Storage> db_;
+};
+
+TEST_F(RocksDbStorageTest, WriteGetAndDelete) {
+  ASSERT_TRUE(db_->Write({Mutation::Put("k1", "v1"), Mutation::Put("k2", "v2")}, true).ok());
+  std::string v;
+  ASSERT_TRUE(db_->Get("k1", &v).ok());
+  EXPECT_EQ(v, "v1");
+  ASSERT_TRUE(db_->Write({Mutation::Delete("k1"), Mutation::Put("k2", "v2b")}, false).ok());
+  v = "untouched";
+  EXPECT_EQ(db_->Get("k1", &v).code(), StatusCode::kNotFound);
+  EXPECT_EQ(v, "untouched");
+  EXPECT_EQ(Contents(), "k2=v2b");
+}
+
+TEST_F(RocksDbStorageTest, MutationsOfOneBatchApplyInOrder) {
+  ASSERT_TRUE(db_->Write({Mutation::Put("k", "1"), Mutation::Delete("k"), Mutation::Put("k", "3"),
+                          Mutation::Put("j", "x"), Mutation::Delete("j")},
+                         false)
+                  .ok());
+  EXPECT_EQ(Contents(), "k=3");
+  ASSERT_TRUE(db_->Write({}, true).ok());  // empty batch: a no-op
+  EXPECT_EQ(Contents(), "k=3");
+}
+
+TEST_F(RocksDbStorageTest, ScanIsolatesStoresSharingAPrefix) {
+  // "a\0" and "ab\0": store "a" must not see store "ab", nor the reverse.
+  Put("a", "x", "1");
+  Put("a", "y", "2");
+  Put("ab", "x", "3");
+  Put("b", "x", "4");
+  EXPECT_EQ(Contents(StoragePrefix("a")), "a|x=1,a|y=2");
+  EXPECT_EQ(Contents(StoragePrefix("ab")), "ab|x=3");
+  EXPECT_EQ(Contents(StoragePrefix("abc")), "");
+  EXPECT_EQ(Contents(), "a|x=1,a|y=2,ab|x=3,b|x=4");
+}
+
+TEST_F(RocksDbStorageTest, ScanStopsWhenTheCallbackSaysSo) {
+  for (char c = 'a'; c <= 'e'; ++c) Put("s", std::string(1, c), "v");
+  int seen = 0;
+  ASSERT_TRUE(db_->Scan("s", [&](std::string_view, std::string_view) { return ++seen < 2; }).ok());
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_F(RocksDbStorageTest, ScanOfAnAll0xffPrefixHasNoUpperBound) {
+  std::string ff(2, '\xff');
+  ASSERT_TRUE(db_->Write({Mutation::Put(ff + "a", "1"), Mutation::Put("\xfe", "0")}, false).ok());
+  int seen = 0;
+  ASSERT_TRUE(db_->Scan(ff, [&](std::string_view, std::string_view) {
+                   ++seen;
+                   return true;
+                 }).ok());
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(RocksDbStorageTest, BinaryKeysAndValuesWithNul) {
+  std::string key("k\0\xff\0", 4);
+  std::string value("\0v\0", 3);
+  ASSERT_TRUE(db_->Write({Mutation::Put(StorageKey("s", key), value)}, true).ok());
+  std::string got;
+  ASSERT_TRUE(db_->Get(StorageKey("s", key), &got).ok());
+  EXPECT_EQ(got, value);
+  std::vector<std::pair<std::string, std::string>> seen;
+  ASSERT_TRUE(db_->Scan(StoragePrefix("s"), [&](std::string_view k, std::string_view v) {
+                   seen.emplace_back(k, v);
+                   return true;
+                 }).ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, StorageKey("s", key));
+  EXPECT_EQ(seen[0].second, value);
+}
+
+TEST_F(RocksDbStorageTest, DeleteRangeRemovesExactlyOneStore) {
+  Put("a", "x", "1");
+  Put("a", std::string("\xff\xff", 2), "2");
+  Put("ab", "x", "3");
+  Put("a-", "x", "5");
+  std::string begin = StoragePrefix("a");
+  ASSERT_TRUE(db_->DeleteRange(begin, PrefixEnd(begin), true).ok());
+  EXPECT_EQ(Contents(), "a-|x=5,ab|x=3");
+}
+
+TEST_F(RocksDbStorageTest, ReopenKeepsWrites) {
+  Put("s", "synced", "1");
+  ASSERT_TRUE(db_->SyncWal().ok());
+  Put("s", "unsynced", "2");  // in the WAL file, not fsynced: survives a close
+  ASSERT_TRUE(db_->DeleteRange(StorageKey("s", "u"), StorageKey("s", "v"), false).ok());
+  Put("t", "k", "3");
+  Reopen();
+  EXPECT_EQ(Contents(), "s|synced=1,t|k=3");
+}
+
+TEST_F(RocksDbStorageTest, PrefixEnd) {
+  EXPECT_EQ(PrefixEnd(std::string("a\0", 2)), "a\x01");
+  EXPECT_EQ(PrefixEnd("ab"), "ac");
+  EXPECT_EQ(PrefixEnd("a\xff"), "b");
+  EXPECT_EQ(PrefixEnd("\xff\xff"), "");
+  EXPECT_EQ(PrefixEnd(""), "");
+}
+
+TEST_F(RocksDbStorageTest, SecondOpenOfALockedDirectoryIsLocked) {
+  OpenFailure failure = OpenFailure::kNone;
+  auto r = OpenRocksDbStorage(dir_, RocksDbStorageOptions{}, &failure);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failure, OpenFailure::kLocked) << r.status().ToString();
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+}
+
+TEST_F(RocksDbStorageTest, CorruptDatabaseIsPermanent) {
+  Put("s", "k", "v");
+  db_.reset();
+  // CURRENT names the manifest and must end with a newline.
+  std::ofstream(dir_ + "/CURRENT", std::ios::trunc) << "garbage";
+  OpenFailure failure = OpenFailure::kNone;
+  auto r = OpenRocksDbStorage(dir_, RocksDbStorageOptions{}, &failure);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failure, OpenFailure::kPermanent) << r.status().ToString();
+  EXPECT_NE(r.status().message().find(dir_), std::string::npos);
+}
+
+TEST_F(RocksDbStorageTest, DirectoryThatIsAFileIsPermanent) {
+  std::string file = root_ + "/file";
+  std::ofstream(file) << "x";
+  OpenFailure failure = OpenFailure::kNone;
+  auto r = OpenRocksDbStorage(file, RocksDbStorageOptions{}, &failure);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failure, OpenFailure::kPermanent) << r.status().ToString();
+  // Nor below a file.
+  r = OpenRocksDbStorage(file + "/db", RocksDbStorageOptions{}, &failure);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(failure, OpenFailure::kPermanent) << r.status().ToString();
+}
+
+TEST_F(RocksDbStorageTest, OpenCreatesMissingParents) {
+  auto r = OpenRocksDbStorage(root_ + "/x/y/z", RocksDbStorageOptions{}, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
+
+// ---- store_ops.h ------------------------------------------------------------
+
+std::vector<LoadChunk> Load(Storage& db, std::string_view store, const ChunkLimits& limits) {
+  std::vector<LoadChunk> chunks;
+  Status s = LoadStore(db, store, 42, limits, [&](LoadChunk&& c) {
+    chunks.push_back(std::move(c));
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return chunks;
+}
+
+TEST_F(RocksDbStorageTest, LoadOfAnEmptyStoreIsOneEmptyLastChunk) {
+  Put("ab", "x", "1");
+  auto chunks = Load(*db_, "a", ChunkLimits{});
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].load_id, 42u);
+  EXPECT_TRUE(chunks[0].last);
+  EXPECT_TRUE(chunks[0].entries.empty());
+}
+
+TEST_F(RocksDbStorageTest, LoadStripsThePrefixAndSplitsByCount) {
+  for (int i = 0; i < 10; ++i) Put("a", "k" + std::to_string(i), "v" + std::to_string(i));
+  Put("ab", "k0", "other");
+  Put(std::string("a\0b", 3), "x", "y");  // not a valid store name, but must not leak
+  auto chunks = Load(*db_, "a", ChunkLimits{.max_entries = 4, .max_bytes = 1 << 20});
+  ASSERT_EQ(chunks.size(), 3u);
+  std::map<std::string, std::string> all;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    EXPECT_EQ(chunks[i].load_id, 42u);
+    EXPECT_EQ(chunks[i].last, i + 1 == chunks.size());
+    EXPECT_LE(chunks[i].entries.size(), 4u);
+    for (auto& [k, v] : chunks[i].entries) all[k] = v;
+  }
+  EXPECT_EQ(chunks[2].entries.size(), 2u);
+  ASSERT_EQ(all.size(), 10u);
+  EXPECT_EQ(all["k0"], "v0");
+  EXPECT_EQ(all["k9"], "v9");
+}
+
+TEST_F(RocksDbStorageTest, LoadSplitsByBytesAndSendsABigValueAlone) {
+  Put("a", "1", std::string(100, 'x'));
+  Put("a", "2", std::string(100, 'y'));
+  Put("a", "3", std::string(1000, 'z'));  // over the limit on its own
+  Put("a", "4", "small");
+  auto chunks = Load(*db_, "a", ChunkLimits{.max_entries = 100, .max_bytes = 250});
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].entries.size(), 2u);
+  ASSERT_EQ(chunks[1].entries.size(), 1u);
+  EXPECT_EQ(chunks[1].entries[0].first, "3");
+  EXPECT_FALSE(chunks[1].last);
+  ASSERT_EQ(chunks[2].entries.size(), 1u);
+  EXPECT_EQ(chunks[2].entries[0].second, "small");
+  EXPECT_TRUE(chunks[2].last);
+}
+
+TEST_F(RocksDbStorageTest, LoadStopsWhenEmitFails) {
+  for (int i = 0; i < 10; ++i) Put("a", "k" + std::to_string(i), "v");
+  int calls = 0;
+  Status s = LoadStore(*db_, "a", 1, ChunkLimits{.max_entries = 2, .max_bytes = 1 << 20},
+                       [&](LoadChunk&&) { return ++calls < 2; });
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(RocksDbStorageTest, DropStoreDeletesOnlyThatStore) {
+  Put("a", "x", "1");
+  Put("a", std::string("\0\0", 2), "2");
+  Put("ab", "x", "3");
+  Put("b", "x", "4");
+  ASSERT_TRUE(DropStore(*db_, "a").ok());
+  EXPECT_EQ(Contents(), "ab|x=3,b|x=4");
+  EXPECT_EQ(DropStore(*db_, "").code(), StatusCode::kInvalidArgument);
+  Reopen();
+  EXPECT_EQ(Contents(), "ab|x=3,b|x=4");
+  EXPECT_TRUE(Load(*db_, "a", ChunkLimits{})[0].entries.empty());
+}
+
+}  // namespace
+}  // namespace forkv
