@@ -210,7 +210,9 @@ TEST_F(ClientTest, RetriesThenClearError) {
 TEST_F(ClientTest, IdZeroErrorReplyAnswersTheCall) {
   Serve([](zmq::socket_t& router) {
     Incoming in;
-    if (Receive(router, &in)) Answer(router, in.identity, 0, "", StatusCode::kMalformed);
+    if (Receive(router, &in)) {
+      Answer(router, in.identity, 0, "", StatusCode::kMalformed);
+    }
   });
   Client client(ctx_, endpoint_);
   auto reply = client.Call(Ping(), milliseconds(10000));
@@ -222,7 +224,9 @@ TEST_F(ClientTest, IdZeroErrorReplyAnswersTheCall) {
 TEST_F(ClientTest, UndecodableReplyIsInternal) {
   Serve([](zmq::socket_t& router) {
     Incoming in;
-    if (Receive(router, &in)) EXPECT_TRUE(SendFrames(router, {in.identity, "\xc1"}).ok());
+    if (Receive(router, &in)) {
+      EXPECT_TRUE(SendFrames(router, {in.identity, "\xc1"}).ok());
+    }
   });
   Client client(ctx_, endpoint_);
   EXPECT_EQ(client.Call(Ping(), milliseconds(10000)).status().code(), StatusCode::kInternal);

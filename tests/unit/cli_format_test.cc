@@ -106,7 +106,7 @@ TEST(CliFormatTest, SanitizeTurnsBinaryIntoStrings) {
 }
 
 json StatusBody() {
-  return json::parse(R"({
+  return json::parse(R"j({
     "manager": {"pid": 1234, "uptime_ms": 303000, "endpoint": "ipc:///run/forkv/m.sock",
                 "data_dir": "/var/lib/forkv", "version": "0.1.0", "state": "running"},
     "tree": {"name": "root", "kind": "supervisor", "strategy": "rest_for_one", "children": [
@@ -119,7 +119,7 @@ json StatusBody() {
         {"name": "users", "kind": "store", "pid": 1250, "state": "running", "uptime_ms": 61000,
          "restarts": 1}]},
       {"name": "http", "kind": "http"}]}
-  })");
+  })j");
 }
 
 TEST(CliFormatTest, StatusTree) {
@@ -206,7 +206,7 @@ TEST(CliFormatTest, GetJsonUtf8AndBinary) {
   json text = ParseOut(RenderOutcome(req, OkReply(EncodeBinBody("h\xc3\xa9llo")), kJson));
   EXPECT_EQ(text, json::parse(R"({"ok":true,"store":"s","key":"k","value":"h\u00e9llo"})"));
   Request bin_key = MakeRequest(Op::kGet, "s", "\xff");
-  json bin = ParseOut(RenderOutcome(bin_key, OkReply(EncodeBinBody("\x00\xff", 2)), kJson));
+  json bin = ParseOut(RenderOutcome(bin_key, OkReply(EncodeBinBody(std::string("\x00\xff", 2))), kJson));
   EXPECT_EQ(bin, json::parse(R"({"ok":true,"store":"s","key_base64":"/w==","value_base64":"AP8="})"));
 }
 
