@@ -471,10 +471,15 @@ void DbWorker::SyncNow(const char* why) {
 }
 
 int DbWorker::Shutdown(int code) {
-  if (storage_ != nullptr) {
-    SyncNow("final");
-    storage_.reset();
-  }
+  if (storage_ != nullptr) SyncNow("final");
+  // Close the sockets, and wait (context termination) until ZeroMQ has
+  // unlinked our ipc socket file, *before* releasing the database lock: a
+  // successor waits for that lock and then binds the same path, and a late
+  // unlink from us would delete its socket file.
+  router_.close();
+  backend_.close();
+  ctx_.close();
+  storage_.reset();
   return code;
 }
 

@@ -228,4 +228,63 @@ CommandResult ManagerProcess::Cli(const std::vector<std::string>& args,
   return RunCommand(BinaryPath("forkv"), full, stdin_data);
 }
 
+nlohmann::json ManagerProcess::CliJson(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"--json"};
+  full.insert(full.end(), args.begin(), args.end());
+  CommandResult r = Cli(full);
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json::object();
+  }
+}
+
+nlohmann::json ManagerProcess::StoreInfo(const std::string& name) {
+  nlohmann::json j = CliJson({"stores"});
+  if (!j.contains("stores")) return nullptr;
+  for (const auto& s : j["stores"]) {
+    if (s.value("name", "") == name) return s;
+  }
+  return nullptr;
+}
+
+pid_t ManagerProcess::StorePid(const std::string& name) {
+  nlohmann::json s = StoreInfo(name);
+  return s.is_object() ? s.value("pid", 0) : 0;
+}
+
+std::vector<pid_t> ManagerProcess::DbPids() {
+  std::vector<pid_t> out;
+  nlohmann::json j = CliJson({"stores"});
+  if (!j.contains("db_workers")) return out;
+  for (const auto& d : j["db_workers"]) out.push_back(d.value("pid", 0));
+  return out;
+}
+
+bool ManagerProcess::WaitStoreRunning(const std::string& name, pid_t old_pid,
+                                      std::chrono::milliseconds timeout) {
+  return WaitFor([&] {
+    nlohmann::json s = StoreInfo(name);
+    return s.is_object() && s.value("state", "") == "running" && s.value("pid", 0) != 0 &&
+           s.value("pid", 0) != old_pid;
+  }, timeout);
+}
+
+void ForkvTest::SetUp() {
+  mgr_ = std::make_unique<ManagerProcess>(dir_.path());
+  ASSERT_TRUE(mgr_->Start(ManagerArgs()));
+}
+
+void ForkvTest::TearDown() {
+  if (HasFailure() && mgr_) std::fprintf(stderr, "manager log tail:\n%s\n", mgr_->LogTail().c_str());
+  mgr_.reset();
+}
+
+void ForkvTest::RestartManager(const std::vector<std::string>& extra) {
+  mgr_->KillGroup();
+  std::vector<std::string> args = ManagerArgs();
+  args.insert(args.end(), extra.begin(), extra.end());
+  ASSERT_TRUE(mgr_->Start(args));
+}
+
 }  // namespace forkv::test

@@ -5,8 +5,13 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
 #include <string>
 #include <vector>
 
@@ -84,10 +89,37 @@ class ManagerProcess {
 
   // Runs the `forkv` CLI against this manager: forkv --socket EP ARGS...
   CommandResult Cli(const std::vector<std::string>& args, const std::string& stdin_data = "");
+  // `forkv --json ARGS...` parsed; an empty object when the output is not JSON.
+  nlohmann::json CliJson(const std::vector<std::string>& args);
+  // From `forkv --json stores`: the store's record, or null when absent.
+  nlohmann::json StoreInfo(const std::string& name);
+  pid_t StorePid(const std::string& name);
+  // Pids of the database workers, by shard (0 when not running).
+  std::vector<pid_t> DbPids();
+  // Waits until `name` is running with a pid other than `old_pid`.
+  bool WaitStoreRunning(const std::string& name, pid_t old_pid = 0,
+                        std::chrono::milliseconds timeout = 10s);
 
  private:
   std::string dir_, endpoint_, data_dir_, log_path_;
   pid_t pid_ = 0;
+};
+
+// Fixture: a fresh manager per test in a private temp dir; this process is a
+// subreaper so orphans of a killed manager can be observed and reaped.
+class ForkvTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { BecomeSubreaper(); }
+  void SetUp() override;
+  void TearDown() override;
+  // Extra manager flags for this test (override).
+  virtual std::vector<std::string> ManagerArgs() const { return {}; }
+  // Restarts the manager on the same data dir after it was killed.
+  void RestartManager(const std::vector<std::string>& extra = {});
+
+  TempDir dir_;
+  std::unique_ptr<ManagerProcess> mgr_;
+  zmq::context_t ctx_{1};
 };
 
 }  // namespace forkv::test
