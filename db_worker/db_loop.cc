@@ -197,7 +197,12 @@ int DbWorker::Run() {
 
   int exit_code = kExitSystem;
   storage_ = OpenWithLockWait(o_, sigfd_, &exit_code);
-  if (storage_ == nullptr) return exit_code;
+  if (storage_ == nullptr) {
+    // Let the hello reach the manager (bounded) so it can match the exit
+    // code to this worker; every other exit drops queued messages (linger 0).
+    backend_.set(zmq::sockopt::linger, 500);
+    return exit_code;
+  }
 #ifdef FORKV_TEST_HOOKS
   if (const char* path = std::getenv("FORKV_DB_FAIL_WRITES_FILE"); path != nullptr && *path) {
     auto faulty = std::make_unique<FaultInjectionStorage>(std::move(storage_),

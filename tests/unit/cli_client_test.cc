@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <thread>
 
 #include "shared/codec.h"
@@ -82,6 +83,7 @@ class ClientTest : public ::testing::Test {
  protected:
   ClientTest() : endpoint_("ipc://" + dir_.path() + "/manager.sock") {}
   ~ClientTest() override {
+    done_.set_value();
     if (server_.joinable()) server_.join();
   }
 
@@ -91,10 +93,14 @@ class ClientTest : public ::testing::Test {
     return router;
   }
 
-  // Runs `serve` on a thread that owns a freshly bound ROUTER.
+  // Runs `serve` on a thread that owns a freshly bound ROUTER. The socket
+  // lives until the test ends: closing it (linger 0) could drop replies the
+  // I/O thread has not sent yet.
   void Serve(std::function<void(zmq::socket_t&)> serve) {
-    server_ = std::thread([router = BindRouter(), serve = std::move(serve)]() mutable {
+    server_ = std::thread([router = BindRouter(), serve = std::move(serve),
+                           done = done_.get_future()]() mutable {
       serve(router);
+      done.wait();
     });
   }
 
@@ -103,6 +109,7 @@ class ClientTest : public ::testing::Test {
   TempDir dir_;
   std::string endpoint_;
   zmq::context_t ctx_{1};
+  std::promise<void> done_;
   std::thread server_;  // joined before the context and the directory go
 };
 
