@@ -49,14 +49,16 @@ Status ProbeIpcEndpoint(const std::string& endpoint) {
   switch (err) {
     case 0:
     case EAGAIN:  // backlog full: a manager exists, let ZeroMQ retry
-    case EINPROGRESS: return Status::Ok();
+    case EINPROGRESS:
+      return Status::Ok();
     case ENOENT:
       return Status::Unavailable("cannot connect to " + endpoint +
                                  ": no such socket (is forkv-manager running?)");
     case ECONNREFUSED:
       return Status::Unavailable("cannot connect to " + endpoint +
                                  ": connection refused (stale socket, manager not running?)");
-    default: return Status::Unavailable("cannot connect to " + endpoint + ": " + std::strerror(err));
+    default:
+      return Status::Unavailable("cannot connect to " + endpoint + ": " + std::strerror(err));
   }
 }
 

@@ -22,9 +22,9 @@ using std::chrono::milliseconds;
 
 const std::map<std::string, Op>& CommandOps() {
   static const std::map<std::string, Op> kOps = {
-      {"ping", Op::kPing},   {"put", Op::kPut},         {"get", Op::kGet},
-      {"del", Op::kDel},     {"keys", Op::kKeys},       {"count", Op::kCount},
-      {"stores", Op::kStores}, {"create", Op::kCreate}, {"drop", Op::kDrop},
+      {"ping", Op::kPing},     {"put", Op::kPut},         {"get", Op::kGet},
+      {"del", Op::kDel},       {"keys", Op::kKeys},       {"count", Op::kCount},
+      {"stores", Op::kStores}, {"create", Op::kCreate},   {"drop", Op::kDrop},
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
       {"wait", Op::kWait},
   };
@@ -58,8 +58,8 @@ Result<std::string> ReadStdin() {
                               " bytes");
     }
     if (n < sizeof buf) {
-      if (std::ferror(stdin)) return Status::IoError(std::string("reading stdin: ") +
-                                                     std::strerror(errno));
+      if (std::ferror(stdin))
+        return Status::IoError(std::string("reading stdin: ") + std::strerror(errno));
       return data;
     }
   }
@@ -71,8 +71,7 @@ Result<Reply> CallWait(Client& client, const Invocation& inv) {
   using Clock = std::chrono::steady_clock;
   const auto wait_deadline = Clock::now() + milliseconds(inv.request.arg);
   while (true) {
-    auto remaining =
-        std::chrono::duration_cast<milliseconds>(wait_deadline - Clock::now());
+    auto remaining = std::chrono::duration_cast<milliseconds>(wait_deadline - Clock::now());
     Request r = inv.request;
     r.arg = static_cast<uint64_t>(std::max<int64_t>(remaining.count(), 0));
     auto reply = client.Call(r, milliseconds(r.arg) + inv.timeout);
@@ -102,12 +101,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   bool wait_up = false;
 
   CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
-  app.footer(ExitCodeHelp() +
-             "\n\nThe default endpoint is $FORKV_SOCKET, else "
-             "ipc://$XDG_RUNTIME_DIR/forkv/manager.sock,\nelse ipc:///tmp/forkv-$UID/manager.sock.\n"
-             "`get` prints the raw value, with a trailing newline only when stdout is a "
-             "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
-             "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
+  app.footer(
+      ExitCodeHelp() +
+      "\n\nThe default endpoint is $FORKV_SOCKET, else "
+      "ipc://$XDG_RUNTIME_DIR/forkv/manager.sock,\nelse ipc:///tmp/forkv-$UID/manager.sock.\n"
+      "`get` prints the raw value, with a trailing newline only when stdout is a "
+      "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
+      "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--socket", endpoint, "manager endpoint, e.g. ipc:///run/forkv/manager.sock");
@@ -118,7 +118,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   app.add_flag("--json", inv.json, "print one JSON object on stdout");
 
   auto add = [&](const char* name, const char* help) { return app.add_subcommand(name, help); };
-  auto add_store = [&](CLI::App* cmd) { cmd->add_option("STORE", store, "store name")->required(); };
+  auto add_store = [&](CLI::App* cmd) {
+    cmd->add_option("STORE", store, "store name")->required();
+  };
   auto add_key = [&](CLI::App* cmd) { cmd->add_option("KEY", key, "key")->required(); };
 
   CLI::App* put = add("put", "set KEY to VALUE (creates the store if missing)");
@@ -177,7 +179,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       if (!inv.value_from_stdin) r.value = value;
       break;
     case Op::kGet:
-    case Op::kDel: r.key = key; break;
+    case Op::kDel:
+      r.key = key;
+      break;
     case Op::kKeys:
       r.key = prefix;
       r.arg = limit;
@@ -191,8 +195,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       r.arg = static_cast<uint64_t>(*sig);
       break;
     }
-    case Op::kWait: r.arg = static_cast<uint64_t>(wait_ms); break;
-    default: break;
+    case Op::kWait:
+      r.arg = static_cast<uint64_t>(wait_ms);
+      break;
+    default:
+      break;
   }
   inv.endpoint = endpoint.empty() ? DefaultManagerEndpoint(true) : endpoint;
   inv.timeout = milliseconds(timeout_ms);

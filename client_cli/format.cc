@@ -15,10 +15,12 @@ namespace forkv::cli {
 namespace {
 
 using nlohmann::json;
+using nlohmann::ordered_json;
 
 std::optional<uint64_t> UintValue(const json& v) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  if (v.is_number_integer() && v.get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v.get<int64_t>());
   return std::nullopt;
 }
 
@@ -103,7 +105,8 @@ std::string NodeLabel(const json& node) {
   bool alive = pid && *pid > 0;
   if (alive) parts.push_back("pid " + std::to_string(*pid));
   if (auto state = StringField(node, "state")) parts.push_back(*state);
-  if (auto up = UintField(node, "uptime_ms"); up && alive) parts.push_back("up " + FormatDuration(*up));
+  if (auto up = UintField(node, "uptime_ms"); up && alive)
+    parts.push_back("up " + FormatDuration(*up));
   if (auto restarts = UintField(node, "restarts")) {
     parts.push_back("restarts " + std::to_string(*restarts));
   }
@@ -129,15 +132,15 @@ void RenderNode(const json& node, const std::string& prefix, bool last, int dept
 
 // Adds every field of a map body to `j` (keeping "ok" and the fields set
 // from the request); a non-map body goes under "body".
-void MergeBody(json& j, const json& body) {
+void MergeBody(ordered_json& j, const json& body) {
   if (body.is_null()) return;
   json clean = Sanitize(body);
   if (!clean.is_object()) {
-    j["body"] = std::move(clean);
+    j["body"] = ordered_json(std::move(clean));
     return;
   }
   for (auto& [k, v] : clean.items()) {
-    if (!j.contains(k)) j[k] = v;
+    if (!j.contains(k)) j[k] = ordered_json(v);
   }
 }
 
@@ -165,7 +168,7 @@ Output Unexpected(const Request& request, const RenderOptions& opts) {
 
 Output Success(std::string out) { return Output{std::move(out), "", kExitOk}; }
 
-Output JsonSuccess(const json& j) { return Output{DumpJson(j) + "\n", "", kExitOk}; }
+Output JsonSuccess(const ordered_json& j) { return Output{DumpJson(j) + "\n", "", kExitOk}; }
 
 }  // namespace
 
@@ -182,17 +185,22 @@ std::string ExitCodeHelp() {
 
 int ExitCodeFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
     case StatusCode::kTimeout:
-    case StatusCode::kUnavailable: return kExitUnreachable;
+    case StatusCode::kUnavailable:
+      return kExitUnreachable;
     case StatusCode::kInvalidArgument:
     case StatusCode::kTooLarge:
     case StatusCode::kMalformed:
     case StatusCode::kUnknownOp:
-    case StatusCode::kVersionMismatch: return kExitRejected;
+    case StatusCode::kVersionMismatch:
+      return kExitRejected;
     case StatusCode::kIoError:
-    case StatusCode::kInternal: return kExitServerError;
+    case StatusCode::kInternal:
+      return kExitServerError;
   }
   return kExitServerError;
 }
@@ -220,9 +228,8 @@ std::string FormatMicros(uint64_t us) {
 Result<int> ParseSignal(std::string_view text) {
   std::string name(text);
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::isdigit(c) != 0;
-      })) {
+  if (!name.empty() &&
+      std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
     if (name.size() <= 2) {
       int n = std::stoi(name);
       if (n >= 1 && n <= 64) return n;
@@ -300,7 +307,7 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
-void PutBytes(nlohmann::json& obj, const std::string& field, std::string_view bytes) {
+void PutBytes(nlohmann::ordered_json& obj, const std::string& field, std::string_view bytes) {
   if (IsValidUtf8(bytes)) {
     obj[field] = std::string(bytes);
   } else {
@@ -327,7 +334,7 @@ nlohmann::json Sanitize(const nlohmann::json& j) {
   return j;
 }
 
-std::string DumpJson(const nlohmann::json& j) {
+std::string DumpJson(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -346,12 +353,13 @@ std::string RenderStoresTable(const nlohmann::json& body) {
     rows.push_back({Cell(s, "name"), PidCell(s), Cell(s, "state"), Cell(s, "restarts"),
                     UptimeCell(s), Cell(s, "last_exit")});
   }
-  std::string out =
-      RenderTable({"NAME", "PID", "STATE", "RESTARTS", "UPTIME", "LAST_EXIT"}, rows);
+  std::string out = RenderTable({"NAME", "PID", "STATE", "RESTARTS", "UPTIME", "LAST_EXIT"}, rows);
   if (!body.is_object() || !body.contains("db_workers")) return out;
   rows.clear();
   for (const auto& w : ArrayField(body, "db_workers")) {
+    // last_fsync_unix_ms == 0: this worker has not fsynced yet.
     auto fsync = UintField(w, "last_fsync_us");
+    if (UintField(w, "last_fsync_unix_ms") == uint64_t{0}) fsync.reset();
     rows.push_back({Cell(w, "shard"), PidCell(w), Cell(w, "state"), Cell(w, "restarts"),
                     UptimeCell(w), Cell(w, "queue_depth"), Cell(w, "last_batch"),
                     Cell(w, "batches"), Cell(w, "writes"), fsync ? FormatMicros(*fsync) : "-",
@@ -366,8 +374,7 @@ std::string RenderStoresTable(const nlohmann::json& body) {
 
 std::string RenderStatusTree(const nlohmann::json& body) {
   static const json kEmpty = json::object();
-  const json& manager =
-      body.is_object() && body.contains("manager") ? body.at("manager") : kEmpty;
+  const json& manager = body.is_object() && body.contains("manager") ? body.at("manager") : kEmpty;
   std::string out = "forkv-manager";
   if (auto pid = UintField(manager, "pid")) out += " pid " + std::to_string(*pid);
   if (auto state = StringField(manager, "state")) out += " " + *state;
@@ -387,9 +394,9 @@ Output RenderError(const Status& status, const RenderOptions& opts) {
   Output o;
   o.exit_code = ExitCodeFor(status.code());
   if (opts.json) {
-    json j = {{"ok", false},
-              {"code", std::string(StatusCodeName(status.code()))},
-              {"message", status.message()}};
+    ordered_json j = {{"ok", false},
+                      {"code", std::string(StatusCodeName(status.code()))},
+                      {"message", status.message()}};
     o.out = DumpJson(j) + "\n";
   } else {
     o.err = "forkv: " + status.ToString() + "\n";
@@ -413,7 +420,7 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
     body = std::move(*decoded);
   }
 
-  json j = {{"ok", true}};
+  ordered_json j = {{"ok", true}};
   switch (request.op) {
     case Op::kPing:
       if (!opts.json) return Success(RenderPing(body));

@@ -63,14 +63,16 @@ std::string Base64Encode(std::string_view bytes);
 
 // Sets obj[field] = bytes if valid UTF-8, else obj[field + "_base64"] =
 // base64(bytes).
-void PutBytes(nlohmann::json& obj, const std::string& field, std::string_view bytes);
+void PutBytes(nlohmann::ordered_json& obj, const std::string& field, std::string_view bytes);
 
 // Replaces JSON binary values (as DecodeJsonBody makes them from msgpack
 // bin) by strings: the bytes themselves when valid UTF-8, else base64.
 nlohmann::json Sanitize(const nlohmann::json& j);
 
 // One line of JSON; invalid UTF-8 inside strings is replaced, never thrown.
-std::string DumpJson(const nlohmann::json& j);
+// Output objects are ordered_json so "ok" comes first, then the request's
+// fields, then the body's.
+std::string DumpJson(const nlohmann::ordered_json& j);
 
 // Human renderings of decoded reply bodies. They never fail: missing or
 // mistyped fields print as "-" (tables) or are left out (tree, ping).

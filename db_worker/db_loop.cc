@@ -313,8 +313,8 @@ void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
     Commit(batch);
     HandleDrop(peer, payload);
   } else {
-    spdlog::warn("dropped a message with unknown tag '{}' ({} bytes) from {}",
-                 tag.substr(0, 16), tag.size(), peer);
+    spdlog::warn("dropped a message with unknown tag '{}' ({} bytes) from {}", tag.substr(0, 16),
+                 tag.size(), peer);
   }
 }
 
@@ -348,8 +348,7 @@ void DbWorker::Commit(CommitBatch& batch) {
     std::string payload = EncodeWriteAck(a.ack);
     if (Status s = SendFrames(router_, {a.peer, kTagWriteAck, payload}); !s.ok()) {
       // The store is gone or restarting: it resends unacknowledged writes.
-      spdlog::debug("ack of {} writes to {} not sent: {}", a.ack.seqs.size(), a.peer,
-                    s.ToString());
+      spdlog::debug("ack of {} writes to {} not sent: {}", a.ack.seqs.size(), a.peer, s.ToString());
     }
   }
 }
@@ -395,8 +394,7 @@ void DbWorker::HandleLoad(std::string_view peer, std::string_view payload) {
 void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
   auto req = DecodeDropRequest(payload);
   if (!req.ok()) {
-    spdlog::warn("dropped an undecodable drop request from {}: {}", peer,
-                 req.status().ToString());
+    spdlog::warn("dropped an undecodable drop request from {}: {}", peer, req.status().ToString());
     return;
   }
   Status s = ValidateStoreName(req->store);
@@ -503,8 +501,8 @@ std::string_view FsyncModeName(DbOptions::Fsync mode) {
 }
 
 std::optional<DbOptions::Fsync> ParseFsyncMode(std::string_view name) {
-  for (auto mode : {DbOptions::Fsync::kAlways, DbOptions::Fsync::kPeriodic,
-                    DbOptions::Fsync::kNever}) {
+  for (auto mode :
+       {DbOptions::Fsync::kAlways, DbOptions::Fsync::kPeriodic, DbOptions::Fsync::kNever}) {
     if (name == FsyncModeName(mode)) return mode;
   }
   return std::nullopt;

@@ -62,8 +62,7 @@ Status FaultInjectionStorage::Scan(std::string_view prefix, const ScanFn& fn) {
   return base_->Scan(prefix, fn);
 }
 
-Status FaultInjectionStorage::DeleteRange(std::string_view begin, std::string_view end,
-                                          bool sync) {
+Status FaultInjectionStorage::DeleteRange(std::string_view begin, std::string_view end, bool sync) {
   if (ShouldFail()) return Status::IoError(kInjected);
   size_t mark = undo_.size();
   if (!sync && track_unsynced_) {

@@ -2,8 +2,6 @@
 // directory: Lazy Pirate timeouts, id matching, pipelining, unreachable
 // endpoints. A fake manager thread owns its ROUTER (bound on the test thread
 // first, so the endpoint exists before the client connects, then moved).
-#include "client_cli/client.h"
-
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,6 +14,7 @@
 #include <future>
 #include <thread>
 
+#include "client_cli/client.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"
 
@@ -70,8 +69,8 @@ bool Receive(zmq::socket_t& router, Incoming* in) {
   return true;
 }
 
-void Answer(zmq::socket_t& router, const std::string& identity, uint64_t id,
-            std::string body = "", StatusCode code = StatusCode::kOk) {
+void Answer(zmq::socket_t& router, const std::string& identity, uint64_t id, std::string body = "",
+            StatusCode code = StatusCode::kOk) {
   Reply r;
   r.id = id;
   r.code = code;
@@ -97,11 +96,11 @@ class ClientTest : public ::testing::Test {
   // lives until the test ends: closing it (linger 0) could drop replies the
   // I/O thread has not sent yet.
   void Serve(std::function<void(zmq::socket_t&)> serve) {
-    server_ = std::thread([router = BindRouter(), serve = std::move(serve),
-                           done = done_.get_future()]() mutable {
-      serve(router);
-      done.wait();
-    });
+    server_ = std::thread(
+        [router = BindRouter(), serve = std::move(serve), done = done_.get_future()]() mutable {
+          serve(router);
+          done.wait();
+        });
   }
 
   static Request Ping() { return Request{}; }
@@ -292,7 +291,8 @@ TEST_F(ClientTest, ConvenienceWrappers) {
     Answer(router, in.identity, in.request.id, EncodeUintBody(5));
     if (!Receive(router, &in)) return;
     EXPECT_EQ(in.request.op, Op::kStores);
-    Answer(router, in.identity, in.request.id, EncodeJsonBody({{"stores", nlohmann::json::array()}}));
+    Answer(router, in.identity, in.request.id,
+           EncodeJsonBody({{"stores", nlohmann::json::array()}}));
   });
   Client client(ctx_, endpoint_);
   const milliseconds t(10000);

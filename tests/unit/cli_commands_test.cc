@@ -1,11 +1,10 @@
-#include "client_cli/commands.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <string>
 #include <vector>
 
+#include "client_cli/commands.h"
 #include "shared/runtime.h"
 
 namespace forkv::cli {
@@ -18,8 +17,8 @@ ParseOutcome Parse(std::vector<std::string> args) {
 }
 
 TEST(CliCommandsTest, PutWithGlobalOptionsBeforeAndAfter) {
-  ParseOutcome p = Parse({"--socket", "ipc:///tmp/x.sock", "put", "s", "k", "v", "--json",
-                          "--timeout", "250"});
+  ParseOutcome p =
+      Parse({"--socket", "ipc:///tmp/x.sock", "put", "s", "k", "v", "--json", "--timeout", "250"});
   ASSERT_TRUE(p.invocation.has_value()) << p.output.err;
   const Invocation& inv = *p.invocation;
   EXPECT_EQ(inv.endpoint, "ipc:///tmp/x.sock");
@@ -87,9 +86,13 @@ TEST(CliCommandsTest, EveryCommandMapsToItsOp) {
 }
 
 TEST(CliCommandsTest, UsageErrorsExitTwo) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {}, {"get", "s"}, {"bogus"}, {"ping", "--bogus"}, {"--timeout", "0", "ping"},
-           {"keys", "s", "--limit", "x"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{},
+                                             {"get", "s"},
+                                             {"bogus"},
+                                             {"ping", "--bogus"},
+                                             {"--timeout", "0", "ping"},
+                                             {"keys", "s", "--limit", "x"}}) {
     ParseOutcome p = Parse(args);
     EXPECT_FALSE(p.invocation.has_value());
     EXPECT_EQ(p.output.exit_code, kExitUsage);

@@ -1,8 +1,7 @@
-#include "client_cli/format.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "client_cli/format.h"
 #include "shared/codec.h"
 
 namespace forkv::cli {
@@ -206,8 +205,10 @@ TEST(CliFormatTest, GetJsonUtf8AndBinary) {
   json text = ParseOut(RenderOutcome(req, OkReply(EncodeBinBody("h\xc3\xa9llo")), kJson));
   EXPECT_EQ(text, json::parse(R"({"ok":true,"store":"s","key":"k","value":"h\u00e9llo"})"));
   Request bin_key = MakeRequest(Op::kGet, "s", "\xff");
-  json bin = ParseOut(RenderOutcome(bin_key, OkReply(EncodeBinBody(std::string("\x00\xff", 2))), kJson));
-  EXPECT_EQ(bin, json::parse(R"({"ok":true,"store":"s","key_base64":"/w==","value_base64":"AP8="})"));
+  json bin =
+      ParseOut(RenderOutcome(bin_key, OkReply(EncodeBinBody(std::string("\x00\xff", 2))), kJson));
+  EXPECT_EQ(bin,
+            json::parse(R"({"ok":true,"store":"s","key_base64":"/w==","value_base64":"AP8="})"));
 }
 
 TEST(CliFormatTest, ErrorsHumanAndJson) {
@@ -241,9 +242,9 @@ TEST(CliFormatTest, UnreadableBodiesAreServerErrors) {
   Output wrong_type = RenderOutcome(get, OkReply(EncodeUintBody(3)), kJson);
   EXPECT_EQ(wrong_type.exit_code, 5);
   EXPECT_EQ(ParseOut(wrong_type)["code"], "internal");
-  EXPECT_EQ(RenderOutcome(MakeRequest(Op::kCount, "s"), OkReply(EncodeBinBody("x")), kHuman)
-                .exit_code,
-            5);
+  EXPECT_EQ(
+      RenderOutcome(MakeRequest(Op::kCount, "s"), OkReply(EncodeBinBody("x")), kHuman).exit_code,
+      5);
 }
 
 TEST(CliFormatTest, PutDelAndAdminOps) {
@@ -299,8 +300,8 @@ TEST(CliFormatTest, KeysAndCount) {
 TEST(CliFormatTest, StoresAndStatusJsonPassBodyThrough) {
   json stores = {{"stores", json::array({{{"name", "users"}, {"pid", 1}}})},
                  {"db_workers", json::array()}};
-  json out = ParseOut(RenderOutcome(MakeRequest(Op::kStores), OkReply(EncodeJsonBody(stores)),
-                                    kJson));
+  json out =
+      ParseOut(RenderOutcome(MakeRequest(Op::kStores), OkReply(EncodeJsonBody(stores)), kJson));
   EXPECT_EQ(out["ok"], true);
   EXPECT_EQ(out["stores"], stores["stores"]);
   EXPECT_EQ(out["db_workers"], json::array());

@@ -55,7 +55,8 @@ class RocksDbStorageTest : public ::testing::Test {
   }
 
   void Put(std::string_view store, std::string_view key, std::string_view value) {
-    ASSERT_TRUE(db_->Write({Mutation::Put(StorageKey(store, key), std::string(value))}, false).ok());
+    ASSERT_TRUE(
+        db_->Write({Mutation::Put(StorageKey(store, key), std::string(value))}, false).ok());
   }
 
   std::string root_;
@@ -108,10 +109,12 @@ TEST_F(RocksDbStorageTest, ScanOfAnAll0xffPrefixHasNoUpperBound) {
   std::string ff(2, '\xff');
   ASSERT_TRUE(db_->Write({Mutation::Put(ff + "a", "1"), Mutation::Put("\xfe", "0")}, false).ok());
   int seen = 0;
-  ASSERT_TRUE(db_->Scan(ff, [&](std::string_view, std::string_view) {
-                   ++seen;
-                   return true;
-                 }).ok());
+  ASSERT_TRUE(db_->Scan(ff,
+                        [&](std::string_view, std::string_view) {
+                          ++seen;
+                          return true;
+                        })
+                  .ok());
   EXPECT_EQ(seen, 1);
 }
 
@@ -123,10 +126,12 @@ TEST_F(RocksDbStorageTest, BinaryKeysAndValuesWithNul) {
   ASSERT_TRUE(db_->Get(StorageKey("s", key), &got).ok());
   EXPECT_EQ(got, value);
   std::vector<std::pair<std::string, std::string>> seen;
-  ASSERT_TRUE(db_->Scan(StoragePrefix("s"), [&](std::string_view k, std::string_view v) {
-                   seen.emplace_back(k, v);
-                   return true;
-                 }).ok());
+  ASSERT_TRUE(db_->Scan(StoragePrefix("s"),
+                        [&](std::string_view k, std::string_view v) {
+                          seen.emplace_back(k, v);
+                          return true;
+                        })
+                  .ok());
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].first, StorageKey("s", key));
   EXPECT_EQ(seen[0].second, value);
