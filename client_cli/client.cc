@@ -162,8 +162,10 @@ Result<uint64_t> Client::SendUntil(Request request, Clock::time_point deadline,
     auto writable = WaitFor(ZMQ_POLLOUT, deadline);
     if (!writable.ok()) return writable.status();
     if (!*writable) {
-      return Status::Unavailable("cannot connect to " + endpoint_ + " within " + Ms(timeout) +
-                                 " (or its send queue stayed full)");
+      // Something accepted the connection (the probe passed) but the ZeroMQ
+      // handshake did not finish, e.g. a stopped manager: no answer in time.
+      return Status::Timeout("no reply from " + endpoint_ + " within " + Ms(timeout) +
+                             " (no connection established)");
     }
     try {
       if (socket_->send(zmq::buffer(payload), zmq::send_flags::dontwait)) return id;
@@ -201,7 +203,7 @@ Result<Reply> Client::Call(Request request, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto id = SendUntil(std::move(request), deadline, timeout);
   if (!id.ok()) {
-    Reset();
+    Reset();  // Lazy Pirate: a fresh connection next time
     return id.status();
   }
   while (true) {

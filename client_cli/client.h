@@ -8,12 +8,14 @@
 // 64-bit value, so replies meant for another client incarnation never match.
 //
 // Failure model of Call():
-//  - Unavailable: nothing listens at the endpoint (for ipc://, the socket
-//    file is missing or refuses connections), or no connection could be
-//    made before the deadline.
-//  - Timeout: the request was sent but no matching reply came in time. The
-//    socket is then closed and reopened on the next call (Lazy Pirate), so a
-//    late reply can never be taken for the answer to a later request.
+//  - Unavailable: nothing listens at the endpoint (ipc:// only: the socket
+//    file is missing or refuses connections; checked with one AF_UNIX
+//    connect() when the socket is opened, so this fails fast).
+//  - Timeout: no matching reply before the deadline, whether the request
+//    was sent or the connection never completed its handshake (a stopped
+//    manager, an unreachable tcp:// peer). The socket is then closed and
+//    reopened on the next call (Lazy Pirate), so a late reply can never be
+//    taken for the answer to a later request.
 //  - Internal / VersionMismatch: the reply could not be decoded (the socket
 //    is reset too).
 //  Otherwise the Reply is returned as is: a non-OK reply.code is the
@@ -67,8 +69,8 @@ class Client {
 
   // Pipelining (benchmarks). Send() assigns a fresh id, waits up to
   // `timeout` for the socket to be writable (connected, queue not full) and
-  // returns the id. Receive() returns the next reply whatever its id; on
-  // Timeout it does NOT reset the socket (the caller may Reset()).
+  // returns the id; on failure the socket is reset. Receive() returns the next reply whatever its
+  // id; on Timeout it does NOT reset the socket (the caller may Reset()).
   Result<uint64_t> Send(Request request, std::chrono::milliseconds timeout);
   Result<Reply> Receive(std::chrono::milliseconds timeout);
 

@@ -5,6 +5,11 @@
 //
 // Global options may also follow the command (`forkv get s k --json`).
 // Each command maps to exactly one protocol Op (shared/protocol.h).
+// Usage errors (exit 2) print CLI11's message on stderr; with --json they
+// also print {"ok":false,"code":"usage","message":...} on stdout.
+// `wait` retries while nothing listens at the endpoint (a manager still
+// starting), until --wait-timeout; each attempt gets the wait time plus
+// --timeout for the round trip.
 #pragma once
 
 #include <chrono>

@@ -448,7 +448,8 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       if (!body.is_null() && !body.is_array()) return Unexpected(request, opts);
       std::vector<std::string> keys;
       bool all_utf8 = true;
-      for (const auto& item : body.is_array() ? body : json::array()) {
+      static const json kNoKeys = json::array();
+      for (const auto& item : body.is_array() ? body : kNoKeys) {
         std::string key;
         if (!BodyBytes(item, &key) || item.is_null()) return Unexpected(request, opts);
         all_utf8 = all_utf8 && IsValidUtf8(key);

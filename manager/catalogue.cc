@@ -19,8 +19,11 @@ Status Errno(const std::string& what) {
 }
 
 Result<std::string> ReadFile(const std::string& path) {
+  if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    return Status::NotFound(path + " does not exist");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + " does not exist");
+  if (!in) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
   std::stringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return Status::IoError("cannot read " + path);
@@ -64,6 +67,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
 Status CheckOrInitDataFormat(const std::string& data_dir, uint32_t shards) {
   std::string path = data_dir + "/FORMAT";
   auto contents = ReadFile(path);
+  if (!contents.ok() && contents.status().code() != StatusCode::kNotFound) return contents.status();
   if (!contents.ok()) {
     std::string text = "forkv-data " + std::to_string(kDataFormatVersion) + "\nshards " +
                        std::to_string(shards) + "\n";
@@ -96,7 +100,8 @@ Result<std::set<std::string>> LoadCatalogue(const std::string& data_dir) {
   std::string path = data_dir + "/catalogue";
   auto contents = ReadFile(path);
   std::set<std::string> names;
-  if (!contents.ok()) return names;
+  if (!contents.ok() && contents.status().code() == StatusCode::kNotFound) return names;
+  if (!contents.ok()) return contents.status();
   std::istringstream in(*contents);
   std::string line;
   if (!std::getline(in, line) || line != "forkv-catalogue 1") {

@@ -160,6 +160,7 @@ class Manager {
   std::string db_endpoint_list_;
   std::string store_exe_, db_exe_;
   int lock_fd_ = -1;
+  bool frontend_bound_ = false;
 
   uint64_t next_gen_ = 0;
   uint64_t next_tag_ = 1;
@@ -186,6 +187,7 @@ class Manager {
 Manager::~Manager() {
   for (const auto& ep : db_endpoints_) unlink(IpcPath(ep).c_str());
   if (!backend_endpoint_.empty()) unlink(IpcPath(backend_endpoint_).c_str());
+  if (frontend_bound_) unlink(IpcPath(opts_.endpoint).c_str());
   if (lock_fd_ >= 0) close(lock_fd_);
 }
 
@@ -244,6 +246,7 @@ Status Manager::Init() {
                          .router_mandatory = true, .router_handover = true});
   try {
     frontend_.bind(opts_.endpoint);
+    frontend_bound_ = true;
     for (const auto& ep : opts_.listen) frontend_.bind(ep);
     backend_.bind(backend_endpoint_);
   } catch (const zmq::error_t& e) {
@@ -824,8 +827,12 @@ void Manager::OnChildExit(Child* child, const ExitStatus& status) {
         FailQueued(child->name, s);
         FailWaiters(child->name, s);
       } else {
-        // Without this shard no store can load or write: escalate.
-        BeginShutdown(kExitSystem, "database worker " + child->name + " failed: " + d.reason);
+        // Without this shard no store can load or write: escalate. A shard
+        // that can never start (exit 125) makes the manager exit 125 too, so
+        // systemd does not restart it in a loop (RestartPreventExitStatus).
+        bool permanent = !status.signaled && status.code == kExitPermanentFailure;
+        BeginShutdown(permanent ? kExitPermanentFailure : kExitSystem,
+                      "database worker " + child->name + " failed: " + d.reason);
       }
       return;
   }
@@ -858,11 +865,14 @@ void Manager::OnSignals() {
 void Manager::Heartbeat(SteadyTime now) {
   auto check = [&](Child& c) {
     if (c.pid == 0 || c.state == ChildState::kStopping) return;
-    if (!c.connected) {
+    if (c.state == ChildState::kStarting) {
+      // Opening a shard or loading a big store may block a child's loop for a
+      // while, so starting children get a readiness deadline, not heartbeats.
       if (MillisSince(c.started_at, now) > opts_.start_timeout_ms) {
-        spdlog::error("{} (pid {}) did not connect within {} ms: SIGKILL", c.name, c.pid,
+        spdlog::error("{} (pid {}) not ready within {} ms: SIGKILL", c.name, c.pid,
                       opts_.start_timeout_ms);
         kill(c.pid, SIGKILL);
+        c.started_at = now;  // one kill per timeout; SIGCHLD does the rest
       }
       return;
     }
@@ -871,8 +881,6 @@ void Manager::Heartbeat(SteadyTime now) {
                     c.missed_pings);
       kill(c.pid, SIGKILL);
       c.missed_pings = 0;
-      c.connected = false;  // the start timeout now covers the kill
-      c.started_at = now;
       return;
     }
     ++c.missed_pings;
@@ -975,6 +983,9 @@ void Manager::BeginShutdown(int exit_code, const std::string& why) {
   queued_.clear();
   for (auto& w : waiters_) ReplyStatus(w.envelope, w.request_id, s);
   waiters_.clear();
+  for (auto& [id, d] : drops_) ReplyStatus(d.envelope, d.request_id, s);
+  drops_.clear();
+  dropping_.clear();
   for (auto& [name, c] : registry_.stores()) {
     c.stop_requested = true;
     if (c.pid != 0) {

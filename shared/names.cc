@@ -1,5 +1,6 @@
 #include "shared/names.h"
 
+#include <cstdio>
 #include <string>
 
 namespace forkv {
@@ -15,8 +16,10 @@ Status ValidateStoreName(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-';
     if (!ok) {
-      return Status::InvalidArgument("store name may only contain A-Z a-z 0-9 . _ - (got byte 0x" +
-                                     std::to_string(static_cast<unsigned char>(c)) + ")");
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02x", static_cast<unsigned char>(c));
+      return Status::InvalidArgument(
+          std::string("store name may only contain A-Z a-z 0-9 . _ - (got byte ") + hex + ")");
     }
   }
   return Status::Ok();

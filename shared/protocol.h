@@ -52,6 +52,8 @@ inline constexpr size_t kMaxValueBytes = 16 * 1024 * 1024;
 // Largest request frame the manager accepts (ZMQ_MAXMSGSIZE on the client
 // socket): a maximal put plus generous room for the envelope.
 inline constexpr size_t kMaxRequestFrameBytes = kMaxValueBytes + kMaxKeyBytes + 4096;
+// A keys reply larger than this is refused with kTooLarge (use a prefix or limit).
+inline constexpr size_t kMaxKeysReplyBytes = 32 * 1024 * 1024;
 // Internal frames (load chunks) may carry several values.
 inline constexpr size_t kMaxInternalFrameBytes = 64 * 1024 * 1024;
 

@@ -175,10 +175,20 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
       }
       return;
     }
-    case Op::kKeys:
-      reply.body = EncodeBinArrayBody(map_.Keys(req.key, req.arg));
+    case Op::kKeys: {
+      std::vector<std::string> keys = map_.Keys(req.key, req.arg);
+      size_t bytes = 0;
+      for (const auto& k : keys) bytes += k.size() + 5;
+      if (bytes > kMaxKeysReplyBytes) {
+        SendReply(tag, EncodeStatusReply(
+                           req.id, Status::TooLarge("the key list is " + std::to_string(bytes) +
+                                                    " bytes; narrow it with a prefix or a limit")));
+        return;
+      }
+      reply.body = EncodeBinArrayBody(keys);
       SendReply(tag, EncodeReply(reply));
       return;
+    }
     case Op::kCount:
       reply.body = EncodeUintBody(map_.Count());
       SendReply(tag, EncodeReply(reply));
@@ -260,7 +270,15 @@ void StoreServer::OnDbMessage(uint32_t shard, Frames& frames) {
 }
 
 void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
-  std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs);
+  std::vector<PendingWrite> superseded;
+  std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs, &superseded);
+  for (const PendingWrite& w : superseded) {
+    spdlog::warn("write seq {} to shard {}: acknowledgment lost, outcome unknown", w.seq, shard);
+    SendReply(EncodeTag(w.tag),
+              EncodeStatusReply(w.request_id,
+                                Status::Unavailable("write outcome unknown: its acknowledgment "
+                                                    "from the database worker was lost")));
+  }
   for (PendingWrite& w : done) {
     Status result;
     if (ack.code != StatusCode::kOk) {
@@ -278,6 +296,7 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
 void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
   LoadState& l = loads_[shard];
   if (l.done || chunk.load_id != l.load_id) return;  // stale answer to an earlier load
+  l.sent_at = Clock::now();  // progress: the retry timer counts from the last chunk
   for (auto& [k, v] : chunk.entries) map_.Put(std::move(k), std::move(v));
   if (!chunk.last) return;
   l.done = true;

@@ -27,17 +27,26 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
   return it->second;
 }
 
-std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vector<uint64_t>& seqs) {
+std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vector<uint64_t>& seqs,
+                                                 std::vector<PendingWrite>* superseded) {
   std::vector<PendingWrite> done;
   if (shard >= shards_.size()) return done;
   Shard& s = shards_[shard];
+  auto take = [&](std::map<uint64_t, PendingWrite>::iterator it, std::vector<PendingWrite>* out) {
+    auto k = per_key_.find(it->second.key);
+    if (k != per_key_.end() && --k->second <= 0) per_key_.erase(k);
+    if (out != nullptr) out->push_back(std::move(it->second));
+    return s.pending.erase(it);
+  };
+  uint64_t highest = 0;
   for (uint64_t seq : seqs) {
     auto it = s.pending.find(seq);
     if (it == s.pending.end()) continue;
-    auto k = per_key_.find(it->second.key);
-    if (k != per_key_.end() && --k->second <= 0) per_key_.erase(k);
-    done.push_back(std::move(it->second));
-    s.pending.erase(it);
+    highest = std::max(highest, seq);
+    take(it, &done);
+  }
+  for (auto it = s.pending.begin(); it != s.pending.end() && it->first < highest;) {
+    it = take(it, superseded);
   }
   std::sort(done.begin(), done.end(),
             [](const PendingWrite& a, const PendingWrite& b) { return a.seq < b.seq; });

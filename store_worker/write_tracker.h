@@ -42,7 +42,15 @@ class WriteTracker {
                           uint64_t request_id, Clock::time_point now);
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
-  std::vector<PendingWrite> Complete(uint32_t shard, const std::vector<uint64_t>& seqs);
+  //
+  // A worker handles one store's writes in seq order, so when seq N is
+  // acknowledged every pending write below N was either processed (and its
+  // ack lost) or never reached the worker (a send that hit a full queue).
+  // Either way it must not be resent after N — that could put an older value
+  // over an acknowledged newer one — so those writes are removed too and
+  // returned in *superseded, in seq order: their outcome is unknown.
+  std::vector<PendingWrite> Complete(uint32_t shard, const std::vector<uint64_t>& seqs,
+                                     std::vector<PendingWrite>* superseded = nullptr);
   // Everything still pending on `shard`, in seq order, stamped as resent now.
   std::vector<const PendingWrite*> MarkResend(uint32_t shard, Clock::time_point now);
   // Shards with a write pending longer than `timeout`.

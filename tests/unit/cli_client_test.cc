@@ -135,6 +135,24 @@ TEST_F(ClientTest, StaleSocketFileIsUnavailable) {
   EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
 }
 
+TEST_F(ClientTest, ListenerThatNeverHandshakesTimesOut) {
+  // Accepts connections at the kernel level (backlog) but never speaks ZMTP,
+  // like a SIGSTOPped manager.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = IpcPath(endpoint_);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  Client client(ctx_, endpoint_);
+  auto reply = client.CallWithRetries(Ping(), milliseconds(50), 2);
+  EXPECT_EQ(reply.status().code(), StatusCode::kTimeout);
+  EXPECT_NE(reply.status().message().find("(2 attempts)"), std::string::npos);
+  close(fd);
+}
+
 TEST_F(ClientTest, BadEndpointIsInvalidArgument) {
   Client client(ctx_, "nowhere");
   EXPECT_EQ(client.Call(Ping(), milliseconds(100)).status().code(), StatusCode::kInvalidArgument);

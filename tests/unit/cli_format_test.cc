@@ -160,7 +160,8 @@ TEST(CliFormatTest, StoresTable) {
        "queue_depth": 2, "last_batch": 16, "batches": 120, "writes": 1900,
        "last_fsync_us": 1234, "last_fsync_unix_ms": 1700000000000, "fsync_mode": "always",
        "last_exit": ""},
-      {"shard": 1}]
+      {"shard": 1},
+      {"shard": 2, "last_fsync_us": 0, "last_fsync_unix_ms": 0}]
   })");
   EXPECT_EQ(RenderStoresTable(body),
             "NAME            PID   STATE    RESTARTS  UPTIME  LAST_EXIT\n"
@@ -174,6 +175,8 @@ TEST(CliFormatTest, StoresTable) {
             "0         1240  running  0         5m3s    2      16          120      1900    "
             "1.2ms       always      -\n"
             "1         -     -        -         -       -      -           -        -       "
+            "-           -           -\n"
+            "2         -     -        -         -       -      -           -        -       "
             "-           -           -\n");
 }
 
@@ -209,6 +212,19 @@ TEST(CliFormatTest, GetJsonUtf8AndBinary) {
       ParseOut(RenderOutcome(bin_key, OkReply(EncodeBinBody(std::string("\x00\xff", 2))), kJson));
   EXPECT_EQ(bin,
             json::parse(R"({"ok":true,"store":"s","key_base64":"/w==","value_base64":"AP8="})"));
+}
+
+TEST(CliFormatTest, JsonFieldOrderIsOkThenRequestThenBody) {
+  Request req = MakeRequest(Op::kGet, "s", "k");
+  EXPECT_EQ(RenderOutcome(req, OkReply(EncodeBinBody("v")), kJson).out,
+            R"({"ok":true,"store":"s","key":"k","value":"v"})"
+            "\n");
+  Reply err;
+  err.code = StatusCode::kUnavailable;
+  err.message = "store restarting";
+  EXPECT_EQ(RenderOutcome(req, err, kJson).out,
+            R"({"ok":false,"code":"unavailable","message":"store restarting"})"
+            "\n");
 }
 
 TEST(CliFormatTest, ErrorsHumanAndJson) {

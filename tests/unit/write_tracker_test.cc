@@ -23,12 +23,13 @@ TEST(WriteTrackerTest, CompleteReturnsInSeqOrderAndIgnoresUnknown) {
   t.Add(0, Op::kPut, "a", "1", 1, 1, now);
   t.Add(0, Op::kDel, "a", "", 2, 2, now);
   t.Add(0, Op::kPut, "b", "2", 3, 3, now);
-  auto done = t.Complete(0, {3, 1, 99});
+  auto done = t.Complete(0, {2, 1, 99});
   ASSERT_EQ(done.size(), 2u);
   EXPECT_EQ(done[0].seq, 1u);
-  EXPECT_EQ(done[1].seq, 3u);
+  EXPECT_EQ(done[1].seq, 2u);
   EXPECT_EQ(t.PendingCount(), 1u);
   EXPECT_TRUE(t.Complete(0, {1}).empty());  // duplicate ack after a resend
+  EXPECT_EQ(t.PendingCount(), 1u);
 }
 
 TEST(WriteTrackerTest, PendingPerKeyCounts) {
@@ -55,6 +56,31 @@ TEST(WriteTrackerTest, StalledShardsAndResendInOrder) {
   EXPECT_EQ(resend[0]->key, "a");
   EXPECT_EQ(resend[1]->key, "b");
   EXPECT_TRUE(t.StalledShards(t0 + 4s, 2s).empty());  // restamped
+}
+
+}  // namespace
+}  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(WriteTrackerTest, AckAboveAGapSupersedesTheWritesBelow) {
+  // seq 2's ack was lost but 3's arrived: 2 must never be resent after 3.
+  WriteTracker t(1);
+  Clock::time_point now{};
+  t.Add(0, Op::kPut, "k", "old", 1, 1, now);
+  t.Add(0, Op::kPut, "k", "new", 2, 2, now);
+  t.Add(0, Op::kPut, "z", "later", 3, 3, now);
+  std::vector<PendingWrite> superseded;
+  auto done = t.Complete(0, {2}, &superseded);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].value, "new");
+  ASSERT_EQ(superseded.size(), 1u);
+  EXPECT_EQ(superseded[0].value, "old");
+  EXPECT_EQ(t.PendingForKey("k"), 0);
+  auto resend = t.MarkResend(0, now);
+  ASSERT_EQ(resend.size(), 1u);  // only the write above the ack is still pending
+  EXPECT_EQ(resend[0]->key, "z");
 }
 
 }  // namespace
