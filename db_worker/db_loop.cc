@@ -518,6 +518,12 @@ int RunDb(const DbOptions& options) {
     spdlog::error("signal setup: {}", sigfd.status().ToString());
     return kExitSystem;
   }
+#ifdef FORKV_TEST_HOOKS
+  if (IsListedInFaultFile("FORKV_CRASH_DB_FILE", std::to_string(options.shard))) {
+    spdlog::error("test hook: shard {} crashes at start", options.shard);
+    return 1;
+  }
+#endif
   int code;
   {
     DbWorker worker(options, *sigfd);

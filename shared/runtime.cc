@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "shared/zsock.h"
 
@@ -60,6 +61,16 @@ Status EnsureEndpointDirectory(std::string_view endpoint) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) return Status::Ok();
   return MakeDirectories(dir.string());
+}
+
+bool IsListedInFaultFile(const char* env_var, std::string_view item) {
+  const char* path = std::getenv(env_var);
+  if (path == nullptr || *path == '\0') return false;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line == item) return true;
+  }
+  return false;
 }
 
 void MaybeKillAt(std::string_view point) {

@@ -31,6 +31,13 @@ Status MakeDirectories(const std::string& path);
 // Compiled out unless FORKV_TEST_HOOKS is defined.
 void MaybeKillAt(std::string_view point);
 
+// Debug-only crash-loop hook: true when the environment variable `env_var`
+// names a file that exists and has a line equal to `item`. Workers call it at
+// start in FORKV_TEST_HOOKS builds (FORKV_CRASH_STORES_FILE with store names,
+// FORKV_CRASH_DB_FILE with shard numbers) and exit 1 when it is true, so a
+// test can make a child crash on every start and later switch that off.
+bool IsListedInFaultFile(const char* env_var, std::string_view item);
+
 }  // namespace forkv
 
 #ifdef FORKV_TEST_HOOKS

@@ -394,6 +394,12 @@ int RunStore(const StoreOptions& options) {
     spdlog::critical("bad store name: {}", s.ToString());
     return kExitPermanentFailure;
   }
+#ifdef FORKV_TEST_HOOKS
+  if (IsListedInFaultFile("FORKV_CRASH_STORES_FILE", options.name)) {
+    spdlog::error("test hook: store '{}' crashes at start", options.name);
+    return 1;
+  }
+#endif
   StoreServer server(options, *sigfd);
   int code = server.Run();
   close(*sigfd);

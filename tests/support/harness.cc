@@ -148,6 +148,16 @@ ManagerProcess::ManagerProcess(std::string dir)
 ManagerProcess::~ManagerProcess() { KillGroup(); }
 
 bool ManagerProcess::Start(const std::vector<std::string>& extra_args) {
+  StartNoWait(extra_args);
+  bool up = WaitFor([&] {
+    if (!IsAlive(pid_)) return false;
+    return Cli({"--timeout", "500", "ping"}).exit_code == 0;
+  }, 20s);
+  if (!up) std::fprintf(stderr, "manager did not come up; log:\n%s\n", LogTail().c_str());
+  return up;
+}
+
+void ManagerProcess::StartNoWait(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {BinaryPath("forkv-manager"), "--socket", endpoint_,
                                    "--data-dir", data_dir_, "--log-level", "info"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -165,17 +175,12 @@ bool ManagerProcess::Start(const std::vector<std::string>& extra_args) {
       dup2(fd, 2);
       dup2(fd, 1);
     }
+    for (auto& e : env_) putenv(e.data());
     execv(argv[0], argv.data());
     _exit(127);
   }
   pid_ = pid;
   setpgid(pid, pid);
-  bool up = WaitFor([&] {
-    if (!IsAlive(pid_)) return false;
-    return Cli({"--timeout", "500", "ping"}).exit_code == 0;
-  }, 20s);
-  if (!up) std::fprintf(stderr, "manager did not come up; log:\n%s\n", LogTail().c_str());
-  return up;
 }
 
 void ManagerProcess::Signal(int sig) {

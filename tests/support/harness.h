@@ -75,6 +75,12 @@ class ManagerProcess {
   // Starts the manager with default test options plus `extra_args`, and waits
   // until it answers a ping. Returns false (with the log tail printed) if not.
   bool Start(const std::vector<std::string>& extra_args = {});
+  // Adds NAME=VALUE to the manager's environment for the next Start().
+  void SetEnv(const std::string& name, const std::string& value) {
+    env_.push_back(name + "=" + value);
+  }
+  // Starts without waiting for it to answer (for managers expected to fail).
+  void StartNoWait(const std::vector<std::string>& extra_args = {});
   // Sends a signal to the manager process only.
   void Signal(int sig);
   // Waits for the manager to exit; returns its status (reaped).
@@ -102,6 +108,7 @@ class ManagerProcess {
 
  private:
   std::string dir_, endpoint_, data_dir_, log_path_;
+  std::vector<std::string> env_;
   pid_t pid_ = 0;
 };
 
