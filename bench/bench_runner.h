@@ -38,7 +38,7 @@
 namespace forkv::bench {
 
 struct BenchOptions {
-  std::string socket;  // empty: start a private manager (--spawn)
+  std::string socket;       // empty: start a private manager (--spawn)
   std::string manager_exe;  // forkv-manager for --spawn
   int clients = 50;
   uint64_t requests = 100000;
@@ -50,15 +50,16 @@ struct BenchOptions {
   std::string fsync = "periodic";
   int db_workers = 2;
   OutputFormat format = OutputFormat::kHuman;
-  uint64_t load_keys = 0;          // > 0: the --load-keys mode instead of the tests
-  double duration_s = 0;           // per test; 0 = until `requests` are done
-  double reload_limit_s = 120;     // --load-keys: give up waiting for the reload
+  uint64_t load_keys = 0;                    // > 0: the --load-keys mode instead of the tests
+  double duration_s = 0;                     // per test; 0 = until `requests` are done
+  double reload_limit_s = 120;               // --load-keys: give up waiting for the reload
   std::chrono::milliseconds timeout{10000};  // per request
 };
 
 // Exit codes of forkv-bench (shared/proc.h table).
-inline constexpr int kBenchOk = 0;           // ran; no request failed
-inline constexpr int kBenchRequestErrors = 1;  // ran, but some requests failed or a figure is missing
+inline constexpr int kBenchOk = 0;  // ran; no request failed
+inline constexpr int kBenchRequestErrors =
+    1;  // ran, but some requests failed or a figure is missing
 // kExitUsage (100): bad command line; kExitSystem (111): could not set up
 // (manager would not start, unreachable, create failed).
 

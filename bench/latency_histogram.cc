@@ -8,7 +8,7 @@ namespace forkv::bench {
 namespace {
 
 constexpr uint64_t kExactLimit = uint64_t{1} << LatencyHistogram::kSubBucketBits;  // 128
-constexpr uint64_t kHalf = kExactLimit / 2;                                         // 64
+constexpr uint64_t kHalf = kExactLimit / 2;                                        // 64
 
 }  // namespace
 

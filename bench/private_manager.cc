@@ -2,8 +2,8 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,7 +44,8 @@ class FdGuard {
 Result<int> BindNotifySocket(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return Status::InvalidArgument("path too long: " + path);
+  if (path.size() >= sizeof(addr.sun_path))
+    return Status::InvalidArgument("path too long: " + path);
   std::memcpy(addr.sun_path, path.data(), path.size());
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Errno("socket(AF_UNIX, SOCK_DGRAM)");
@@ -115,15 +116,16 @@ Result<std::unique_ptr<PrivateManager>> PrivateManager::Start(const PrivateManag
 
   SpawnSpec spec;
   spec.exe = o.manager_exe;
-  spec.args = {"--socket",     m->endpoint_, "--data-dir",  m->dir_ + "/data",
-               "--fsync",      o.fsync,      "--db-workers", std::to_string(o.db_workers),
-               "--log-level",  "warn"};
+  spec.args = {"--socket",    m->endpoint_, "--data-dir",   m->dir_ + "/data",
+               "--fsync",     o.fsync,      "--db-workers", std::to_string(o.db_workers),
+               "--log-level", "warn"};
   spec.args.insert(spec.args.end(), o.extra_args.begin(), o.extra_args.end());
   spec.parent_death_signal = SIGTERM;
   auto pid = SpawnWithNotifySocket(spec, notify_path);
   if (!pid.ok()) return pid.status();
   m->pid_ = *pid;
-  m->pidfd_ = pidfd_open(m->pid_, 0);
+  // glibc 2.36 declares pidfd_open() without C linkage in C++; use the syscall.
+  m->pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, m->pid_, 0));
   if (m->pidfd_ < 0) {
     Status s = Errno("pidfd_open");
     kill(m->pid_, SIGKILL);
@@ -185,8 +187,8 @@ Result<ExitStatus> PrivateManager::Stop(milliseconds timeout) {
   if (!WaitForExit(timeout)) {
     kill(pid_, SIGKILL);
     Reap();
-    return Status::Timeout("forkv-manager did not stop within " +
-                           std::to_string(timeout.count()) + " ms of SIGTERM; SIGKILLed");
+    return Status::Timeout("forkv-manager did not stop within " + std::to_string(timeout.count()) +
+                           " ms of SIGTERM; SIGKILLed");
   }
   return Reap();
 }

@@ -87,12 +87,11 @@ std::string HumanTableHeader() {
 
 std::string HumanTestRow(const TestResult& r) {
   Percentiles p = PercentilesOf(r.latency_ns);
-  std::string out =
-      Fmt("%-7s %9llu %7llu %10.0f %9s %9s %9s %9s %9s\n", r.name.c_str(),
-          static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.errors),
-          r.OpsPerSecond(), FormatLatency(p.p50).c_str(), FormatLatency(p.p90).c_str(),
-          FormatLatency(p.p99).c_str(), FormatLatency(p.p999).c_str(),
-          FormatLatency(p.max).c_str());
+  std::string out = Fmt(
+      "%-7s %9llu %7llu %10.0f %9s %9s %9s %9s %9s\n", r.name.c_str(),
+      static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.errors),
+      r.OpsPerSecond(), FormatLatency(p.p50).c_str(), FormatLatency(p.p90).c_str(),
+      FormatLatency(p.p99).c_str(), FormatLatency(p.p999).c_str(), FormatLatency(p.max).c_str());
   if (r.not_found > 0) {
     out += Fmt("        not found: %llu (absent keys; not errors)\n",
                static_cast<unsigned long long>(r.not_found));
@@ -125,17 +124,17 @@ std::string HumanLoad(const LoadResult& r) {
     out += Fmt(", %llu errors", static_cast<unsigned long long>(r.empty_restart_errors));
   }
   out += "\n";
-  const double fill_rate =
-      r.fill_seconds > 0 ? static_cast<double>(r.keys) / r.fill_seconds : 0;
+  const double fill_rate = r.fill_seconds > 0 ? static_cast<double>(r.keys) / r.fill_seconds : 0;
   out += Fmt("fill %llu keys x %zu-byte values: %.1f s (%.0f puts/s), %llu errors\n",
              static_cast<unsigned long long>(r.keys), r.value_bytes, r.fill_seconds, fill_rate,
              static_cast<unsigned long long>(r.fill_errors));
   if (r.reload_ms) {
-    out += Fmt("reload after kill -9 (%llu keys): %s until a get succeeded (%llu gets); "
-               "%llu keys after reload\n",
-               static_cast<unsigned long long>(r.keys), FormatMillis(*r.reload_ms).c_str(),
-               static_cast<unsigned long long>(r.reload_attempts),
-               static_cast<unsigned long long>(r.keys_after_reload));
+    out +=
+        Fmt("reload after kill -9 (%llu keys): %s until a get succeeded (%llu gets); "
+            "%llu keys after reload\n",
+            static_cast<unsigned long long>(r.keys), FormatMillis(*r.reload_ms).c_str(),
+            static_cast<unsigned long long>(r.reload_attempts),
+            static_cast<unsigned long long>(r.keys_after_reload));
   } else {
     out += Fmt("reload after kill -9 (%llu keys): NO successful get within %.0f s (%llu gets)\n",
                static_cast<unsigned long long>(r.keys), r.reload_limit_s,
@@ -200,11 +199,10 @@ std::string CsvLoad(const BenchConfig& c, const LoadResult& r) {
 }
 
 nlohmann::json ConfigJson(const BenchConfig& c) {
-  nlohmann::json j = {{"endpoint", c.endpoint},       {"spawned", c.spawned},
-                      {"clients", c.clients},         {"pipeline", c.pipeline},
-                      {"requests", c.requests},       {"value_bytes", c.value_bytes},
-                      {"keyspace", c.keyspace},       {"stores", c.stores},
-                      {"duration_limit_s", c.duration_limit_s}};
+  nlohmann::json j = {
+      {"endpoint", c.endpoint}, {"spawned", c.spawned},   {"clients", c.clients},
+      {"pipeline", c.pipeline}, {"requests", c.requests}, {"value_bytes", c.value_bytes},
+      {"keyspace", c.keyspace}, {"stores", c.stores},     {"duration_limit_s", c.duration_limit_s}};
   if (c.spawned) {
     j["fsync"] = c.fsync;
     j["db_workers"] = c.db_workers;
@@ -243,7 +241,8 @@ nlohmann::json TestJson(const TestResult& r) {
 
 nlohmann::json LoadJson(const LoadResult& r) {
   auto summary = [](const SampleSummary& s) {
-    return nlohmann::json{{"samples", s.count}, {"median", s.median}, {"min", s.min}, {"max", s.max}};
+    return nlohmann::json{
+        {"samples", s.count}, {"median", s.median}, {"min", s.min}, {"max", s.max}};
   };
   nlohmann::json j = {
       {"keys", r.keys},

@@ -23,9 +23,9 @@ enum class OutputFormat { kHuman, kCsv, kJson };
 // What a run was pointed at and with which load.
 struct BenchConfig {
   std::string endpoint;
-  bool spawned = false;   // a private manager started by forkv-bench
-  std::string fsync;      // spawned only; "" otherwise
-  int db_workers = 0;     // spawned only; 0 otherwise
+  bool spawned = false;                   // a private manager started by forkv-bench
+  std::string fsync;                      // spawned only; "" otherwise
+  int db_workers = 0;                     // spawned only; 0 otherwise
   std::vector<std::string> manager_args;  // spawned only: extra flags given to it
   int clients = 0;
   int pipeline = 0;
@@ -39,7 +39,7 @@ struct BenchConfig {
 // One test (put, get, del, mixed).
 struct TestResult {
   std::string name;
-  uint64_t requests = 0;   // requests answered or failed
+  uint64_t requests = 0;  // requests answered or failed
   uint64_t ok = 0;
   uint64_t not_found = 0;  // get/del of an absent key: an answer, not an error
   uint64_t errors = 0;     // any other code, timeouts and transport failures
@@ -61,7 +61,7 @@ struct LoadResult {
   std::optional<double> reload_ms;  // nullopt: never answered in time
   double reload_limit_s = 0;
   uint64_t keys_after_reload = 0;
-  uint64_t reload_attempts = 0;  // gets sent until one succeeded
+  uint64_t reload_attempts = 0;    // gets sent until one succeeded
   SampleSummary empty_restart_ms;  // SIGKILL of an empty store to its first reply
   uint64_t empty_restart_errors = 0;
   SampleSummary create_ms;  // create op round trip of a new store

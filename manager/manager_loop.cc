@@ -873,6 +873,10 @@ void Manager::Heartbeat(SteadyTime now) {
                       opts_.start_timeout_ms);
         kill(c.pid, SIGKILL);
         c.started_at = now;  // one kill per timeout; SIGCHLD does the rest
+      } else if (c.connected) {
+        // Not counted as missed, but keeps a loading store from deciding
+        // that the manager is gone.
+        SendControl(c, {{"type", "ping"}, {"seq", ping_seq_}});
       }
       return;
     }

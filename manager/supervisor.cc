@@ -27,32 +27,46 @@ std::string Relative(SteadyTime t, SteadyTime now) {
 
 std::string_view StrategyName(Strategy s) {
   switch (s) {
-    case Strategy::kOneForOne: return "one_for_one";
-    case Strategy::kOneForAll: return "one_for_all";
-    case Strategy::kRestForOne: return "rest_for_one";
+    case Strategy::kOneForOne:
+      return "one_for_one";
+    case Strategy::kOneForAll:
+      return "one_for_all";
+    case Strategy::kRestForOne:
+      return "rest_for_one";
   }
   return "?";
 }
 
 std::string_view ChildStateName(ChildState s) {
   switch (s) {
-    case ChildState::kStopped: return "stopped";
-    case ChildState::kStarting: return "starting";
-    case ChildState::kRunning: return "running";
-    case ChildState::kBackoff: return "backoff";
-    case ChildState::kStopping: return "stopping";
-    case ChildState::kFailed: return "failed";
+    case ChildState::kStopped:
+      return "stopped";
+    case ChildState::kStarting:
+      return "starting";
+    case ChildState::kRunning:
+      return "running";
+    case ChildState::kBackoff:
+      return "backoff";
+    case ChildState::kStopping:
+      return "stopping";
+    case ChildState::kFailed:
+      return "failed";
   }
   return "?";
 }
 
 std::string_view PhaseName(Phase p) {
   switch (p) {
-    case Phase::kIdle: return "idle";
-    case Phase::kRunning: return "running";
-    case Phase::kEscalated: return "escalated";
-    case Phase::kShuttingDown: return "shutting_down";
-    case Phase::kDone: return "done";
+    case Phase::kIdle:
+      return "idle";
+    case Phase::kRunning:
+      return "running";
+    case Phase::kEscalated:
+      return "escalated";
+    case Phase::kShuttingDown:
+      return "shutting_down";
+    case Phase::kDone:
+      return "done";
   }
   return "?";
 }
@@ -63,7 +77,9 @@ std::string ToString(const Action& action) {
     std::string operator()(const Signal& a) const {
       return "signal " + a.id + " pid=" + std::to_string(a.pid) + " " + SignalName(a.sig);
     }
-    std::string operator()(const GiveUp& a) const { return "give_up " + a.id + " (" + a.reason + ")"; }
+    std::string operator()(const GiveUp& a) const {
+      return "give_up " + a.id + " (" + a.reason + ")";
+    }
     std::string operator()(const Escalate& a) const {
       return std::string("escalate ") + (a.permanent ? "permanent " : "") + "(" + a.reason + ")";
     }
@@ -490,8 +506,8 @@ ExitDecision Supervisor::Decide(ChildRecord* c, const ExitStatus& status, Steady
 // A group already pending (another member crashed first) is merged into.
 void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTime now,
                                    std::vector<Action>* out) {
-  bool pending = std::any_of(children_.begin(), children_.end(),
-                             [](const auto& c) { return c->in_group; });
+  bool pending =
+      std::any_of(children_.begin(), children_.end(), [](const auto& c) { return c->in_group; });
   group_at_ = pending ? std::max(group_at_, at) : at;
   size_t first = 0;
   if (strategy_ == Strategy::kRestForOne) {
@@ -518,7 +534,8 @@ void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTi
       case ChildState::kStarting:
       case ChildState::kRunning:
         if (s->spec.restart == RestartType::kTemporary) {
-          s->reason = "stopped by the restart of " + trigger->spec.id + "; temporary: not restarted";
+          s->reason =
+              "stopped by the restart of " + trigger->spec.id + "; temporary: not restarted";
           BeginStop(s, StopIntent::kStop, now, out);
         } else {
           s->reason = "stopped to restart with " + trigger->spec.id;
@@ -569,7 +586,7 @@ void Supervisor::EscalateNow(std::string reason, bool permanent, std::vector<Act
 void Supervisor::MaybeCompleteShutdown(std::vector<Action>* out) {
   if (phase_ != Phase::kShuttingDown || LiveCount() > 0) return;
   phase_ = Phase::kDone;
-  out->push_back(ShutdownComplete{});
+  out->emplace_back(std::in_place_type<ShutdownComplete>);
 }
 
 }  // namespace forkv::sup

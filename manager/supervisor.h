@@ -133,9 +133,9 @@ struct Exited {  // reaped (or its spawn failed: exit 111)
 struct HeartbeatMissed {  // hung, or not ready in time: SIGKILL it
   std::string id;
 };
-struct Tick {};              // time passed; timers due at `now` fire
-struct StopRequested {       // operator stop / drop: SIGTERM, no restart;
-  std::string id;            // a dynamic child is removed once it has exited
+struct Tick {};         // time passed; timers due at `now` fire
+struct StopRequested {  // operator stop / drop: SIGTERM, no restart;
+  std::string id;       // a dynamic child is removed once it has exited
 };
 struct RestartRequested {  // `forkv restart`: clears failed/backoff, restarts now
   std::string id;
@@ -194,19 +194,19 @@ std::string_view PhaseName(Phase p);
 struct ChildRecord {
   ChildSpec spec;
   ChildState state = ChildState::kStopped;
-  pid_t pid = 0;             // 0: no process, or spawned but Started not yet fed
-  int restarts = 0;          // spawns after the first one, whatever the cause
-  std::string last_exit;     // "exited 3", "killed by signal 9 (SIGKILL)"; "" before any exit
-  std::string reason;        // the last decision: "restart in 20 ms", "more than 3 ...", ...
-  SteadyTime until{};        // backoff: when to spawn; stopping: when to SIGKILL
+  pid_t pid = 0;          // 0: no process, or spawned but Started not yet fed
+  int restarts = 0;       // spawns after the first one, whatever the cause
+  std::string last_exit;  // "exited 3", "killed by signal 9 (SIGKILL)"; "" before any exit
+  std::string reason;     // the last decision: "restart in 20 ms", "more than 3 ...", ...
+  SteadyTime until{};     // backoff: when to spawn; stopping: when to SIGKILL
   // Bookkeeping.
   StopIntent intent = StopIntent::kNone;
-  bool kill_sent = false;    // SIGKILL sent to this incarnation
-  bool in_group = false;     // part of a pending one_for_all / rest_for_one restart
-  bool ready = false;        // this incarnation sent Ready
-  SteadyTime ready_at{};     // when; uptime for the backoff reset counts from here
+  bool kill_sent = false;  // SIGKILL sent to this incarnation
+  bool in_group = false;   // part of a pending one_for_all / rest_for_one restart
+  bool ready = false;      // this incarnation sent Ready
+  SteadyTime ready_at{};   // when; uptime for the backoff reset counts from here
   int spawns = 0;
-  RestartHistory history;    // backoff step; dynamic supervisors: the intensity window too
+  RestartHistory history;  // backoff step; dynamic supervisors: the intensity window too
 };
 
 class Supervisor {
@@ -272,8 +272,8 @@ class Supervisor {
   void FinishStop(ChildRecord* c, SteadyTime now, std::vector<Action>* out);
   void DecideExit(ChildRecord* c, const ExitStatus& status, bool was_ready, SteadyTime now,
                   double jitter, std::vector<Action>* out);
-  ExitDecision Decide(ChildRecord* c, const ExitStatus& status, SteadyTime up_since,
-                      SteadyTime now, double jitter);
+  ExitDecision Decide(ChildRecord* c, const ExitStatus& status, SteadyTime up_since, SteadyTime now,
+                      double jitter);
   void BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTime now,
                          std::vector<Action>* out);
   bool GroupExited() const;

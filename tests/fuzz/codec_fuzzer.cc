@@ -63,8 +63,10 @@ void RequireDecodeError(const Status& s) {
     case StatusCode::kMalformed:
     case StatusCode::kTooLarge:
     case StatusCode::kUnknownOp:
-    case StatusCode::kVersionMismatch: return;
-    default: Fail("unexpected error code from a decoder");
+    case StatusCode::kVersionMismatch:
+      return;
+    default:
+      Fail("unexpected error code from a decoder");
   }
 }
 
@@ -111,9 +113,9 @@ void FuzzReply(std::string_view in) {
   Require(static_cast<uint8_t>(r->code) <= kMaxStatusCode, "reply code out of range");
   auto r2 = DecodeReply(EncodeReply(*r));
   Require(r2.ok(), "re-encoded reply does not decode");
-  Require(r2->id == r->id && r2->code == r->code && r2->message == r->message &&
-              r2->body == r->body,
-          "reply round trip changed it");
+  Require(
+      r2->id == r->id && r2->code == r->code && r2->message == r->message && r2->body == r->body,
+      "reply round trip changed it");
   if (!r->body.empty()) {
     auto body = DecodeJsonBody(r->body);
     if (!body.ok()) RequireDecodeError(body.status());
@@ -245,17 +247,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % kTargets) {
-    case kRequest: FuzzRequest(in); break;
-    case kReply: FuzzReply(in); break;
-    case kControl: FuzzControl(in); break;
-    case kWriteRequest: FuzzWriteRequest(in); break;
-    case kWriteAck: FuzzWriteAck(in); break;
-    case kLoadRequest: FuzzLoadRequest(in); break;
-    case kLoadChunk: FuzzLoadChunk(in); break;
-    case kDropRequest: FuzzDropRequest(in); break;
-    case kDropAck: FuzzDropAck(in); break;
-    case kJsonBody: FuzzJsonBody(in); break;
-    case kTag: FuzzTag(in); break;
+    case kRequest:
+      FuzzRequest(in);
+      break;
+    case kReply:
+      FuzzReply(in);
+      break;
+    case kControl:
+      FuzzControl(in);
+      break;
+    case kWriteRequest:
+      FuzzWriteRequest(in);
+      break;
+    case kWriteAck:
+      FuzzWriteAck(in);
+      break;
+    case kLoadRequest:
+      FuzzLoadRequest(in);
+      break;
+    case kLoadChunk:
+      FuzzLoadChunk(in);
+      break;
+    case kDropRequest:
+      FuzzDropRequest(in);
+      break;
+    case kDropAck:
+      FuzzDropAck(in);
+      break;
+    case kJsonBody:
+      FuzzJsonBody(in);
+      break;
+    case kTag:
+      FuzzTag(in);
+      break;
   }
   return 0;
 }

@@ -197,15 +197,17 @@ void Requests(Writer& w) {
   w.Add(kRequest, "request-truncated", truncated);
   w.Add(kRequest, "request-empty", "");
   w.Add(kRequest, "request-array32-huge-count", std::string("\xdd\xff\xff\xff\xff\x01", 6));
-  w.Add(kRequest, "request-str32-huge-length", std::string("\xdb\x7f\xff\xff\xff" "abc", 8));
+  w.Add(kRequest, "request-str32-huge-length",
+        std::string("\xdb\x7f\xff\xff\xff"
+                    "abc",
+                    8));
   w.Add(kRequest, "request-reserved-byte", std::string("\xc1", 1));
 }
 
 void Replies(Writer& w) {
   w.Add(kReply, "reply-ok-nil", EncodeReply({.id = 1}));
   w.Add(kReply, "reply-get-bin", EncodeReply({.id = 2, .body = EncodeBinBody("42")}));
-  w.Add(kReply, "reply-not-found",
-        EncodeStatusReply(7, Status::NotFound("no such key")));
+  w.Add(kReply, "reply-not-found", EncodeStatusReply(7, Status::NotFound("no such key")));
   w.Add(kReply, "reply-keys",
         EncodeReply({.id = 3, .body = EncodeBinArrayBody({"a", "b", std::string(1, '\0')})}));
   w.Add(kReply, "reply-count", EncodeReply({.id = 4, .body = EncodeUintBody(1u << 20)}));
@@ -227,20 +229,20 @@ void Replies(Writer& w) {
 void Controls(Writer& w) {
   using nlohmann::json;
   w.Add(kControl, "control-hello-store",
-        EncodeControl({{"type", "hello"}, {"role", "store"}, {"name", "users"}, {"gen", 17},
-                       {"pid", 4242}}));
-  w.Add(kControl, "control-hello-db",
         EncodeControl(
-            {{"type", "hello"}, {"role", "db"}, {"shard", 1}, {"gen", 18}, {"pid", 4243}}));
-  w.Add(kControl, "control-ready", EncodeControl({{"type", "ready"}, {"gen", 17}, {"keys", 3},
-                                                  {"load_ms", 12}}));
+            {{"type", "hello"}, {"role", "store"}, {"name", "users"}, {"gen", 17}, {"pid", 4242}}));
+  w.Add(
+      kControl, "control-hello-db",
+      EncodeControl({{"type", "hello"}, {"role", "db"}, {"shard", 1}, {"gen", 18}, {"pid", 4243}}));
+  w.Add(kControl, "control-ready",
+        EncodeControl({{"type", "ready"}, {"gen", 17}, {"keys", 3}, {"load_ms", 12}}));
   w.Add(kControl, "control-ping", EncodeControl({{"type", "ping"}, {"seq", 99}}));
   w.Add(kControl, "control-pong-store",
-        EncodeControl({{"type", "pong"},
-                       {"seq", 99},
-                       {"gen", 17},
-                       {"stats",
-                        {{"keys", 3}, {"bytes", 100}, {"pending_writes", 0}, {"loaded", true}}}}));
+        EncodeControl(
+            {{"type", "pong"},
+             {"seq", 99},
+             {"gen", 17},
+             {"stats", {{"keys", 3}, {"bytes", 100}, {"pending_writes", 0}, {"loaded", true}}}}));
   w.Add(kControl, "control-pong-db",
         EncodeControl({{"type", "pong"},
                        {"seq", 99},
@@ -318,9 +320,9 @@ void Internal(Writer& w) {
 
 void Bodies(Writer& w) {
   using nlohmann::json;
-  json child = {{"name", "users"}, {"kind", "store"},    {"state", "running"},
-                {"pid", 4242},     {"restarts", 0},      {"generation", 17},
-                {"uptime_ms", 10}, {"last_exit", ""},    {"keys", 3}};
+  json child = {{"name", "users"}, {"kind", "store"}, {"state", "running"},
+                {"pid", 4242},     {"restarts", 0},   {"generation", 17},
+                {"uptime_ms", 10}, {"last_exit", ""}, {"keys", 3}};
   w.Add(kJsonBody, "body-stores",
         EncodeJsonBody({{"stores", json::array({child})}, {"db_workers", json::array()}}));
   w.Add(kJsonBody, "body-status",

@@ -1,0 +1,118 @@
+// forkv-bench: a load generator for forkv in the manner of redis-benchmark.
+// Parses the command line, then RunBench() (bench_runner.h) does the work.
+//
+//   forkv-bench [--socket EP | --spawn] [-c CLIENTS] [-n REQUESTS] [-d VALUE_BYTES]
+//               [-r KEYSPACE] [--stores N] [-t put,get,del,mixed] [-P PIPELINE]
+//               [--fsync always|periodic|never] [--db-workers N] [--csv|--json]
+//               [--duration SEC] [--load-keys N [--reload-limit SEC]]
+//
+// Exit codes: 0 ran and no request failed; 1 ran but some requests failed or
+// a --load-keys figure could not be measured; 100 usage; 111 setup failed.
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "bench/bench_runner.h"
+#include "shared/proc.h"
+
+namespace {
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  forkv::bench::BenchOptions o;
+  o.manager_exe = forkv::SiblingBinary("forkv-manager");
+  std::string tests = "put,get";
+  bool spawn = false;
+  bool csv = false;
+  bool json = false;
+  int64_t timeout_ms = o.timeout.count();
+
+  CLI::App app{
+      "forkv-bench: load generator for forkv (after redis-benchmark). Without --socket it starts "
+      "a private forkv-manager (the one beside this binary) on a temporary directory, and stops "
+      "it at the end."};
+  auto* socket = app.add_option("--socket", o.socket, "benchmark the manager at this endpoint");
+  app.add_flag("--spawn", spawn, "start a private forkv-manager (the default)")->excludes(socket);
+  app.add_option("-c,--clients", o.clients, "client threads, one connection each")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("-n,--requests", o.requests, "requests per test, over all clients")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("-d,--value-bytes", o.value_bytes, "value size of puts (binary bytes)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{16} * 1024 * 1024));
+  app.add_option("-r,--keyspace", o.keyspace, "keys per store: key:000000000000 .. keyspace-1")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--stores", o.stores, "stores bench-0..N-1; each request picks one")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("-t,--tests", tests,
+                 "comma-separated tests, run in order: put, get, del (each key once), "
+                 "mixed (50% get / 50% put)")
+      ->capture_default_str();
+  app.add_option("-P,--pipeline", o.pipeline, "requests in flight per client")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--fsync", o.fsync, "private manager: always|periodic|never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"always", "periodic", "never"}))
+      ->excludes(socket);
+  app.add_option("--db-workers", o.db_workers, "private manager: database workers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64))
+      ->excludes(socket);
+  auto* csv_flag = app.add_flag("--csv", csv, "CSV output (one row per test)");
+  app.add_flag("--json", json, "JSON output (one document)")->excludes(csv_flag);
+  app.add_option("--duration", o.duration_s,
+                 "stop each test after this many seconds even if -n is not reached (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--timeout", timeout_ms, "per-request timeout, ms")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  auto* load = app.add_option(
+      "--load-keys", o.load_keys,
+      "instead of the tests: fill a store with N keys (pipelined puts of -d bytes), kill -9 it "
+      "and time its reload; also time kill -9 -> first reply of an empty store (median of 20) "
+      "and the create op (median of 50). The private manager then runs with --max-restarts 1000 "
+      "--max-seconds 1 --backoff-max-ms 10");
+  load->check(CLI::PositiveNumber);
+  app.add_option("--reload-limit", o.reload_limit_s,
+                 "--load-keys: give up waiting for the reload after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->needs(load);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : forkv::kExitUsage;
+  }
+  o.tests = SplitCommas(tests);
+  if (o.tests.empty()) {
+    std::fprintf(stderr, "forkv-bench: -t names no test\n");
+    return forkv::kExitUsage;
+  }
+  for (const auto& t : o.tests) {
+    if (t != "put" && t != "get" && t != "del" && t != "mixed") {
+      std::fprintf(stderr, "forkv-bench: unknown test '%s' (put, get, del, mixed)\n", t.c_str());
+      return forkv::kExitUsage;
+    }
+  }
+  if (csv) o.format = forkv::bench::OutputFormat::kCsv;
+  if (json) o.format = forkv::bench::OutputFormat::kJson;
+  o.timeout = std::chrono::milliseconds(timeout_ms);
+  return forkv::bench::RunBench(o);
+}

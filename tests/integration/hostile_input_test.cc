@@ -1,0 +1,820 @@
+// Hostile input against a live manager and its workers: real frames on the
+// real sockets. Every malformed request must get a clear error reply (a
+// non-OK code and a message), or, for a frame over the transport limit, a
+// dropped connection and no reply; no forkv process may die, and the data
+// written before must still be there, byte for byte.
+//
+// The expected codes and ids are the ones docs/protocol.md promises
+// (sections 2, 3, 6, 8 and 10): a failing expectation here is either a
+// server bug or a documentation bug.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <msgpack.hpp>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "client_cli/client.h"
+#include "shared/codec.h"
+#include "shared/protocol.h"
+#include "shared/zsock.h"
+#include "tests/support/harness.h"
+
+namespace forkv::test {
+namespace {
+
+constexpr auto kReplyWait = 5s;
+constexpr char kStore[] = "keep";
+constexpr int kSeedKeys = 16;
+
+// ---- msgpack building blocks for hand-made frames ---------------------------
+
+struct Sink {
+  std::string* out;
+  void write(const char* data, size_t size) { out->append(data, size); }
+};
+
+template <typename F>
+std::string Pack(F&& f) {
+  std::string out;
+  Sink sink{&out};
+  msgpack::packer<Sink> pk(sink);
+  f(pk);
+  return out;
+}
+
+std::string PUint(uint64_t v) {
+  return Pack([&](auto& pk) { pk.pack_uint64(v); });
+}
+std::string PStr(std::string_view s) {
+  return Pack([&](auto& pk) {
+    pk.pack_str(static_cast<uint32_t>(s.size()));
+    pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+  });
+}
+std::string PBin(std::string_view s) {
+  return Pack([&](auto& pk) {
+    pk.pack_bin(static_cast<uint32_t>(s.size()));
+    pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
+  });
+}
+std::string PArrayHeader(uint32_t n) {
+  return Pack([&](auto& pk) { pk.pack_array(n); });
+}
+
+// A request frame from already-packed fields: [fields...].
+std::string RawArray(const std::vector<std::string>& fields) {
+  std::string out = PArrayHeader(static_cast<uint32_t>(fields.size()));
+  for (const auto& f : fields) out += f;
+  return out;
+}
+
+// The 7 fields of a valid request, packed as the reference encoder does.
+std::vector<std::string> Fields(uint64_t id, uint64_t op, std::string_view store,
+                                std::string_view key, std::string_view value, uint64_t arg = 0) {
+  return {PUint(kProtocolVersion),
+          PUint(id),
+          PUint(op),
+          PStr(store),
+          PBin(key),
+          PBin(value),
+          PUint(arg)};
+}
+
+std::string SeedKey(int i) { return "k" + std::to_string(i); }
+// Varied values: binary bytes, an empty one, and a 100 KB one.
+std::string SeedValue(int i) {
+  if (i == 0) return "";
+  if (i == 1) return std::string(100 * 1024, 'v');
+  std::string v = "value-" + std::to_string(i) + std::string("\0\xff\x01", 3);
+  return v;
+}
+
+std::string Describe(std::string_view bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes.size() && i < 24; ++i) {
+    out += hex[static_cast<uint8_t>(bytes[i]) >> 4];
+    out += hex[static_cast<uint8_t>(bytes[i]) & 15];
+  }
+  if (bytes.size() > 24) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  return out;
+}
+
+// ---- fixture ------------------------------------------------------------------
+
+class HostileInputTest : public ForkvTest {
+ protected:
+  void SetUp() override {
+    ForkvTest::SetUp();
+    if (HasFatalFailure()) return;
+    Client c(ctx_, mgr_->endpoint());
+    for (int i = 0; i < kSeedKeys; ++i) {
+      ASSERT_TRUE(c.Put(kStore, SeedKey(i), SeedValue(i), kReplyWait).ok()) << i;
+    }
+    manager_pid_ = mgr_->pid();
+    children_ = Children();
+    ASSERT_EQ(children_.size(), 3u);  // 2 database workers + the store
+  }
+
+  std::vector<pid_t> Children() const {
+    std::vector<pid_t> c = LiveChildrenOf(manager_pid_);
+    std::sort(c.begin(), c.end());
+    return c;
+  }
+
+  // A DEALER on the manager's frontend (or `endpoint`).
+  zmq::socket_t Dealer(const std::string& endpoint = "", SocketOptions opts = {}) {
+    zmq::socket_t s = MakeSocket(ctx_, zmq::socket_type::dealer, opts);
+    s.connect(endpoint.empty() ? mgr_->endpoint() : endpoint);
+    return s;
+  }
+
+  // Waits up to `timeout` for one whole message; nullopt when none came.
+  static std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) != 1) return std::nullopt;
+    Frames frames;
+    auto got = RecvFrames(s, &frames);
+    if (!got.ok() || !*got) return std::nullopt;
+    return frames;
+  }
+
+  // Sends `frames` and returns the decoded reply (the last frame of the
+  // answer), checking that the envelope (every frame before the payload) is
+  // echoed unchanged. Adds a failure and returns nullopt otherwise.
+  static std::optional<Reply> Ask(zmq::socket_t& s, const std::vector<std::string>& frames,
+                                  const std::string& what) {
+    std::vector<std::string_view> views(frames.begin(), frames.end());
+    if (Status st = SendFrames(s, views); !st.ok()) {
+      ADD_FAILURE() << what << ": send failed: " << st.ToString();
+      return std::nullopt;
+    }
+    auto reply = RecvWithin(s, kReplyWait);
+    if (!reply) {
+      ADD_FAILURE() << what << ": no reply within " << kReplyWait.count() << " s";
+      return std::nullopt;
+    }
+    if (reply->size() != frames.size()) {
+      ADD_FAILURE() << what << ": reply has " << reply->size() << " frames, want " << frames.size();
+      return std::nullopt;
+    }
+    for (size_t i = 0; i + 1 < frames.size(); ++i) {
+      EXPECT_EQ(View((*reply)[i]), frames[i]) << what << ": envelope frame " << i;
+    }
+    auto r = DecodeReply(View(reply->back()));
+    if (!r.ok()) {
+      ADD_FAILURE() << what << ": undecodable reply: " << r.status().ToString();
+      return std::nullopt;
+    }
+    return *r;
+  }
+
+  // One frame in, one error reply out, with the given code and id.
+  static void ExpectError(zmq::socket_t& s, const std::string& frame, StatusCode code, uint64_t id,
+                          const std::string& what) {
+    auto r = Ask(s, {frame}, what + " [" + Describe(frame) + "]");
+    if (!r) return;
+    EXPECT_EQ(StatusCodeName(r->code), StatusCodeName(code)) << what << ": " << r->message;
+    EXPECT_FALSE(r->message.empty()) << what;
+    EXPECT_EQ(r->id, id) << what;
+    EXPECT_TRUE(r->body.empty()) << what << ": an error reply has a nil body";
+  }
+
+  // No forkv process died or was replaced, every seeded key still holds its
+  // value, and the write path (both shards) still works.
+  void ExpectAliveAndIntact(const std::string& after) {
+    SCOPED_TRACE("after " + after);
+    EXPECT_EQ(mgr_->pid(), manager_pid_);
+    EXPECT_TRUE(IsAlive(manager_pid_));
+    EXPECT_EQ(Children(), children_);
+    Client c(ctx_, mgr_->endpoint());
+    auto count = c.Count(kStore, kReplyWait);
+    ASSERT_TRUE(count.ok()) << count.status().ToString();
+    EXPECT_EQ(*count, static_cast<uint64_t>(kSeedKeys));
+    for (int i = 0; i < kSeedKeys; ++i) {
+      auto v = c.Get(kStore, SeedKey(i), kReplyWait);
+      ASSERT_TRUE(v.ok()) << SeedKey(i) << ": " << v.status().ToString();
+      EXPECT_TRUE(*v == SeedValue(i)) << SeedKey(i) << " changed";
+    }
+    for (int i = 0; i < 8; ++i) {  // 8 keys: both shards, with near certainty
+      std::string key = "probe" + std::to_string(i);
+      ASSERT_TRUE(c.Put(kStore, key, "p", kReplyWait).ok()) << key;
+      auto v = c.Get(kStore, key, kReplyWait);
+      EXPECT_TRUE(v.ok() && *v == "p") << key;
+      EXPECT_TRUE(c.Del(kStore, key, kReplyWait).ok()) << key;
+    }
+    auto stores = c.CallJson(Op::kStores, "", 0, kReplyWait);
+    ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+    ASSERT_EQ((*stores)["stores"].size(), 1u) << stores->dump();
+    EXPECT_EQ((*stores)["stores"][0].value("name", ""), kStore);
+    for (const auto& child : (*stores)["stores"]) EXPECT_EQ(child.value("restarts", -1), 0);
+    for (const auto& child : (*stores)["db_workers"]) {
+      EXPECT_EQ(child.value("restarts", -1), 0);
+      EXPECT_EQ(child.value("state", ""), "running");
+    }
+  }
+
+  // ipc endpoints of the manager's internal sockets (docs/protocol.md §10).
+  std::string BackendEndpoint() const {
+    return "ipc://" + dir_.path() + "/m" + std::to_string(manager_pid_) + "-be.sock";
+  }
+  std::string DbEndpoint(int shard) const {
+    return "ipc://" + dir_.path() + "/m" + std::to_string(manager_pid_) + "-db" +
+           std::to_string(shard) + ".sock";
+  }
+
+  pid_t manager_pid_ = 0;
+  std::vector<pid_t> children_;
+};
+
+// ---- client frontend ------------------------------------------------------------
+
+TEST_F(HostileInputTest, RandomBytesGetErrorReplies) {
+  zmq::socket_t s = Dealer();
+  std::mt19937_64 rng(0xf0c4);
+  auto random_bytes = [&](size_t n) {
+    std::string b(n, '\0');
+    for (auto& ch : b) ch = static_cast<char>(rng());
+    return b;
+  };
+  std::vector<std::string> frames = {"", std::string(1, '\0'), std::string(1, '\xc1')};
+  for (int i = 0; i < 300; ++i) frames.push_back(random_bytes(1 + rng() % 300));
+  // Random tails behind a plausible head reach the field checks.
+  for (int i = 0; i < 300; ++i) frames.push_back("\x97\x01" + random_bytes(1 + rng() % 64));
+  for (size_t i = 0; i < frames.size(); ++i) {
+    auto r =
+        Ask(s, {frames[i]}, "random frame " + std::to_string(i) + " [" + Describe(frames[i]) + "]");
+    if (!r) continue;
+    EXPECT_NE(r->code, StatusCode::kOk)
+        << "random frame " << i << " [" << Describe(frames[i]) << "] was accepted";
+    EXPECT_FALSE(r->message.empty()) << i;
+  }
+  ExpectAliveAndIntact("random bytes");
+}
+
+TEST_F(HostileInputTest, EveryPrefixOfAValidRequestIsMalformed) {
+  zmq::socket_t s = Dealer();
+  const std::vector<std::string> requests = {
+      EncodeRequest(
+          {.id = 11, .op = Op::kPut, .store = kStore, .key = SeedKey(2), .value = "CLOBBERED"}),
+      EncodeRequest({.id = 12, .op = Op::kDel, .store = kStore, .key = SeedKey(3)}),
+      EncodeRequest({.id = 13, .op = Op::kDrop, .store = kStore}),
+      RawArray(Fields(14, 2, kStore, SeedKey(4), std::string(300, 'x'), UINT64_MAX)),
+  };
+  for (const auto& full : requests) {
+    for (size_t n = 0; n < full.size(); ++n) {
+      ExpectError(s, full.substr(0, n), StatusCode::kMalformed, 0,
+                  "prefix of " + std::to_string(n) + "/" + std::to_string(full.size()) + " bytes");
+    }
+  }
+  ExpectAliveAndIntact("truncated requests");
+}
+
+TEST_F(HostileInputTest, WrongTypeInEveryFieldIsMalformed) {
+  zmq::socket_t s = Dealer();
+  const std::vector<std::pair<std::string, std::string>> wrong = {
+      {"nil", Pack([](auto& pk) { pk.pack_nil(); })},
+      {"true", Pack([](auto& pk) { pk.pack_true(); })},
+      {"-1", Pack([](auto& pk) { pk.pack_int8(-1); })},
+      {"int64 min", Pack([](auto& pk) { pk.pack_int64(INT64_MIN); })},
+      {"float64", Pack([](auto& pk) { pk.pack_double(1.0); })},
+      {"float32", Pack([](auto& pk) { pk.pack_float(2.0f); })},
+      {"str", PStr("1")},
+      {"bin", PBin("1")},
+      {"array", Pack([](auto& pk) {
+         pk.pack_array(1);
+         pk.pack_uint8(1);
+       })},
+      {"map", Pack([](auto& pk) {
+         pk.pack_map(1);
+         pk.pack_uint8(1);
+         pk.pack_uint8(1);
+       })},
+  };
+  const char* names[7] = {"version", "id", "op", "store", "key", "value", "arg"};
+  constexpr uint64_t kId = 4242;
+  int sent = 0;
+  for (int field = 0; field < 7; ++field) {
+    for (const auto& [type, bytes] : wrong) {
+      if (field == 3 && type == "str") continue;  // the right type
+      if ((field == 4 || field == 5) && (type == "str" || type == "bin")) continue;
+      // A put that would clobber a seeded key if the server accepted it.
+      std::vector<std::string> f = Fields(kId, 2, kStore, SeedKey(5), "CLOBBERED");
+      f[field] = bytes;
+      // The id is echoed whenever element 1 is a non-negative integer.
+      uint64_t id = field == 1 ? 0 : kId;
+      ExpectError(s, RawArray(f), StatusCode::kMalformed, id,
+                  std::string("field ") + names[field] + " = " + type);
+      ++sent;
+    }
+  }
+  EXPECT_EQ(sent, 7 * 10 - 1 - 4);
+  // Over the decode limits: ext, nesting deeper than 2: too_large or
+  // malformed, id 0 (docs/protocol.md §8).
+  for (int field = 0; field < 7; ++field) {
+    std::vector<std::string> f = Fields(kId, 2, kStore, SeedKey(5), "CLOBBERED");
+    f[field] = Pack([](auto& pk) {
+      pk.pack_ext(1, 7);
+      pk.pack_ext_body("\x01", 1);
+    });
+    auto r = Ask(s, {RawArray(f)}, std::string("ext in ") + names[field]);
+    if (r) {
+      EXPECT_TRUE(r->code == StatusCode::kTooLarge || r->code == StatusCode::kMalformed)
+          << StatusCodeName(r->code);
+      EXPECT_EQ(r->id, 0u);
+    }
+    f[field] = Pack([](auto& pk) {
+      pk.pack_array(1);
+      pk.pack_array(1);
+      pk.pack_uint8(1);
+    });
+    ExpectError(s, RawArray(f), StatusCode::kTooLarge, 0,
+                std::string("nested arrays in ") + names[field]);
+  }
+  ExpectAliveAndIntact("wrong field types");
+}
+
+TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
+  zmq::socket_t s = Dealer();
+  for (uint64_t op :
+       {uint64_t{0}, uint64_t{14}, uint64_t{255}, uint64_t{256}, uint64_t{1} << 32, UINT64_MAX}) {
+    ExpectError(s, RawArray(Fields(77, op, kStore, SeedKey(6), "CLOBBERED")),
+                StatusCode::kUnknownOp, 77, "op " + std::to_string(op));
+  }
+  for (uint64_t version : {uint64_t{0}, uint64_t{2}, uint64_t{255}, UINT64_MAX}) {
+    std::vector<std::string> f = Fields(78, 2, kStore, SeedKey(6), "CLOBBERED");
+    f[0] = PUint(version);
+    ExpectError(s, RawArray(f), StatusCode::kVersionMismatch, 78,
+                "version " + std::to_string(version));
+    // The version is checked before the length.
+    ExpectError(s, RawArray({PUint(version), PUint(79), PUint(1)}), StatusCode::kVersionMismatch,
+                79, "version " + std::to_string(version) + " in a 3-element array");
+  }
+  std::vector<std::string> f = Fields(80, 2, kStore, SeedKey(6), "CLOBBERED");
+  ExpectError(s, RawArray({}), StatusCode::kMalformed, 0, "empty array");
+  ExpectError(s, RawArray({PUint(1)}), StatusCode::kMalformed, 0, "array of 1");
+  ExpectError(s, RawArray(std::vector<std::string>(f.begin(), f.begin() + 6)),
+              StatusCode::kMalformed, 80, "array of 6");
+  std::vector<std::string> eight = f;
+  eight.push_back(PUint(0));
+  ExpectError(s, RawArray(eight), StatusCode::kMalformed, 80, "array of 8");
+  std::vector<std::string> sixteen = f;
+  while (sixteen.size() < 16) sixteen.push_back(PUint(0));
+  ExpectError(s, RawArray(sixteen), StatusCode::kMalformed, 80, "array of 16");
+  sixteen.push_back(PUint(0));
+  ExpectError(s, RawArray(sixteen), StatusCode::kTooLarge, 0, "array of 17");
+  ExpectError(s, std::string("\xdd\xff\xff\xff\xff", 5), StatusCode::kTooLarge, 0,
+              "array32 claiming 4G elements");
+  ExpectError(s, std::string("\xdb\xff\xff\xff\xff", 5) + "abc", StatusCode::kTooLarge, 0,
+              "str32 claiming 4 GB");
+  ExpectError(s, Pack([](auto& pk) { pk.pack_map(0); }), StatusCode::kMalformed, 0, "map");
+  ExpectError(s, PStr("put keep k v"), StatusCode::kMalformed, 0, "bare string");
+  ExpectError(s, PUint(1), StatusCode::kMalformed, 0, "bare integer");
+  ExpectError(s, Pack([](auto& pk) { pk.pack_nil(); }), StatusCode::kMalformed, 0, "nil");
+  std::string ping = EncodeRequest({.id = 81, .op = Op::kPing});
+  ExpectError(s, ping + ping, StatusCode::kMalformed, 0, "two requests in one frame");
+  ExpectError(s, ping + std::string(1, '\0'), StatusCode::kMalformed, 0, "trailing byte");
+  ExpectAliveAndIntact("unknown ops and shapes");
+}
+
+TEST_F(HostileInputTest, FramesOverTheTransportLimitAreDroppedWithoutReply) {
+  zmq::socket_t s = Dealer();
+  Client other(ctx_, mgr_->endpoint());
+  // Just over the limit, and the 100 MB the issue asks about.
+  for (size_t size : {kMaxRequestFrameBytes + 1, size_t{100} << 20}) {
+    SCOPED_TRACE("frame of " + std::to_string(size) + " bytes");
+    // A plausible head: a put whose value runs to the end of the frame.
+    std::string frame = RawArray(Fields(90, 2, kStore, SeedKey(7), "")).substr(0, 12);
+    frame.resize(size, 'x');
+    ASSERT_TRUE(SendFrames(s, {frame}).ok());
+    frame.clear();
+    frame.shrink_to_fit();
+    // The manager keeps serving others while (and after) it drops this one.
+    auto ping = other.CallJson(Op::kPing, "", 0, kReplyWait);
+    ASSERT_TRUE(ping.ok()) << ping.status().ToString();
+    EXPECT_EQ((*ping)["pid"], manager_pid_);
+    EXPECT_FALSE(RecvWithin(s, 1500ms).has_value()) << "an oversized frame was answered";
+    // The DEALER reconnects by itself; later requests on it work.
+    std::string get = EncodeRequest({.id = 91, .op = Op::kGet, .store = kStore, .key = SeedKey(7)});
+    std::optional<Reply> r;
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          if (!SendFrames(s, {get}).ok()) return false;
+          auto got = RecvWithin(s, 300ms);
+          if (!got || got->size() != 1) return false;
+          auto d = DecodeReply(View(got->back()));
+          if (d.ok()) r = *d;
+          return d.ok();
+        },
+        10s));
+    EXPECT_EQ(r->code, StatusCode::kOk) << r->message;
+    EXPECT_EQ(r->id, 91u);
+    while (RecvWithin(s, 200ms)) {  // answers to the retried gets
+    }
+  }
+  ExpectAliveAndIntact("oversized frames");
+}
+
+TEST_F(HostileInputTest, BurstOfTenThousandBadFramesIsAnsweredInFull) {
+  constexpr int kFrames = 10000;
+  zmq::socket_t s = Dealer("", {.send_hwm = 2 * kFrames, .recv_hwm = 2 * kFrames});
+  std::mt19937 rng(7);
+  std::multiset<uint64_t> want_ids;
+  int sent = 0;
+  for (int i = 0; i < kFrames; ++i) {
+    uint64_t id = 1000 + static_cast<uint64_t>(i);
+    std::string frame;
+    switch (i % 5) {
+      case 0:
+        frame = RawArray(Fields(id, 200, kStore, "k", "v"));
+        break;  // unknown op
+      case 1:
+        frame = EncodeRequest({.id = id, .op = Op::kPut, .store = "a/b", .key = "k"});
+        break;
+      case 2: {  // wrong type in arg
+        std::vector<std::string> f = Fields(id, 3, kStore, SeedKey(1), "");
+        f[6] = PStr("x");
+        frame = RawArray(f);
+        break;
+      }
+      case 3:
+        frame = RawArray(Fields(id, 2, kStore, "", "v"));
+        break;  // empty key
+      case 4:   // garbage: id 0
+        frame = std::string(1 + rng() % 40, '\0');
+        for (auto& ch : frame) ch = static_cast<char>(0xc1 ^ (rng() & 0x3c));
+        id = 0;
+        break;
+    }
+    ASSERT_TRUE(SendFrames(s, {frame}).ok()) << "send " << i;
+    want_ids.insert(id);
+    ++sent;
+  }
+  std::multiset<uint64_t> got_ids;
+  int ok_replies = 0, empty_messages = 0;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (static_cast<int>(got_ids.size()) < sent && std::chrono::steady_clock::now() < deadline) {
+    auto frames = RecvWithin(s, 1000ms);
+    if (!frames) continue;
+    ASSERT_EQ(frames->size(), 1u);
+    auto r = DecodeReply(View(frames->back()));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    got_ids.insert(r->id);
+    if (r->code == StatusCode::kOk) ++ok_replies;
+    if (r->message.empty()) ++empty_messages;
+  }
+  EXPECT_EQ(static_cast<int>(got_ids.size()), kFrames) << "replies missing";
+  EXPECT_TRUE(got_ids == want_ids) << "the replies' ids are not the requests' ids";
+  EXPECT_EQ(ok_replies, 0);
+  EXPECT_EQ(empty_messages, 0);
+  EXPECT_FALSE(RecvWithin(s, 100ms).has_value()) << "more replies than requests";
+  ExpectAliveAndIntact("a burst of 10000 bad frames");
+}
+
+TEST_F(HostileInputTest, InvalidStoreNamesAreRejectedForEveryOp) {
+  Client c(ctx_, mgr_->endpoint());
+  const std::vector<std::string> names = {
+      "..",  "a/b",      "",      std::string("a\0b", 3),   std::string(10 * 1024, 'n'),
+      ".",   "../keep",  "keep/", std::string("keep\0", 5), std::string("keep\0x", 6),
+      "a b", "\xc3\xbc", "-/..",  std::string(129, 'a')};
+  const Op ops[] = {Op::kPut,    Op::kGet,  Op::kDel,     Op::kKeys, Op::kCount,
+                    Op::kCreate, Op::kDrop, Op::kRestart, Op::kKill, Op::kWait};
+  for (const auto& name : names) {
+    for (Op op : ops) {
+      std::string what = std::string(OpName(op)) + " on store [" + Describe(name) + "]";
+      auto r = c.Call({.op = op, .store = name, .key = "k", .value = "v", .arg = 0}, kReplyWait);
+      ASSERT_TRUE(r.ok()) << what << ": " << r.status().ToString();
+      EXPECT_EQ(StatusCodeName(r->code), StatusCodeName(StatusCode::kInvalidArgument))
+          << what << ": " << r->message;
+      EXPECT_FALSE(r->message.empty()) << what;
+    }
+  }
+  ExpectAliveAndIntact("invalid store names");  // also: no store was created
+}
+
+TEST_F(HostileInputTest, KeysAndValuesOverTheLimits) {
+  Client c(ctx_, mgr_->endpoint());
+  const std::string long_key(kMaxKeyBytes + 1, 'K');
+  const std::string max_key(kMaxKeyBytes, 'K');
+  struct Case {
+    Request req;
+    StatusCode code;
+    std::string what;
+  };
+  std::vector<Case> cases = {
+      {{.op = Op::kPut, .store = kStore, .key = long_key, .value = "v"},
+       StatusCode::kTooLarge,
+       "put key 64 KiB + 1"},
+      {{.op = Op::kGet, .store = kStore, .key = long_key},
+       StatusCode::kTooLarge,
+       "get key 64 KiB + 1"},
+      {{.op = Op::kDel, .store = kStore, .key = long_key},
+       StatusCode::kTooLarge,
+       "del key 64 KiB + 1"},
+      {{.op = Op::kKeys, .store = kStore, .key = long_key},
+       StatusCode::kTooLarge,
+       "keys prefix 64 KiB + 1"},
+      {{.op = Op::kPut, .store = kStore, .key = "", .value = "v"},
+       StatusCode::kInvalidArgument,
+       "put empty key"},
+      {{.op = Op::kGet, .store = kStore, .key = ""}, StatusCode::kInvalidArgument, "get empty key"},
+      {{.op = Op::kDel, .store = kStore, .key = ""}, StatusCode::kInvalidArgument, "del empty key"},
+      {{.op = Op::kPut,
+        .store = kStore,
+        .key = SeedKey(8),
+        .value = std::string(kMaxValueBytes + 1, 'V')},
+       StatusCode::kTooLarge,
+       "put value 16 MiB + 1"},
+      // The largest frame under the transport limit: max key + value 16 MiB + 1.
+      {{.op = Op::kPut,
+        .store = kStore,
+        .key = max_key,
+        .value = std::string(kMaxValueBytes + 1, 'V')},
+       StatusCode::kTooLarge,
+       "put max key, value 16 MiB + 1"},
+      // Over the limit on a new store name: refused before creating it.
+      {{.op = Op::kPut, .store = "never", .key = long_key, .value = "v"},
+       StatusCode::kTooLarge,
+       "put key 64 KiB + 1 to a new store"},
+  };
+  for (auto& cs : cases) {
+    auto r = c.Call(cs.req, 10s);
+    ASSERT_TRUE(r.ok()) << cs.what << ": " << r.status().ToString();
+    EXPECT_EQ(StatusCodeName(r->code), StatusCodeName(cs.code)) << cs.what << ": " << r->message;
+    EXPECT_FALSE(r->message.empty()) << cs.what;
+  }
+  // Exactly at the limits is accepted, and reads back whole.
+  const std::string max_value(kMaxValueBytes, 'W');
+  ASSERT_TRUE(c.Put(kStore, max_key, max_value, 20s).ok());
+  auto v = c.Get(kStore, max_key, 20s);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(*v == max_value);
+  ASSERT_TRUE(c.Del(kStore, max_key, 10s).ok());
+  ExpectAliveAndIntact("keys and values over the limits");
+}
+
+TEST_F(HostileInputTest, ReqSocketGetsCorrectReplies) {
+  zmq::socket_t req = MakeSocket(ctx_, zmq::socket_type::req, {});
+  req.connect(mgr_->endpoint());
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    // A REQ socket adds and strips the empty delimiter itself: one frame each way.
+    auto get =
+        Ask(req,
+            {EncodeRequest(
+                {.id = 100u + round, .op = Op::kGet, .store = kStore, .key = SeedKey(round + 2)})},
+            "REQ get");
+    ASSERT_TRUE(get.has_value());
+    EXPECT_EQ(get->code, StatusCode::kOk) << get->message;
+    EXPECT_EQ(get->id, 100u + round);
+    EXPECT_EQ(get->body, EncodeBinBody(SeedValue(round + 2)));
+    auto bad = Ask(req, {"\xc1garbage"}, "REQ garbage");
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->code, StatusCode::kMalformed);
+    EXPECT_FALSE(bad->message.empty());
+    auto put = Ask(req,
+                   {EncodeRequest({.id = 200u + round,
+                                   .op = Op::kPut,
+                                   .store = kStore,
+                                   .key = "req",
+                                   .value = std::to_string(round)})},
+                   "REQ put");
+    ASSERT_TRUE(put.has_value());
+    EXPECT_EQ(put->code, StatusCode::kOk) << put->message;
+    EXPECT_EQ(put->id, 200u + round);
+    auto bad_name =
+        Ask(req, {EncodeRequest({.id = 300u + round, .op = Op::kGet, .store = "..", .key = "k"})},
+            "REQ bad store");
+    ASSERT_TRUE(bad_name.has_value());
+    EXPECT_EQ(bad_name->code, StatusCode::kInvalidArgument);
+    EXPECT_EQ(bad_name->id, 300u + round);
+  }
+  Client c(ctx_, mgr_->endpoint());
+  auto v = c.Get(kStore, "req", kReplyWait);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, "4");
+  ASSERT_TRUE(c.Del(kStore, "req", kReplyWait).ok());
+  ExpectAliveAndIntact("REQ client");
+}
+
+TEST_F(HostileInputTest, MultipartEnvelopesAreEchoed) {
+  zmq::socket_t s = Dealer();
+  const std::string get =
+      EncodeRequest({.id = 55, .op = Op::kGet, .store = kStore, .key = SeedKey(9)});
+  const std::string value_body = EncodeBinBody(SeedValue(9));
+  // The last frame is the request; everything before it comes back unchanged.
+  std::vector<std::vector<std::string>> good = {
+      {"", get},
+      {"", "", get},
+      {"", "", "", get},
+      {"hop", "", get},
+      std::vector<std::string>(100, ""),
+  };
+  good.back().push_back(get);
+  for (const auto& frames : good) {
+    std::string what = std::to_string(frames.size() - 1) + " envelope frames";
+    auto r = Ask(s, frames, what);
+    if (!r) continue;
+    EXPECT_EQ(r->code, StatusCode::kOk) << what << ": " << r->message;
+    EXPECT_EQ(r->id, 55u);
+    EXPECT_EQ(r->body, value_body);
+  }
+  // A bad last frame: an error behind the same envelope.
+  std::vector<std::vector<std::string>> bad = {
+      {"", ""},
+      {"", "", ""},
+      {get, ""},  // the request is in the envelope; the payload is empty
+      {"", "", "\xc1"},
+      {"", get.substr(0, 5)},
+      {"", "", EncodeRequest({.id = 56, .op = Op::kPut, .store = "a/b", .key = "k"})},
+  };
+  for (const auto& frames : bad) {
+    std::string what = std::to_string(frames.size()) + "-frame message ending in [" +
+                       Describe(frames.back()) + "]";
+    auto r = Ask(s, frames, what);
+    if (!r) continue;
+    EXPECT_NE(r->code, StatusCode::kOk) << what;
+    EXPECT_FALSE(r->message.empty()) << what;
+  }
+  ExpectAliveAndIntact("multipart envelopes");
+}
+
+// ---- internal sockets ------------------------------------------------------------
+
+TEST_F(HostileInputTest, GarbageToDatabaseWorkersChangesNothing) {
+  std::vector<pid_t> db_pids = mgr_->DbPids();
+  ASSERT_EQ(db_pids.size(), 2u);
+  std::mt19937_64 rng(99);
+  auto random_bytes = [&](size_t n) {
+    std::string b(n, '\0');
+    for (auto& ch : b) ch = static_cast<char>(rng());
+    return b;
+  };
+  for (int shard = 0; shard < 2; ++shard) {
+    SCOPED_TRACE("shard " + std::to_string(shard));
+    std::string ep = DbEndpoint(shard);
+    ASSERT_TRUE(std::filesystem::exists(IpcPath(ep))) << ep;
+    zmq::socket_t s = Dealer(ep, {.routing_id = "hostile" + std::to_string(shard)});
+    // Dropped silently (docs/protocol.md §10): wrong frame counts, unknown
+    // tags, undecodable payloads, client requests on the internal socket.
+    std::vector<std::vector<std::string>> dropped = {
+        {random_bytes(50)},
+        {"W"},
+        {"W", ""},
+        {"W", random_bytes(64)},
+        {"W", "", ""},
+        {"W",
+         EncodeRequest(
+             {.id = 1, .op = Op::kPut, .store = kStore, .key = SeedKey(10), .value = "CLOBBERED"})},
+        {"W", RawArray({PStr(kStore), PUint(1), PUint(1), PUint(3), PBin(SeedKey(10)),
+                        PBin("CLOBBERED")})},  // op get
+        {"W", RawArray({PBin(kStore), PUint(1), PUint(1), PUint(2), PBin(SeedKey(10)),
+                        PBin("CLOBBERED")})},  // bin store
+        {"L", random_bytes(30)},
+        {"L", RawArray({PStr(kStore), PStr("gen"), PUint(1)})},
+        {"X", random_bytes(30)},
+        {"X", RawArray({PStr(kStore), PUint(UINT64_MAX)})},  // 2 of 3 fields
+        {"A", EncodeWriteAck({.seqs = {1}})},
+        {"D", EncodeLoadChunk({.load_id = 1, .last = true})},
+        {"x", EncodeDropAck({.drop_id = 1})},
+        {"Q", EncodeTag(1), EncodeRequest({.id = 1, .op = Op::kPing})},
+        {"C", EncodeControl({{"type", "ping"}, {"seq", 1}})},
+        {std::string(1000, 'W'), "x"},
+    };
+    for (int i = 0; i < 200; ++i) {
+      dropped.push_back({std::string(1, "WLX"[rng() % 3]), random_bytes(1 + rng() % 100)});
+    }
+    for (const auto& frames : dropped) {
+      std::vector<std::string_view> views(frames.begin(), frames.end());
+      ASSERT_TRUE(SendFrames(s, views).ok());
+    }
+    // Decodable but invalid: each gets its documented error answer, and
+    // none is applied (a seq-0 write to a real store included).
+    ASSERT_TRUE(
+        SendFrames(
+            s,
+            {"W",
+             EncodeWriteRequest(
+                 {.store = kStore, .gen = 1, .seq = 0, .key = SeedKey(10), .value = "CLOBBERED"})})
+            .ok());
+    auto ack = RecvWithin(s, kReplyWait);
+    ASSERT_TRUE(ack.has_value()) << "no ack for a seq-0 write";
+    ASSERT_EQ(ack->size(), 2u);
+    EXPECT_EQ(View((*ack)[0]), "A");
+    auto a = DecodeWriteAck(View((*ack)[1]));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->code, StatusCode::kInvalidArgument) << a->message;
+    EXPECT_EQ(a->seqs, std::vector<uint64_t>{0});
+
+    ASSERT_TRUE(
+        SendFrames(s, {"W", EncodeWriteRequest(
+                                {.store = "..", .gen = 1, .seq = 1, .key = "k", .value = "v"})})
+            .ok());
+    ack = RecvWithin(s, kReplyWait);
+    ASSERT_TRUE(ack.has_value()) << "no ack for a write to store '..'";
+    a = DecodeWriteAck(View((*ack)[1]));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->code, StatusCode::kInvalidArgument) << a->message;
+
+    ASSERT_TRUE(
+        SendFrames(s, {"L", EncodeLoadRequest({.store = "a/b", .gen = 1, .load_id = 7})}).ok());
+    auto chunk = RecvWithin(s, kReplyWait);
+    ASSERT_TRUE(chunk.has_value()) << "no answer to a load of store 'a/b'";
+    ASSERT_EQ(chunk->size(), 2u);
+    EXPECT_EQ(View((*chunk)[0]), "D");
+    auto c = DecodeLoadChunk(View((*chunk)[1]));
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->load_id, 7u);
+    EXPECT_TRUE(c->last);
+    EXPECT_TRUE(c->entries.empty());
+
+    ASSERT_TRUE(SendFrames(s, {"X", EncodeDropRequest({.store = "", .drop_id = 8})}).ok());
+    auto dack = RecvWithin(s, kReplyWait);
+    ASSERT_TRUE(dack.has_value()) << "no answer to a drop of store ''";
+    ASSERT_EQ(dack->size(), 2u);
+    EXPECT_EQ(View((*dack)[0]), "x");
+    auto d = DecodeDropAck(View((*dack)[1]));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->drop_id, 8u);
+    EXPECT_EQ(d->code, StatusCode::kInvalidArgument) << d->message;
+
+    EXPECT_FALSE(RecvWithin(s, 200ms).has_value()) << "a dropped message was answered";
+
+    // Over the worker's frame limit: the connection is dropped.
+    std::string big(kMaxRequestFrameBytes + 4096 + 1, 'W');
+    ASSERT_TRUE(SendFrames(s, {"W", big}).ok());
+  }
+  EXPECT_EQ(mgr_->DbPids(), db_pids);
+  ExpectAliveAndIntact("garbage to the database workers");
+}
+
+TEST_F(HostileInputTest, GarbageToManagerBackendChangesNothing) {
+  std::string ep = BackendEndpoint();
+  ASSERT_TRUE(std::filesystem::exists(IpcPath(ep))) << ep;
+  std::mt19937_64 rng(5);
+  auto random_bytes = [&](size_t n) {
+    std::string b(n, '\0');
+    for (auto& ch : b) ch = static_cast<char>(rng());
+    return b;
+  };
+  // Routing ids no live child has: ZeroMQ's own, generation numbers that are
+  // not running (or do not parse), other kinds.
+  const std::vector<std::string> ids = {"",
+                                        "s1",
+                                        "d1",
+                                        "s",
+                                        "sx",
+                                        "s-1",
+                                        "d18446744073709551615",
+                                        "d18446744073709551616",
+                                        "m1",
+                                        std::string(255, 's')};
+  for (const auto& id : ids) {
+    SCOPED_TRACE("routing id [" + Describe(id) + "]");
+    zmq::socket_t s = Dealer(ep, {.routing_id = id});
+    std::vector<std::vector<std::string>> frames = {
+        {random_bytes(40)},
+        {"R"},
+        {"R", "short", "x"},
+        {"R", EncodeTag(1)},
+        {"R", EncodeTag(1), "x", "y"},
+        {"C"},
+        {"C", random_bytes(20)},
+        {"C", ""},
+        {"C", EncodeControl({{"type", "ready"}, {"gen", 1}})},
+        {"C", EncodeControl({{"type", "hello"}, {"role", "db"}, {"shard", 0}, {"gen", 1}})},
+        {"C", EncodeControl({{"type", "pong"}, {"stats", {{"pid", "x"}}}})},
+        {"C", EncodeControl({{"nottype", 1}})},
+        {"C", "x", "y"},
+        {"Q", EncodeTag(1), EncodeRequest({.id = 1, .op = Op::kPing})},
+        {"x", EncodeDropAck({.drop_id = 1})},
+    };
+    // Replies for tags that are not in flight (every request so far was
+    // answered): dropped, never forwarded to a client.
+    for (uint64_t tag = 0; tag < 200; ++tag) {
+      frames.push_back({"R", EncodeTag(tag), EncodeReply({.id = 1, .message = "forged"})});
+    }
+    for (const auto& f : frames) {
+      std::vector<std::string_view> views(f.begin(), f.end());
+      ASSERT_TRUE(SendFrames(s, views).ok());
+    }
+    // The manager only sends to known children; nothing comes back.
+    EXPECT_FALSE(RecvWithin(s, 100ms).has_value());
+  }
+  {
+    // Over the backend's 64 MiB frame limit: the connection is dropped.
+    zmq::socket_t s = Dealer(ep);
+    std::string big(kMaxInternalFrameBytes + 1, 'R');
+    ASSERT_TRUE(SendFrames(s, {"C", big}).ok());
+    EXPECT_FALSE(RecvWithin(s, 500ms).has_value());
+  }
+  ExpectAliveAndIntact("garbage to the manager backend");
+}
+
+}  // namespace
+}  // namespace forkv::test
