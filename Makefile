@@ -57,7 +57,13 @@ $(ASANBUILD)/CMakeCache.txt:
 # Unit and integration tests under AddressSanitizer + UBSan (CI runs this too).
 test-asan: deps $(ASANBUILD)/CMakeCache.txt
 	$(CMAKE) --build $(ASANBUILD) -j$(JOBS)
-	cd $(ASANBUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 --timeout 600 -L "unit|integration"
+	rm -rf $(ASANBUILD)/reports && mkdir -p $(ASANBUILD)/reports
+	cd $(ASANBUILD) && ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(ASANBUILD)/reports/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/$(ASANBUILD)/reports/ubsan \
+	  ctest --output-on-failure -j2 --timeout 600 -L "unit|integration"
+	@# Reports of child processes (manager, stores, workers) land in files, not in test output.
+	@if ls $(ASANBUILD)/reports/* >/dev/null 2>&1; then cat $(ASANBUILD)/reports/*; \
+	  echo "sanitizer reports found in $(ASANBUILD)/reports"; exit 1; fi
 
 # Persistence figures (bench/run_persistence_bench.sh): puts/s per --fsync
 # mode with 1 and 50 clients, group-commit batch sizes, reload time after

@@ -251,7 +251,10 @@ class ChaosSession {
   void KillDbWorker();
   void KillManagerFault();
   void StopStore();
-  void KillPointStretch();
+  // A stretch during which the manager runs with FORKV_KILL_POINT set;
+  // store, worker and SIGSTOP faults go on meanwhile.
+  void BeginKillPointStretch();
+  void EndKillPointStretch();
   void ResumeDue(bool all);
 
   // End.
@@ -280,6 +283,15 @@ class ChaosSession {
     Clock::time_point resume_at;
   };
   std::vector<Stopped> stopped_;
+  struct KillPointStretch {
+    std::string spec;
+    bool store_point;
+    Clock::time_point end;
+    uint64_t kills_before;        // counts_.store or counts_.db at the start
+    uint64_t stop_killed_before;  // counts_.stop_killed at the start
+  };
+  std::optional<KillPointStretch> stretch_;
+  std::vector<std::string> env_;  // the current manager's extra environment
   FaultCounts counts_;
   std::vector<FaultEvent> events_;
   std::vector<Operation> main_history_;  // verification and final reads
@@ -425,7 +437,12 @@ void ChaosSession::VerifyAfterRestart() {
 }
 
 void ChaosSession::InjectFault() {
-  std::discrete_distribution<int> kind(o_.fault_mix.begin(), o_.fault_mix.end());
+  std::vector<int> weights = o_.fault_mix;
+  if (stretch_) {
+    weights[2] = weights[4] = 0;  // the stretch ends with its own manager restart
+    if (weights[0] + weights[1] + weights[3] == 0) return;
+  }
+  std::discrete_distribution<int> kind(weights.begin(), weights.end());
   switch (kind(rng_)) {
     case 0:
       KillStore();
@@ -440,7 +457,7 @@ void ChaosSession::InjectFault() {
       StopStore();
       break;
     default:
-      KillPointStretch();
+      BeginKillPointStretch();
       break;
   }
 }
@@ -554,38 +571,40 @@ void ChaosSession::ResumeDue(bool all) {
   }
 }
 
-void ChaosSession::KillPointStretch() {
+void ChaosSession::BeginKillPointStretch() {
   static constexpr const char* kPoints[] = {"store.after_db_ack_before_reply",
                                             "db.after_write_before_ack"};
   const bool store_point = rng_() % 2 == 0;
-  std::uniform_int_distribution<int> nth(5, 60), length_ms(2000, 5000);
+  std::uniform_int_distribution<int> nth(5, 60), length_ms(1000, 4000);
   const std::string spec =
       std::string(kPoints[store_point ? 0 : 1]) + ":" + std::to_string(nth(rng_));
   const auto length = milliseconds(length_ms(rng_));
   ++counts_.killpoint;
   Event("manager restarted with FORKV_KILL_POINT=" + spec + " for " +
         std::to_string(length.count()) + " ms");
-  const std::vector<std::string> env = {"FORKV_KILL_POINT=" + spec};
-  if (!RestartManager(env, true)) return;
-  const auto end = Clock::now() + length;
-  while (Clock::now() < end && !g_interrupted) {
-    mgr_->Reap();
-    if (!mgr_->IsRunning()) {
-      ++counts_.manager_exits;
-      Event("manager exited by itself (" + mgr_->last_exit()->ToString() + ") during the stretch");
-      if (!StartManager(env)) {
-        fatal_ = true;
-        return;
-      }
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  // Every restart in this incarnation was the kill point firing.
+  env_ = {"FORKV_KILL_POINT=" + spec};
+  stretch_ = KillPointStretch{spec, store_point, Clock::now() + length,
+                              store_point ? counts_.store : counts_.db, counts_.stop_killed};
+  RestartManager(env_, true);
+}
+
+void ChaosSession::EndKillPointStretch() {
+  const KillPointStretch s = *stretch_;
+  stretch_.reset();
+  env_.clear();
+  // Restarts in this manager incarnation: the kill point firing, plus the
+  // store (or worker) kills injected meanwhile and SIGSTOPped stores the
+  // heartbeat killed (counted when their SIGCONT was due; hence "about").
   if (auto children = Children(); children.ok()) {
-    uint64_t fires = 0;
-    for (const auto& c : store_point ? children->first : children->second) fires += c.restarts;
+    uint64_t restarts = 0;
+    for (const auto& c : s.store_point ? children->first : children->second) {
+      restarts += c.restarts;
+    }
+    uint64_t ours = (s.store_point ? counts_.store : counts_.db) - s.kills_before;
+    if (s.store_point) ours += counts_.stop_killed - s.stop_killed_before;
+    const uint64_t fires = restarts > ours ? restarts - ours : 0;
     counts_.killpoint_fires += fires;
-    Event("kill point " + spec + " fired " + std::to_string(fires) + " times");
+    Event("kill point " + s.spec + " fired about " + std::to_string(fires) + " times");
   }
   if (RestartManager({}, true)) {
     Event("manager restarted without kill point, pid " + std::to_string(mgr_->pid()));
@@ -704,12 +723,13 @@ int ChaosSession::Run() {
       Event("manager exited by itself (" +
             (mgr_->last_exit() ? mgr_->last_exit()->ToString() : std::string("?")) +
             "): starting it again");
-      if (!StartManager({})) {
+      if (!StartManager(env_)) {
         fatal_ = true;
         break;
       }
     }
     ResumeDue(false);
+    if (stretch_ && Clock::now() >= stretch_->end) EndKillPointStretch();
     const Clock::time_point now = Clock::now();
     const bool may_inject =
         o_.max_faults == 0 || static_cast<int64_t>(counts_.total()) < o_.max_faults;
@@ -739,6 +759,8 @@ int ChaosSession::Run() {
   ++epoch_;  // abandons any measurement in progress
   for (auto& t : probe_threads) t.join();
   ResumeDue(true);
+  stretch_.reset();
+  env_.clear();
 
   if (!fatal_) {
     Event("final manager restart");

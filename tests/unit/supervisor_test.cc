@@ -431,6 +431,48 @@ TEST_F(SupervisorTest, RestForOneRestartsOnlyLaterChildren) {
   EXPECT_EQ(Tick(), "spawn a, spawn b, spawn c");
 }
 
+// A group restart is one restart for the intensity, however many children
+// it respawns; escalating cancels a pending group.
+TEST_F(SupervisorTest, OneForAllGroupRestartCountsOnce) {
+  Make(Strategy::kOneForAll, {Spec("a"), Spec("b"), Spec("c")});
+  Start();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NE(Crash("a"), "") << i;  // SIGTERMs to c and b
+    ASSERT_EQ(Terminated("b"), "");
+    ASSERT_EQ(Terminated("c"), "");
+    now_ += TimerOf("a");
+    ASSERT_EQ(Tick(), "spawn a, spawn b, spawn c") << i;
+  }
+  EXPECT_EQ(Dump(),
+            "sup(one_for_all) a:starting pid=19 restarts=3 | b:starting pid=20 restarts=3 | "
+            "c:starting pid=21 restarts=3");
+  // The 4th incident escalates at once: nobody is signalled, the parent
+  // decides the shutdown order.
+  const std::string why =
+      "killed by signal 9 (SIGKILL); more than 3 restarts in 5000 ms: giving up";
+  EXPECT_EQ(Crash("b"), "give_up b (" + why + "), escalate (sup: b " + why + ")");
+  EXPECT_EQ(Dump(),
+            "sup(one_for_all, escalated) a:starting pid=19 restarts=3 | b:failed restarts=3 | "
+            "c:starting pid=21 restarts=3");
+}
+
+TEST_F(SupervisorTest, EscalationCancelsAPendingGroupRestart) {
+  policy_.max_restarts = 1;
+  Make(Strategy::kRestForOne, {Spec("a"), Spec("b"), Spec("c"), Spec("d")});
+  Start();
+  EXPECT_EQ(Crash("c"), "signal d pid=13 SIGTERM");  // restart 1: c and d
+  const std::string why =
+      "killed by signal 9 (SIGKILL); more than 1 restarts in 5000 ms: giving up";
+  EXPECT_EQ(Crash("a"), "give_up a (" + why + "), escalate (sup: a " + why + ")");
+  EXPECT_EQ(Terminated("d"), "");
+  EXPECT_EQ(Dump(),
+            "sup(rest_for_one, escalated) a:failed | b:starting pid=11 | c:stopped | d:stopped");
+  now_ += 1h;
+  EXPECT_EQ(Tick(), "");
+  EXPECT_EQ(Feed(ShutdownRequested{}), "signal b pid=11 SIGTERM");
+  EXPECT_EQ(Terminated("b"), "shutdown_complete");
+}
+
 // A crash of an earlier child while a later group waits widens the group.
 TEST_F(SupervisorTest, RestForOneMergesPendingGroups) {
   Make(Strategy::kRestForOne, {Spec("a"), Spec("b"), Spec("c")});
