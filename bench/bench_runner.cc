@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <latch>
 #include <memory>
 #include <optional>
@@ -161,7 +163,8 @@ void RunClient(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph
   gate.ready.count_down();
   gate.go.wait();
   if (!hello.ok()) {
-    t.errors += quota;
+    // One error for the client, whatever its quota (which --duration may cap).
+    if (quota > 0) ++t.errors;
     t.NoteError("connect: " + hello.status().ToString());
     t.finished = Clock::now();
     return;
@@ -423,6 +426,9 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
         break;
       case OutputFormat::kCsv:
         Print(CsvTestRow(config, out.result));
+        if (!out.result.first_error.empty()) {
+          Progress(name + ": first error: " + out.result.first_error);
+        }
         break;
       case OutputFormat::kJson:
         json_tests.push_back(TestJson(out.result));
@@ -458,10 +464,13 @@ Result<uint64_t> UintOf(const Result<nlohmann::json>& body, const char* field) {
 
 // Sends `request` until the answer is not `unavailable` (the store is being
 // restarted) or a transport timeout, or `deadline` passes. Returns the last
-// reply or error; *attempts counts the requests sent.
+// reply or error; *attempts counts the requests sent. `restarts_before` is
+// the store's restart count before the kill (UINT64_MAX: unknown); a count
+// beyond the one restart the kill causes is noted as a finding.
 Result<Reply> CallUntilServed(Client& control, const Request& request, Clock::time_point deadline,
-                              const std::string& store, LoadResult* notes_to, uint64_t* attempts) {
-  uint64_t restarts_seen = UINT64_MAX;
+                              const std::string& store, uint64_t restarts_before,
+                              LoadResult* notes_to, uint64_t* attempts) {
+  uint64_t restarts_noted = restarts_before == UINT64_MAX ? UINT64_MAX : restarts_before + 1;
   while (true) {
     ++*attempts;
     auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
@@ -478,11 +487,11 @@ Result<Reply> CallUntilServed(Client& control, const Request& request, Clock::ti
       notes_to->notes.push_back("store '" + store + "' went to state failed: " + info->last_exit);
       return reply;
     }
-    if (restarts_seen != UINT64_MAX && info->restarts > restarts_seen) {
+    if (restarts_noted != UINT64_MAX && info->restarts > restarts_noted) {
       notes_to->notes.push_back("store '" + store + "' was restarted again while loading (" +
                                 info->last_exit + ")");
+      restarts_noted = info->restarts;
     }
-    restarts_seen = info->restarts;
   }
 }
 
@@ -536,8 +545,8 @@ void MeasureEmptyRestart(Client& control, const std::string& store, LoadResult* 
       continue;
     }
     uint64_t attempts = 0;
-    auto reply =
-        CallUntilServed(control, StoreRequest(Op::kCount, store), t0 + 30s, store, r, &attempts);
+    auto reply = CallUntilServed(control, StoreRequest(Op::kCount, store), t0 + 30s, store,
+                                 UINT64_MAX, r, &attempts);
     const auto t1 = Clock::now();
     if (reply.ok() && reply->code == StatusCode::kOk) {
       samples.push_back(MillisSince(t0, t1));
@@ -583,7 +592,7 @@ void MeasureReload(zmq::context_t& ctx, const std::string& endpoint, const Bench
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(o.reload_limit_s));
   auto reply = CallUntilServed(control, StoreRequest(Op::kGet, store, KeyName(0)), deadline, store,
-                               r, &r->reload_attempts);
+                               before->restarts, r, &r->reload_attempts);
   const auto t1 = Clock::now();
   if (reply.ok() && reply->code == StatusCode::kOk) {
     r->reload_ms = MillisSince(t0, t1);

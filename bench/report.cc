@@ -136,7 +136,7 @@ std::string HumanLoad(const LoadResult& r) {
             static_cast<unsigned long long>(r.reload_attempts),
             static_cast<unsigned long long>(r.keys_after_reload));
   } else {
-    out += Fmt("reload after kill -9 (%llu keys): NO successful get within %.0f s (%llu gets)\n",
+    out += Fmt("reload after kill -9 (%llu keys): NO successful get within %g s (%llu gets)\n",
                static_cast<unsigned long long>(r.keys), r.reload_limit_s,
                static_cast<unsigned long long>(r.reload_attempts));
   }
@@ -174,7 +174,9 @@ std::string CsvTestRow(const BenchConfig& c, const TestResult& r) {
 std::string CsvLoad(const BenchConfig& c, const LoadResult& r) {
   std::string out = "metric,value,unit\n";
   auto row = [&out](const char* metric, double value, const char* unit) {
-    out += Fmt("%s,%.3f,%s\n", metric, value, unit);
+    const bool whole = value == static_cast<double>(static_cast<int64_t>(value));
+    out +=
+        whole ? Fmt("%s,%.0f,%s\n", metric, value, unit) : Fmt("%s,%.3f,%s\n", metric, value, unit);
   };
   row("db_workers", c.db_workers, "");
   row("keys", static_cast<double>(r.keys), "keys");
@@ -184,7 +186,7 @@ std::string CsvLoad(const BenchConfig& c, const LoadResult& r) {
   if (r.reload_ms) {
     row("reload_ms", *r.reload_ms, "ms");
   } else {
-    out += Fmt("reload_ms,,ms (no successful get within %.0f s)\n", r.reload_limit_s);
+    out += Fmt("reload_ms,,ms (no successful get within %g s)\n", r.reload_limit_s);
   }
   row("keys_after_reload", static_cast<double>(r.keys_after_reload), "keys");
   row("empty_restart_median_ms", r.empty_restart_ms.median, "ms");

@@ -79,12 +79,13 @@ csv_get() {
 metric() {
   awk -F, -v m="$2" '$1 == m { print $2 }' "$1" 2>/dev/null
 }
-# us_to_text MICROSECONDS: "850 us", "1.23 ms", "2.05 s".
+# us_to_text MICROSECONDS: "850 us", "1.23 ms", "420 ms", "2.05 s".
 us_to_text() {
   awk -v us="$1" 'BEGIN {
     if (us == "") print "-";
     else if (us < 1000) printf "%.0f us\n", us;
-    else if (us < 1000000) printf "%.2f ms\n", us / 1000;
+    else if (us < 100000) printf "%.2f ms\n", us / 1000;
+    else if (us < 1000000) printf "%.0f ms\n", us / 1000;
     else printf "%.2f s\n", us / 1000000 }'
 }
 ms_to_text() {

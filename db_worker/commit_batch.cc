@@ -34,14 +34,17 @@ CommitBatch::~CommitBatch() {
 }
 
 void CommitBatch::Add(std::string_view peer, WriteRequest write) {
-  if (entries_.empty()) dedup_->Begin();
+  if (!dedup_->in_batch()) dedup_->Begin();
   Entry e{std::string(peer), write.seq, true, Status::Ok()};
   if (Status s = ValidateWrite(write); !s.ok()) {
     e.status = std::move(s);
     entries_.push_back(std::move(e));
     return;
   }
-  switch (dedup_->Decide(write.store, write.gen, write.seq)) {
+  switch (dedup_->Decide(write.store, write.gen, write.seq, write.base_seq)) {
+    case WriteDedup::Decision::kGap:
+      ++gaps_;
+      return;  // no ack: the store resends from the missing write, in order
     case WriteDedup::Decision::kFenced:
       e.status = Status::Unavailable(std::string(kFencedMessage));
       break;
@@ -65,7 +68,10 @@ void CommitBatch::Add(std::string_view peer, WriteRequest write) {
 
 std::vector<PeerAck> CommitBatch::Finish(const Status& write_status) {
   std::vector<PeerAck> acks;
-  if (entries_.empty()) return acks;
+  if (entries_.empty()) {
+    if (dedup_->in_batch()) dedup_->Commit();  // only gaps: nothing to write
+    return acks;
+  }
   if (write_status.ok()) {
     dedup_->Commit();
   } else {

@@ -59,6 +59,9 @@ class CommitBatch {
   const std::vector<Mutation>& mutations() const { return mutations_; }
   // Key and value bytes of mutations(), to bound a batch's memory.
   size_t payload_bytes() const { return payload_bytes_; }
+  // Writes dropped so far because an earlier write of their store was
+  // missing (WriteDedup::Decision::kGap); they get no ack.
+  size_t gaps() const { return gaps_; }
 
   // Closes the batch given the outcome of writing mutations(): commits the
   // dedup decisions if `write_status` is OK, aborts them otherwise, and
@@ -78,6 +81,7 @@ class CommitBatch {
   std::vector<Entry> entries_;
   std::vector<Mutation> mutations_;
   size_t payload_bytes_ = 0;
+  size_t gaps_ = 0;
 };
 
 // Checks the fields of a decoded write: seq >= 1, a valid store name, key

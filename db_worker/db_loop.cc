@@ -123,6 +123,7 @@ class DbWorker {
   void DrainRouter();
   void HandleRouterMessage(Frames& frames, CommitBatch& batch);
   void Commit(CommitBatch& batch);
+  size_t gaps_logged_ = 0;  // gaps of the current drain already logged
   void HandleLoad(std::string_view peer, std::string_view payload);
   void HandleDrop(std::string_view peer, std::string_view payload);
   void DrainBackend();
@@ -273,6 +274,7 @@ int DbWorker::PollTimeoutMs(SteadyClock::time_point now) const {
 
 void DbWorker::DrainRouter() {
   CommitBatch batch(&dedup_);
+  gaps_logged_ = 0;
   Frames frames;
   size_t drained = 0;
   while (drained < kMaxDrain) {
@@ -319,7 +321,15 @@ void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
 }
 
 void DbWorker::Commit(CommitBatch& batch) {
-  if (batch.empty()) return;
+  if (batch.gaps() > gaps_logged_) {
+    spdlog::info("dropped {} writes that came after a missing one; their store resends in order",
+                 batch.gaps() - gaps_logged_);
+    gaps_logged_ = batch.gaps();
+  }
+  if (batch.empty()) {
+    (void)batch.Finish(Status::Ok());  // closes the dedup batch (only gaps, or nothing)
+    return;
+  }
   Status result;
   const auto& mutations = batch.mutations();
   if (!mutations.empty()) {

@@ -12,22 +12,25 @@ void WriteDedup::Begin() {
   saved_.clear();
 }
 
-WriteDedup::Decision WriteDedup::Decide(std::string_view store, uint64_t gen, uint64_t seq) {
+WriteDedup::Decision WriteDedup::Decide(std::string_view store, uint64_t gen, uint64_t seq,
+                                        uint64_t base_seq) {
   FORKV_CHECK(in_batch_);
   auto it = table_.find(store);
   if (!saved_.contains(store)) {
     saved_.emplace(std::string(store),
                    it == table_.end() ? std::nullopt : std::optional<Entry>(it->second));
   }
-  if (it == table_.end()) it = table_.emplace(std::string(store), Entry{gen, 0}).first;
+  const uint64_t before_base = base_seq > 0 ? base_seq - 1 : 0;
+  if (it == table_.end()) it = table_.emplace(std::string(store), Entry{gen, before_base}).first;
   Entry& e = it->second;
   if (gen < e.gen) return Decision::kFenced;
-  if (gen > e.gen) e = Entry{gen, 0};
+  if (gen > e.gen) e = Entry{gen, before_base};
   if (seq <= e.last_seq) {
     const std::optional<Entry>& before = saved_.find(store)->second;
     bool committed = before && before->gen == gen && seq <= before->last_seq;
     return committed ? Decision::kDuplicate : Decision::kDuplicateInBatch;
   }
+  if (seq != e.last_seq + 1) return Decision::kGap;
   e.last_seq = seq;
   return Decision::kApply;
 }
@@ -93,6 +96,8 @@ std::string_view DecisionName(WriteDedup::Decision d) {
       return "duplicate";
     case WriteDedup::Decision::kDuplicateInBatch:
       return "duplicate_in_batch";
+    case WriteDedup::Decision::kGap:
+      return "gap";
     case WriteDedup::Decision::kFenced:
       return "fenced";
   }

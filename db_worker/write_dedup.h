@@ -5,13 +5,23 @@
 // worker seq = 1, 2, 3... (store_worker/write_tracker.h) and resends, in seq
 // order, those it has not seen acknowledged. Per store name the table keeps
 // {gen, last_seq}: the newest incarnation seen and the last seq of it that
-// was applied. For a write (store, gen, seq):
+// was applied. For a write (store, gen, seq, base_seq):
+//   no record            -> the record becomes {gen, base_seq - 1}: this worker
+//                           just started, and everything below base_seq was
+//                           acknowledged by an earlier incarnation
 //   gen <  recorded gen  -> kFenced: an older incarnation; not applied
-//   gen >  recorded gen  -> the record becomes {gen, 0}, then as below
+//   gen >  recorded gen  -> the record becomes {gen, base_seq - 1}, as above
 //   seq <= last_seq      -> kDuplicate: already applied, acknowledge again
-//   otherwise            -> kApply, last_seq = seq
-// No gap check: after this worker restarts the table is empty, and a store
-// may resend from any seq.
+//   seq == last_seq + 1  -> kApply, last_seq = seq
+//   seq >  last_seq + 1  -> kGap: a write before it is missing (it died with
+//                           a previous worker, or was queued behind this one).
+//                           Not applied and not acknowledged: the store
+//                           resends everything unacknowledged, in order, when
+//                           told the worker restarted or when its retry timer
+//                           fires. Without this rule a write queued on the
+//                           store's socket while the worker was down would
+//                           arrive first, and the resent earlier writes would
+//                           look like duplicates and be lost.
 //
 // Decisions are made for one group-commit batch at a time and are tentative
 // until the batch is written: Begin(), Decide() per write (later writes see
@@ -38,6 +48,7 @@ class WriteDedup {
     // again; its ack shares the batch's outcome.
     kDuplicateInBatch,
     kFenced,  // from a superseded incarnation: reject, do not apply
+    kGap,     // an earlier write is missing: drop it, no ack (the store resends in order)
   };
 
   struct Entry {
@@ -50,7 +61,7 @@ class WriteDedup {
   void Begin();
   // Decides one write of the open batch (see the table above) and updates
   // the tentative state. CHECK-fails without an open batch.
-  Decision Decide(std::string_view store, uint64_t gen, uint64_t seq);
+  Decision Decide(std::string_view store, uint64_t gen, uint64_t seq, uint64_t base_seq);
   // Makes the open batch's decisions permanent and closes it.
   void Commit();
   // Restores the table to its state at Begin() and closes the batch.

@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -33,6 +34,7 @@
 
 #include "manager/catalogue.h"
 #include "manager/registry.h"
+#include "manager/supervisor.h"
 #include "shared/codec.h"
 #include "shared/names.h"
 #include "shared/proc.h"
@@ -89,6 +91,7 @@ struct PendingDrop {
   std::string store;
   uint64_t fence_gen = 0;
   std::set<uint32_t> remaining;
+  bool process_gone = false;  // the store's process has exited (or had none)
   Status error;
   SteadyTime deadline;
 };
@@ -98,7 +101,11 @@ enum class ShutdownPhase { kNone, kStores, kDbs, kDone };
 class Manager {
  public:
   Manager(const ManagerOptions& opts, int signal_fd)
-      : opts_(opts), signal_fd_(signal_fd), registry_(opts.db_workers) {}
+      : opts_(opts),
+        signal_fd_(signal_fd),
+        registry_(opts.db_workers),
+        db_sup_("db_pool", sup::Strategy::kOneForOne, opts.db_policy, /*dynamic=*/false),
+        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, /*dynamic=*/true) {}
   ~Manager();
 
   Status Init();
@@ -128,7 +135,24 @@ class Manager {
   void OnChildReady(Child* child);
   void OnDbAdmin(uint32_t shard, Frames& frames);
   void SendControl(const Child& child, const nlohmann::json& msg);
-  void Spawn(Child* child);
+  // Supervision: events go into a supervisor, its actions come out here.
+  sup::Supervisor& SupOf(const Child& c) {
+    return c.kind == ChildKind::kStore ? store_sup_ : db_sup_;
+  }
+  const sup::ChildRecord* RecordOf(const Child& c) const {
+    return (c.kind == ChildKind::kStore ? store_sup_ : db_sup_).Find(c.name);
+  }
+  bool IsServing(const Child& c) const {
+    const sup::ChildRecord* r = RecordOf(c);
+    return r != nullptr && r->state == sup::ChildState::kRunning;
+  }
+  void Feed(sup::Supervisor& s, const sup::Event& event);
+  void Execute(sup::Supervisor& s, const std::vector<sup::Action>& actions);
+  void StartProcess(sup::Supervisor& s, Child* child);
+  Result<Child*> CreateStore(const std::string& name);
+  void ForgetStoreIfRemoved(const std::string& name);
+  void MaybeFinishDrop(uint64_t drop_id);
+  std::string FailedMessage(const Child& store) const;
   void OnSignals();
   void ReapAll();
   void OnChildExit(Child* child, const ExitStatus& status);
@@ -142,14 +166,16 @@ class Manager {
   void OnTick(SteadyTime now);
   void Heartbeat(SteadyTime now);
   void BeginShutdown(int exit_code, const std::string& why);
-  void StepShutdown(SteadyTime now);
-  void KillAll(int sig);
   bool AllDbsRunning() const;
   void MaybeNotifyReady();
 
   const ManagerOptions& opts_;
   int signal_fd_;
   Registry registry_;
+  // The tree: root (this manager; a child supervisor escalating shuts the
+  // tree down and exits non-zero for systemd) -> db_pool, then stores.
+  sup::Supervisor db_sup_;
+  sup::Supervisor store_sup_;
   std::set<std::string> catalogue_;
   zmq::context_t ctx_{1};
   zmq::socket_t frontend_;
@@ -171,12 +197,10 @@ class Manager {
   std::vector<Waiter> waiters_;
   std::unordered_map<uint64_t, PendingDrop> drops_;
   std::unordered_set<std::string> dropping_;
-  std::unordered_set<pid_t> forgotten_pids_;  // dropped stores' processes, still to reap
   std::mt19937_64 rng_{std::random_device{}()};
 
   SteadyTime started_ = Clock::now();
   SteadyTime next_ping_ = Clock::now();
-  SteadyTime shutdown_deadline_{};
   SteadyTime next_watchdog_{};
   uint64_t watchdog_usec_ = 0;
   ShutdownPhase shutdown_ = ShutdownPhase::kNone;
@@ -309,7 +333,8 @@ void Manager::OnFrontend(Frames& frames) {
     ReplyStatus(env, req.id, Status::Unavailable("forkv-manager is shutting down"));
     return;
   }
-  if (IsStoreOp(req.op) && dropping_.count(req.store)) {
+  bool names_store = req.op != Op::kPing && req.op != Op::kStores && req.op != Op::kStatus;
+  if (names_store && dropping_.count(req.store)) {
     ReplyStatus(env, req.id, Status::Unavailable("store '" + req.store + "' is being dropped"));
     return;
   }
@@ -330,17 +355,14 @@ void Manager::OnFrontend(Frames& frames) {
     case Op::kKill: HandleKill(std::move(env), req); return;
     case Op::kPut: {
       // Get-or-create: a put to a new name starts its store.
-      auto [store, created] = registry_.GetOrCreateStore(req.store);
-      if (created) {
-        catalogue_.insert(req.store);
-        if (Status s = SaveCatalogue(opts_.data_dir, catalogue_); !s.ok()) {
-          spdlog::error("cannot save the catalogue: {}", s.ToString());
-          catalogue_.erase(req.store);
-          registry_.RemoveStore(req.store);
-          ReplyStatus(env, req.id, s);
+      Child* store = registry_.FindStore(req.store);
+      if (store == nullptr) {
+        auto created = CreateStore(req.store);
+        if (!created.ok()) {
+          ReplyStatus(env, req.id, created.status());
           return;
         }
-        Spawn(store);
+        store = *created;
       }
       Route(store, std::move(env), std::move(payload), req.id);
       return;
@@ -362,23 +384,26 @@ void Manager::OnFrontend(Frames& frames) {
 }
 
 void Manager::Route(Child* store, Envelope env, zmq::message_t payload, uint64_t request_id) {
-  switch (store->state) {
-    case ChildState::kRunning:
+  const sup::ChildRecord* rec = RecordOf(*store);
+  sup::ChildState state = rec != nullptr ? rec->state : sup::ChildState::kStopped;
+  switch (state) {
+    case sup::ChildState::kRunning:
       SendToStore(store, std::move(env), std::move(payload), request_id);
       return;
-    case ChildState::kFailed:
-      ReplyStatus(env, request_id,
-                  Status::Unavailable("store '" + store->name + "' failed (" + store->last_exit +
-                                      "); run `forkv restart " + store->name + "`"));
+    case sup::ChildState::kFailed:
+      ReplyStatus(env, request_id, Status::Unavailable(FailedMessage(*store)));
       return;
-    case ChildState::kStopping:
-      if (!store->restart_requested) {
+    case sup::ChildState::kStopped:
+      ReplyStatus(env, request_id, Status::Unavailable("store '" + store->name + "' is stopped"));
+      return;
+    case sup::ChildState::kStopping:
+      if (rec->intent != sup::StopIntent::kRestart && rec->intent != sup::StopIntent::kGroup) {
         ReplyStatus(env, request_id, Status::Unavailable("store '" + store->name + "' is stopping"));
         return;
       }
       [[fallthrough]];
-    case ChildState::kStarting:
-    case ChildState::kBackoff: {
+    case sup::ChildState::kStarting:
+    case sup::ChildState::kBackoff: {
       auto& q = queued_[store->name];
       if (q.size() >= opts_.max_queued_per_store) {
         ReplyStatus(env, request_id,
@@ -411,47 +436,59 @@ void Manager::SendToStore(Child* store, Envelope env, zmq::message_t payload,
   inflight_.emplace(tag, InFlight{std::move(env), request_id, store->gen});
 }
 
+Result<Child*> Manager::CreateStore(const std::string& name) {
+  catalogue_.insert(name);
+  if (Status s = SaveCatalogue(opts_.data_dir, catalogue_); !s.ok()) {
+    spdlog::error("cannot save the catalogue: {}", s.ToString());
+    catalogue_.erase(name);
+    return s;
+  }
+  Child* store = registry_.GetOrCreateStore(name).first;
+  Execute(store_sup_, store_sup_.AddChild({.id = name,
+                                           .restart = RestartType::kPermanent,
+                                           .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)}));
+  return store;
+}
+
+std::string Manager::FailedMessage(const Child& store) const {
+  const sup::ChildRecord* rec = RecordOf(store);
+  std::string why = rec != nullptr ? rec->last_exit + "; " + rec->reason : "gave up";
+  return "store '" + store.name + "' failed (" + why + "); run `forkv restart " + store.name + "`";
+}
+
 void Manager::HandleCreate(Envelope env, const Request& req, Op op) {
   Child* store = registry_.FindStore(req.store);
   bool created = false;
-  if (op == Op::kCreate && dropping_.count(req.store)) {
-    ReplyStatus(env, req.id, Status::Unavailable("store '" + req.store + "' is being dropped"));
-    return;
-  }
   if (store == nullptr && op == Op::kCreate) {
-    store = registry_.GetOrCreateStore(req.store).first;
-    created = true;
-    catalogue_.insert(req.store);
-    if (Status s = SaveCatalogue(opts_.data_dir, catalogue_); !s.ok()) {
-      catalogue_.erase(req.store);
-      registry_.RemoveStore(req.store);
-      ReplyStatus(env, req.id, s);
+    auto made = CreateStore(req.store);
+    if (!made.ok()) {
+      ReplyStatus(env, req.id, made.status());
       return;
     }
-    Spawn(store);
+    store = *made;
+    created = true;
   }
   if (store == nullptr) {
     ReplyStatus(env, req.id, Status::NotFound("no such store '" + req.store + "'"));
     return;
   }
-  int64_t wait_ms = op == Op::kWait && req.arg > 0 ? static_cast<int64_t>(req.arg)
-                                                    : opts_.request_wait_ms;
+  // wait's arg is the client's bound (capped at 10 minutes); 0 = the default.
+  constexpr uint64_t kMaxWaitMs = 600000;
+  uint64_t wait_ms = op == Op::kWait && req.arg > 0 ? std::min(req.arg, kMaxWaitMs)
+                                                     : static_cast<uint64_t>(opts_.request_wait_ms);
   waiters_.push_back({std::move(env), req.id, req.store, op, created,
-                      Clock::now() + milliseconds(std::min<int64_t>(wait_ms, 600000))});
-  if (store->state == ChildState::kRunning) AnswerWaiters(store);
-  if (store->state == ChildState::kFailed) {
-    FailWaiters(store->name, Status::Unavailable("store '" + store->name + "' failed (" +
-                                                 store->last_exit + ")"));
+                      Clock::now() + milliseconds(static_cast<int64_t>(wait_ms))});
+  const sup::ChildRecord* rec = RecordOf(*store);
+  if (IsServing(*store)) AnswerWaiters(store);
+  if (rec != nullptr && rec->state == sup::ChildState::kFailed) {
+    FailWaiters(store->name, Status::Unavailable(FailedMessage(*store)));
   }
 }
 
 void Manager::HandleDrop(Envelope env, const Request& req) {
   Child* store = registry_.FindStore(req.store);
   if (store == nullptr) {
-    ReplyStatus(env, req.id,
-                Status::NotFound(dropping_.count(req.store) ? "store '" + req.store +
-                                                                  "' is already being dropped"
-                                                            : "no such store '" + req.store + "'"));
+    ReplyStatus(env, req.id, Status::NotFound("no such store '" + req.store + "'"));
     return;
   }
   std::string name = store->name;
@@ -459,25 +496,45 @@ void Manager::HandleDrop(Envelope env, const Request& req) {
   FailInFlight(store->gen, gone);
   FailQueued(name, gone);
   FailWaiters(name, gone);
-  if (store->pid != 0) {
-    kill(store->pid, SIGKILL);  // its data goes anyway; nothing to flush
-    forgotten_pids_.insert(store->pid);
-  }
-  registry_.RemoveStore(name);
   catalogue_.erase(name);
   if (Status s = SaveCatalogue(opts_.data_dir, catalogue_); !s.ok()) {
     spdlog::error("cannot save the catalogue: {}", s.ToString());
   }
   // The fence generation is above every incarnation the store ever had, so a
-  // write of the killed process still queued at a worker is refused.
+  // write of the stopped process still queued at a worker is refused.
   uint64_t drop_id = next_drop_id_++;
-  PendingDrop d{std::move(env), req.id, name, next_gen_++, {}, Status::Ok(),
+  PendingDrop d{std::move(env), req.id, name, next_gen_++, {}, false, Status::Ok(),
                 Clock::now() + milliseconds(30000)};
   for (uint32_t i = 0; i < opts_.db_workers; ++i) d.remaining.insert(i);
   for (uint32_t i = 0; i < opts_.db_workers; ++i) SendDrop(i, d, drop_id);
   dropping_.insert(name);
   drops_.emplace(drop_id, std::move(d));
   spdlog::info("dropping store '{}'", name);
+  Feed(store_sup_, sup::StopRequested{name});  // the supervisor forgets it once it exited
+  ForgetStoreIfRemoved(name);
+}
+
+void Manager::ForgetStoreIfRemoved(const std::string& name) {
+  if (store_sup_.Find(name) != nullptr) return;
+  registry_.RemoveStore(name);
+  std::vector<uint64_t> ids;
+  for (auto& [id, d] : drops_) {
+    if (d.store == name) {
+      d.process_gone = true;
+      ids.push_back(id);
+    }
+  }
+  for (uint64_t id : ids) MaybeFinishDrop(id);
+}
+
+void Manager::MaybeFinishDrop(uint64_t drop_id) {
+  auto it = drops_.find(drop_id);
+  if (it == drops_.end() || !it->second.remaining.empty() || !it->second.process_gone) return;
+  PendingDrop& d = it->second;
+  spdlog::info("store '{}' dropped{}", d.store, d.error.ok() ? "" : ": " + d.error.ToString());
+  ReplyStatus(d.envelope, d.request_id, d.error);
+  dropping_.erase(d.store);
+  drops_.erase(it);
 }
 
 void Manager::SendDrop(uint32_t shard, const PendingDrop& d, uint64_t drop_id) {
@@ -493,18 +550,10 @@ void Manager::HandleRestart(Envelope env, const Request& req) {
     ReplyStatus(env, req.id, Status::NotFound("no such store '" + req.store + "'"));
     return;
   }
-  store->history.Reset();
-  if (store->pid != 0) {
-    store->restart_requested = true;
-    store->stop_requested = true;
-    store->state = ChildState::kStopping;
-    kill(store->pid, SIGTERM);
-  } else {
-    store->restart_at = Clock::now();
-    Spawn(store);
-  }
   waiters_.push_back({std::move(env), req.id, req.store, Op::kRestart, false,
                       Clock::now() + milliseconds(opts_.request_wait_ms)});
+  spdlog::info("restart of store '{}' requested", req.store);
+  Feed(store_sup_, sup::RestartRequested{req.store});
 }
 
 void Manager::HandleKill(Envelope env, const Request& req) {
@@ -527,14 +576,22 @@ void Manager::HandleKill(Envelope env, const Request& req) {
 }
 
 nlohmann::json Manager::ChildJson(const Child& c, SteadyTime now) const {
+  const sup::ChildRecord* rec = RecordOf(c);
+  std::string state = "stopped";
+  if (rec != nullptr) {
+    state = rec->state == sup::ChildState::kBackoff ? "restarting"
+                                                    : std::string(sup::ChildStateName(rec->state));
+  }
+  std::string last_exit = rec != nullptr ? rec->last_exit : "";
+  if (rec != nullptr && rec->state == sup::ChildState::kFailed) last_exit += "; " + rec->reason;
   nlohmann::json j = {{"name", c.name},
                       {"kind", c.kind == ChildKind::kStore ? "store" : "db"},
-                      {"state", ChildStateName(c.state)},
+                      {"state", state},
                       {"pid", c.pid},
-                      {"restarts", c.restarts},
+                      {"restarts", rec != nullptr ? rec->restarts : 0},
                       {"generation", c.gen},
                       {"uptime_ms", c.pid != 0 ? MillisSince(c.started_at, now) : 0},
-                      {"last_exit", c.last_exit}};
+                      {"last_exit", last_exit}};
   if (c.kind == ChildKind::kDb) {
     j["shard"] = c.shard;
     j["fsync_mode"] = opts_.fsync_mode;
@@ -563,12 +620,17 @@ nlohmann::json Manager::StatusJson() const {
   nlohmann::json tree = {
       {"name", "root"},
       {"kind", "supervisor"},
-      {"strategy", "rest_for_one"},
+      {"strategy", "rest_for_one"},  // db_pool before stores; escalation ends the tree
       {"children",
-       {{{"name", "db_pool"}, {"kind", "supervisor"}, {"strategy", "one_for_one"}, {"children", dbs}},
-        {{"name", "stores"},
+       {{{"name", db_sup_.name()},
          {"kind", "supervisor"},
-         {"strategy", "one_for_one"},
+         {"strategy", sup::StrategyName(db_sup_.strategy())},
+         {"phase", sup::PhaseName(db_sup_.phase())},
+         {"children", dbs}},
+        {{"name", store_sup_.name()},
+         {"kind", "supervisor"},
+         {"strategy", sup::StrategyName(store_sup_.strategy())},
+         {"phase", sup::PhaseName(store_sup_.phase())},
          {"children", stores}}}}};
   return {{"manager",
            {{"pid", getpid()},
@@ -642,8 +704,8 @@ void Manager::OnControl(Child* child, const nlohmann::json& msg) {
 }
 
 void Manager::OnChildReady(Child* child) {
-  if (child->state == ChildState::kStopping) return;
-  child->state = ChildState::kRunning;
+  Feed(SupOf(*child), sup::Ready{child->name});
+  if (!IsServing(*child)) return;  // e.g. asked to stop meanwhile
   spdlog::info("{} '{}' ready (pid {}, gen {})", child->kind == ChildKind::kStore ? "store" : "db",
                child->name, child->pid, child->gen);
   if (child->kind == ChildKind::kDb) {
@@ -680,16 +742,12 @@ void Manager::OnDbAdmin(uint32_t shard, Frames& frames) {
   PendingDrop& d = it->second;
   d.remaining.erase(shard);
   if (ack->code != StatusCode::kOk) d.error = Status(ack->code, ack->message);
-  if (!d.remaining.empty()) return;
-  spdlog::info("store '{}' dropped{}", d.store, d.error.ok() ? "" : ": " + d.error.ToString());
-  ReplyStatus(d.envelope, d.request_id, d.error);
-  dropping_.erase(d.store);
-  drops_.erase(it);
+  MaybeFinishDrop(ack->drop_id);
 }
 
 void Manager::AnswerWaiters(Child* store) {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (it->store != store->name || store->state != ChildState::kRunning) {
+    if (it->store != store->name || !IsServing(*store)) {
       ++it;
       continue;
     }
@@ -730,7 +788,57 @@ void Manager::FailInFlight(uint64_t gen, const Status& s) {
 
 // ---- processes --------------------------------------------------------------
 
-void Manager::Spawn(Child* child) {
+void Manager::Feed(sup::Supervisor& s, const sup::Event& event) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  Execute(s, s.Handle(event, Clock::now(), uniform(rng_)));
+}
+
+void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& actions) {
+  bool is_store = &s == &store_sup_;
+  for (const sup::Action& action : actions) {
+    if (auto* spawn = std::get_if<sup::Spawn>(&action)) {
+      Child* child = is_store ? registry_.FindStore(spawn->id) : nullptr;
+      if (!is_store) {
+        for (auto& c : registry_.db_workers()) {
+          if (c.name == spawn->id) child = &c;
+        }
+      }
+      if (child == nullptr) {
+        spdlog::error("supervisor {} asked to spawn unknown child {}", s.name(), spawn->id);
+        continue;
+      }
+      StartProcess(s, child);
+    } else if (auto* sig = std::get_if<sup::Signal>(&action)) {
+      if (sig->pid > 0) {
+        spdlog::info("{} {} (pid {})", SignalName(sig->sig), sig->id, sig->pid);
+        kill(sig->pid, sig->sig);
+      }
+    } else if (auto* give_up = std::get_if<sup::GiveUp>(&action)) {
+      spdlog::error("{} '{}' failed: {}", is_store ? "store" : "db", give_up->id, give_up->reason);
+      if (Child* store = is_store ? registry_.FindStore(give_up->id) : nullptr) {
+        Status st = Status::Unavailable(FailedMessage(*store));
+        FailQueued(store->name, st);
+        FailWaiters(store->name, st);
+      }
+    } else if (auto* escalate = std::get_if<sup::Escalate>(&action)) {
+      // The root: without every shard no store can load or write. Shut the
+      // tree down in order and let systemd decide (exit 125 never loops:
+      // RestartPreventExitStatus=125 in the unit).
+      BeginShutdown(escalate->permanent ? kExitPermanentFailure : kExitSystem,
+                    s.name() + " escalated: " + escalate->reason);
+    } else if (std::holds_alternative<sup::ShutdownComplete>(action)) {
+      if (is_store) {
+        // Stores are gone; database workers flush, sync and exit.
+        shutdown_ = ShutdownPhase::kDbs;
+        Feed(db_sup_, sup::ShutdownRequested{});
+      } else {
+        shutdown_ = ShutdownPhase::kDone;
+      }
+    }
+  }
+}
+
+void Manager::StartProcess(sup::Supervisor& s, Child* child) {
   uint64_t gen = next_gen_++;
   SpawnSpec spec;
   if (child->kind == ChildKind::kStore) {
@@ -750,32 +858,27 @@ void Manager::Spawn(Child* child) {
                  "--parent-pid", std::to_string(getpid())};
     spec.parent_death_signal = SIGTERM;  // flush and sync, then exit
   }
-  if (child->gen != 0) ++child->restarts;
   child->started_at = Clock::now();
   child->connected = false;
   child->missed_pings = 0;
-  child->stop_requested = false;
   child->stats = nlohmann::json::object();
   auto pid = SpawnChild(spec);
   if (!pid.ok()) {
     spdlog::error("cannot start {}: {}", child->name, pid.status().ToString());
-    child->gen = gen;
-    OnChildExit(child, ExitStatus{.signaled = false, .code = kExitSystem, .signal = 0});
+    Feed(s, sup::Exited{child->name, ExitStatus{.signaled = false, .code = kExitSystem}});
     return;
   }
   registry_.Attach(child, *pid, gen);
-  child->state = ChildState::kStarting;
   spdlog::info("started {} '{}' pid {} gen {}", child->kind == ChildKind::kStore ? "store" : "db",
                child->name, *pid, gen);
+  Feed(s, sup::Started{child->name, *pid});
 }
 
 void Manager::ReapAll() {
   for (const ReapedChild& r : ReapChildren()) {
     Child* child = registry_.FindByPid(r.pid);
     if (child == nullptr) {
-      if (forgotten_pids_.erase(r.pid) == 0) {
-        spdlog::warn("reaped unknown pid {} ({})", r.pid, r.status.ToString());
-      }
+      spdlog::warn("reaped unknown pid {} ({})", r.pid, r.status.ToString());
       continue;
     }
     OnChildExit(child, r.status);
@@ -783,59 +886,24 @@ void Manager::ReapAll() {
 }
 
 void Manager::OnChildExit(Child* child, const ExitStatus& status) {
-  SteadyTime now = Clock::now();
   bool is_store = child->kind == ChildKind::kStore;
   pid_t pid = child->pid;
+  std::string name = child->name;
   registry_.Detach(child);
   child->connected = false;
-  child->last_exit = status.ToString();
   if (is_store) {
     FailInFlight(child->gen,
-                 Status::Unavailable("store '" + child->name + "' died (" + child->last_exit +
+                 Status::Unavailable("store '" + name + "' died (" + status.ToString() +
                                      ") while handling the request; a write may or may not "
                                      "have been applied"));
   }
-  if (shutdown_ != ShutdownPhase::kNone) {
-    spdlog::info("{} (pid {}) stopped: {}", child->name, pid, child->last_exit);
-    child->state = ChildState::kStopping;
-    return;
-  }
-  if (child->restart_requested) {
-    child->restart_requested = false;
-    spdlog::info("store '{}' (pid {}) stopped for restart: {}", child->name, pid, child->last_exit);
-    Spawn(child);
-    return;
-  }
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  const RestartPolicy& policy = is_store ? opts_.store_policy : opts_.db_policy;
-  ExitDecision d = DecideOnExit(policy, RestartType::kPermanent, status, child->stop_requested,
-                                child->started_at, now, uniform(rng_), &child->history);
-  spdlog::warn("{} '{}' (pid {}) {}: {}", is_store ? "store" : "db", child->name, pid,
-               child->last_exit, d.reason);
-  switch (d.kind) {
-    case ExitDecision::Kind::kRestart:
-      child->state = ChildState::kBackoff;
-      child->restart_at = now + d.delay;
-      return;
-    case ExitDecision::Kind::kDone:
-    case ExitDecision::Kind::kGiveUp:
-      child->state = ChildState::kFailed;
-      child->last_exit += "; " + d.reason;
-      if (is_store) {
-        Status s = Status::Unavailable("store '" + child->name + "' failed (" + child->last_exit +
-                                       "); run `forkv restart " + child->name + "`");
-        FailQueued(child->name, s);
-        FailWaiters(child->name, s);
-      } else {
-        // Without this shard no store can load or write: escalate. A shard
-        // that can never start (exit 125) makes the manager exit 125 too, so
-        // systemd does not restart it in a loop (RestartPreventExitStatus).
-        bool permanent = !status.signaled && status.code == kExitPermanentFailure;
-        BeginShutdown(permanent ? kExitPermanentFailure : kExitSystem,
-                      "database worker " + child->name + " failed: " + d.reason);
-      }
-      return;
-  }
+  sup::Supervisor& s = SupOf(*child);
+  Feed(s, sup::Exited{name, status});
+  const sup::ChildRecord* rec = s.Find(name);
+  spdlog::log(shutdown_ == ShutdownPhase::kNone ? spdlog::level::warn : spdlog::level::info,
+              "{} '{}' (pid {}) {}: {}", is_store ? "store" : "db", name, pid, status.ToString(),
+              rec != nullptr ? rec->reason : "removed");
+  if (is_store) ForgetStoreIfRemoved(name);
 }
 
 void Manager::OnSignals() {
@@ -849,8 +917,9 @@ void Manager::OnSignals() {
           BeginShutdown(kExitOk, SignalName(sig));
         } else {
           spdlog::warn("second {}: killing every child now", SignalName(sig));
-          KillAll(SIGKILL);
-          shutdown_deadline_ = Clock::now();
+          Feed(store_sup_, sup::ShutdownRequested{});  // SIGKILL to every store
+          if (db_sup_.phase() != sup::Phase::kShuttingDown) Feed(db_sup_, sup::ShutdownRequested{});
+          Feed(db_sup_, sup::ShutdownRequested{});  // SIGKILL to every worker
         }
         break;
       case SIGHUP: spdlog::info("SIGHUP: nothing to reload"); break;
@@ -863,49 +932,41 @@ void Manager::OnSignals() {
 // ---- timers -----------------------------------------------------------------
 
 void Manager::Heartbeat(SteadyTime now) {
-  auto check = [&](Child& c) {
-    if (c.pid == 0 || c.state == ChildState::kStopping) return;
-    if (c.state == ChildState::kStarting) {
+  auto check = [&](Child& c, sup::Supervisor& s) {
+    const sup::ChildRecord* rec = s.Find(c.name);
+    if (c.pid == 0 || rec == nullptr) return;
+    if (rec->state == sup::ChildState::kStarting) {
       // Opening a shard or loading a big store may block a child's loop for a
       // while, so starting children get a readiness deadline, not heartbeats.
       if (MillisSince(c.started_at, now) > opts_.start_timeout_ms) {
-        spdlog::error("{} (pid {}) not ready within {} ms: SIGKILL", c.name, c.pid,
-                      opts_.start_timeout_ms);
-        kill(c.pid, SIGKILL);
-        c.started_at = now;  // one kill per timeout; SIGCHLD does the rest
+        spdlog::error("{} (pid {}) not ready within {} ms", c.name, c.pid, opts_.start_timeout_ms);
+        c.started_at = now;
+        Feed(s, sup::HeartbeatMissed{c.name});
       } else if (c.connected) {
-        // Not counted as missed, but keeps a loading store from deciding
-        // that the manager is gone.
+        // Not counted, but keeps a loading store from deciding the manager is gone.
         SendControl(c, {{"type", "ping"}, {"seq", ping_seq_}});
       }
       return;
     }
+    if (rec->state != sup::ChildState::kRunning) return;
     if (c.missed_pings >= opts_.max_missed_pings) {
-      spdlog::error("{} (pid {}) missed {} heartbeats: hung, SIGKILL", c.name, c.pid,
-                    c.missed_pings);
-      kill(c.pid, SIGKILL);
+      spdlog::error("{} (pid {}) missed {} heartbeats: hung", c.name, c.pid, c.missed_pings);
       c.missed_pings = 0;
+      Feed(s, sup::HeartbeatMissed{c.name});
       return;
     }
     ++c.missed_pings;
     SendControl(c, {{"type", "ping"}, {"seq", ping_seq_}});
   };
   ++ping_seq_;
-  for (auto& c : registry_.db_workers()) check(c);
-  for (auto& [name, c] : registry_.stores()) check(c);
+  for (auto& c : registry_.db_workers()) check(c, db_sup_);
+  for (auto& [name, c] : registry_.stores()) check(c, store_sup_);
 }
 
 void Manager::OnTick(SteadyTime now) {
   ReapAll();  // signals coalesce; sweep on every tick too
-  if (shutdown_ != ShutdownPhase::kNone) {
-    StepShutdown(now);
-    return;
-  }
-  for (auto& c : registry_.db_workers()) {
-    if (c.state == ChildState::kBackoff && now >= c.restart_at) Spawn(&c);
-  }
-  for (auto& [name, c] : registry_.stores()) {
-    if (c.state == ChildState::kBackoff && now >= c.restart_at) Spawn(&c);
+  for (sup::Supervisor* s : {&db_sup_, &store_sup_}) {
+    if (now >= s->NextDeadline()) Feed(*s, sup::Tick{});  // backoffs due, kill deadlines
   }
   for (auto it = queued_.begin(); it != queued_.end();) {
     auto& q = it->second;
@@ -937,7 +998,7 @@ void Manager::OnTick(SteadyTime now) {
     dropping_.erase(it->second.store);
     it = drops_.erase(it);
   }
-  if (now >= next_ping_) {
+  if (shutdown_ == ShutdownPhase::kNone && now >= next_ping_) {
     next_ping_ = now + milliseconds(opts_.ping_interval_ms);
     Heartbeat(now);
   }
@@ -945,7 +1006,7 @@ void Manager::OnTick(SteadyTime now) {
 
 bool Manager::AllDbsRunning() const {
   for (const auto& c : registry_.db_workers()) {
-    if (c.state != ChildState::kRunning) return false;
+    if (!IsServing(c)) return false;
   }
   return true;
 }
@@ -954,7 +1015,8 @@ void Manager::MaybeNotifyReady() {
   if (notified_ready_ || !AllDbsRunning()) return;
   size_t loading = 0;
   for (const auto& [name, c] : registry_.stores()) {
-    if (c.state == ChildState::kStarting) ++loading;
+    const sup::ChildRecord* rec = RecordOf(c);
+    if (rec != nullptr && rec->state == sup::ChildState::kStarting) ++loading;
   }
   if (loading > 0) {
     sd_notifyf(0, "STATUS=loading %zu stores\nEXTEND_TIMEOUT_USEC=%d", loading, 30000000);
@@ -966,16 +1028,8 @@ void Manager::MaybeNotifyReady() {
   sd_notifyf(0, "READY=1\nSTATUS=serving %zu stores", registry_.stores().size());
 }
 
-void Manager::KillAll(int sig) {
-  for (auto& c : registry_.db_workers()) {
-    if (c.pid != 0) kill(c.pid, sig);
-  }
-  for (auto& [name, c] : registry_.stores()) {
-    if (c.pid != 0) kill(c.pid, sig);
-  }
-}
-
 void Manager::BeginShutdown(int exit_code, const std::string& why) {
+  if (shutdown_ != ShutdownPhase::kNone) return;
   spdlog::info("shutting down ({}): stopping stores, then database workers", why);
   sd_notify(0, "STOPPING=1\nSTATUS=shutting down");
   exit_code_ = exit_code;
@@ -990,71 +1044,25 @@ void Manager::BeginShutdown(int exit_code, const std::string& why) {
   for (auto& [id, d] : drops_) ReplyStatus(d.envelope, d.request_id, s);
   drops_.clear();
   dropping_.clear();
-  for (auto& [name, c] : registry_.stores()) {
-    c.stop_requested = true;
-    if (c.pid != 0) {
-      c.state = ChildState::kStopping;
-      kill(c.pid, SIGTERM);
-    }
-  }
-  shutdown_deadline_ = Clock::now() + milliseconds(opts_.shutdown_timeout_ms);
-}
-
-void Manager::StepShutdown(SteadyTime now) {
-  auto any_alive = [&](ChildKind kind) {
-    if (kind == ChildKind::kDb) {
-      for (const auto& c : registry_.db_workers()) {
-        if (c.pid != 0) return true;
-      }
-      return false;
-    }
-    for (const auto& [name, c] : registry_.stores()) {
-      if (c.pid != 0) return true;
-    }
-    return false;
-  };
-  if (shutdown_ == ShutdownPhase::kStores) {
-    if (any_alive(ChildKind::kStore)) {
-      if (now >= shutdown_deadline_) {
-        spdlog::warn("stores still running after {} ms: SIGKILL", opts_.shutdown_timeout_ms);
-        for (auto& [name, c] : registry_.stores()) {
-          if (c.pid != 0) kill(c.pid, SIGKILL);
-        }
-        shutdown_deadline_ = now + milliseconds(opts_.shutdown_timeout_ms);
-      }
-      return;
-    }
-    // Stores are gone; database workers flush, sync and exit, in reverse start order.
-    shutdown_ = ShutdownPhase::kDbs;
-    auto& dbs = registry_.db_workers();
-    for (auto it = dbs.rbegin(); it != dbs.rend(); ++it) {
-      it->stop_requested = true;
-      if (it->pid != 0) {
-        it->state = ChildState::kStopping;
-        kill(it->pid, SIGTERM);
-      }
-    }
-    shutdown_deadline_ = now + milliseconds(opts_.shutdown_timeout_ms * 2);
-    return;
-  }
-  if (shutdown_ == ShutdownPhase::kDbs) {
-    if (!any_alive(ChildKind::kDb)) {
-      shutdown_ = ShutdownPhase::kDone;
-      return;
-    }
-    if (now >= shutdown_deadline_) {
-      spdlog::warn("database workers still running: SIGKILL");
-      for (auto& c : registry_.db_workers()) {
-        if (c.pid != 0) kill(c.pid, SIGKILL);
-      }
-      shutdown_deadline_ = now + milliseconds(opts_.shutdown_timeout_ms);
-    }
-  }
+  // In-flight requests are still answered: a store finishes its pending
+  // writes on SIGTERM before it exits.
+  Feed(store_sup_, sup::ShutdownRequested{});
 }
 
 int Manager::Run() {
-  for (auto& c : registry_.db_workers()) Spawn(&c);
-  for (const auto& name : catalogue_) Spawn(registry_.GetOrCreateStore(name).first);
+  for (const auto& c : registry_.db_workers()) {
+    (void)db_sup_.AddChild({.id = c.name,
+                            .restart = RestartType::kPermanent,
+                            .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms * 2)});
+  }
+  for (const auto& name : catalogue_) {
+    registry_.GetOrCreateStore(name);
+    (void)store_sup_.AddChild({.id = name,
+                               .restart = RestartType::kPermanent,
+                               .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)});
+  }
+  Execute(db_sup_, db_sup_.Start());
+  Execute(store_sup_, store_sup_.Start());
   spdlog::info("forkv-manager {} on {} (data {}, {} database workers, fsync {}), {} stores",
                kVersion, opts_.endpoint, opts_.data_dir, opts_.db_workers, opts_.fsync_mode,
                catalogue_.size());
@@ -1065,8 +1073,13 @@ int Manager::Run() {
     items.push_back({frontend_.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({backend_.handle(), 0, ZMQ_POLLIN, 0});
     for (auto& s : db_admin_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    // Wake for the nearest supervisor timer (a 10 ms backoff must not wait
+    // for the 50 ms tick), at most every 50 ms for heartbeats and deadlines.
+    SteadyTime wake = std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(),
+                                Clock::now() + milliseconds(50)});
+    auto timeout = std::chrono::duration_cast<milliseconds>(wake - Clock::now()) + milliseconds(1);
     try {
-      zmq::poll(items, milliseconds(50));
+      zmq::poll(items, std::max(timeout, milliseconds(0)));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }

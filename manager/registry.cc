@@ -4,17 +4,6 @@
 
 namespace forkv {
 
-std::string_view ChildStateName(ChildState s) {
-  switch (s) {
-    case ChildState::kStarting: return "starting";
-    case ChildState::kRunning: return "running";
-    case ChildState::kBackoff: return "restarting";
-    case ChildState::kFailed: return "failed";
-    case ChildState::kStopping: return "stopping";
-  }
-  return "?";
-}
-
 Registry::Registry(uint32_t db_workers) : dbs_(db_workers) {
   for (uint32_t i = 0; i < db_workers; ++i) {
     dbs_[i].kind = ChildKind::kDb;

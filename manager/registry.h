@@ -27,30 +27,18 @@ namespace forkv {
 
 enum class ChildKind { kDb, kStore };
 
-// starting: spawned, not yet ready (a store is loading its data)
-// running:  ready and serving
-// backoff:  exited; waiting for its restart time
-// failed:   gave up (restart intensity exceeded or permanent failure)
-// stopping: we asked it to stop (shutdown, drop, restart command)
-enum class ChildState { kStarting, kRunning, kBackoff, kFailed, kStopping };
-std::string_view ChildStateName(ChildState s);
-
+// What the manager knows of a child's current process. Its lifecycle state,
+// restarts and last exit belong to its supervisor (manager/supervisor.h);
+// the registry maps names, pids and generations to it.
 struct Child {
   ChildKind kind = ChildKind::kStore;
-  std::string name;    // store name, or "db-<shard>"
+  std::string name;    // store name, or "db-<shard>"; also its id in its supervisor
   uint32_t shard = 0;  // database workers only
   pid_t pid = 0;       // 0 when no process is running
   uint64_t gen = 0;    // incarnation; 0 before the first spawn
-  ChildState state = ChildState::kBackoff;
-  uint32_t restarts = 0;
   SteadyTime started_at{};
-  SteadyTime restart_at{};  // kBackoff: when to spawn
-  std::string last_exit;    // "killed by signal 9 (SIGKILL)"
-  RestartHistory history;
-  bool stop_requested = false;
-  bool restart_requested = false;  // `forkv restart`: respawn after this stop
   // Heartbeat bookkeeping.
-  bool connected = false;
+  bool connected = false;  // said hello
   int missed_pings = 0;
   nlohmann::json stats = nlohmann::json::object();  // last pong's stats
 };

@@ -295,13 +295,14 @@ std::string EncodeWriteRequest(const WriteRequest& w) {
   out.reserve(40 + w.store.size() + w.key.size() + w.value.size());
   StringSink sink{&out};
   Packer pk(sink);
-  pk.pack_array(6);
+  pk.pack_array(7);
   PackStr(pk, w.store);
   pk.pack_uint64(w.gen);
   pk.pack_uint64(w.seq);
   pk.pack_uint8(static_cast<uint8_t>(w.op));
   PackBin(pk, w.key);
   PackBin(pk, w.value);
+  pk.pack_uint64(w.base_seq);
   return out;
 }
 
@@ -309,7 +310,7 @@ Result<WriteRequest> DecodeWriteRequest(std::string_view bytes) {
   msgpack::object_handle oh;
   if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
   const msgpack::object& o = oh.get();
-  if (Status s = ExpectArray(o, 6, "write"); !s.ok()) return s;
+  if (Status s = ExpectArray(o, 7, "write"); !s.ok()) return s;
   const msgpack::object* f = o.via.array.ptr;
   WriteRequest w;
   uint64_t op = 0;
@@ -324,6 +325,7 @@ Result<WriteRequest> DecodeWriteRequest(std::string_view bytes) {
   w.op = static_cast<Op>(op);
   if (!GetBytes(f[4], &w.key)) return FieldError("write", "key");
   if (!GetBytes(f[5], &w.value)) return FieldError("write", "value");
+  if (!GetUint(f[6], &w.base_seq)) return FieldError("write", "base_seq");
   return w;
 }
 

@@ -24,7 +24,7 @@
 //   both directions  : "C" | control map (msgpack map, see ControlMessage)
 //
 // Store <-> database worker (db ROUTER bound by the worker, store DEALER):
-//   store -> db : "W" | msgpack [store, gen, seq, op, key, value]   (WriteRequest)
+//   store -> db : "W" | msgpack [store, gen, seq, op, key, value, base_seq] (WriteRequest)
 //   store -> db : "L" | msgpack [store, gen, load_id]               (LoadRequest)
 //   db -> store : "A" | msgpack [code, message, [seq...]]           (WriteAck)
 //   db -> store : "D" | msgpack [load_id, last, [k0, v0, k1, v1...]] (LoadChunk)
@@ -112,6 +112,9 @@ inline constexpr std::string_view kTagDropAck = "x";
 // A put or delete sent by a store to the database worker owning the key.
 // (store, gen) names one incarnation of a store; seq increases by one per
 // write the incarnation sends to this worker, so the worker can drop resends.
+// base_seq is the lowest seq the store had not seen acknowledged when it
+// sent this write: a worker that has no record of the incarnation (it just
+// restarted) expects base_seq next, and refuses anything after a gap.
 struct WriteRequest {
   std::string store;
   uint64_t gen = 0;
@@ -119,6 +122,7 @@ struct WriteRequest {
   Op op = Op::kPut;  // kPut or kDel
   std::string key;
   std::string value;
+  uint64_t base_seq = 0;
 };
 
 struct WriteAck {

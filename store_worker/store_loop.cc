@@ -112,8 +112,13 @@ void StoreServer::SendLoad(uint32_t shard) {
 }
 
 void StoreServer::SendWrite(const PendingWrite& w) {
-  std::string body = EncodeWriteRequest(
-      {.store = opts_.name, .gen = opts_.gen, .seq = w.seq, .op = w.op, .key = w.key, .value = w.value});
+  std::string body = EncodeWriteRequest({.store = opts_.name,
+                                         .gen = opts_.gen,
+                                         .seq = w.seq,
+                                         .op = w.op,
+                                         .key = w.key,
+                                         .value = w.value,
+                                         .base_seq = tracker_.LowestUnacked(w.shard)});
   // A write that cannot be queued now stays pending; the retry timer resends it.
   if (Status s = SendFrames(dbs_[w.shard], {kTagWrite, body}); !s.ok()) {
     spdlog::warn("write seq {} to shard {} not sent yet: {}", w.seq, w.shard, s.ToString());

@@ -60,6 +60,12 @@ class WriteTracker {
   int PendingForKey(const std::string& key) const;
   size_t PendingCount() const;
   size_t PendingOnShard(uint32_t shard) const { return shards_[shard].pending.size(); }
+  // The lowest seq of `shard` not yet acknowledged (the next seq to be
+  // assigned when nothing is pending): WriteRequest::base_seq.
+  uint64_t LowestUnacked(uint32_t shard) const {
+    const Shard& s = shards_[shard];
+    return s.pending.empty() ? s.next_seq : s.pending.begin()->first;
+  }
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
 
  private:

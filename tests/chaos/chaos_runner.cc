@@ -194,8 +194,9 @@ class Prober {
 
 struct FaultCounts {
   uint64_t store = 0, db = 0, manager = 0, manager_group = 0, stop = 0, stop_killed = 0,
-           killpoint = 0, killpoint_fires = 0, skipped = 0, manager_exits = 0, start_retries = 0;
-  uint64_t total() const { return store + db + manager + stop + killpoint; }
+           stretches = 0, killpoint_fires = 0, skipped = 0, manager_exits = 0, start_retries = 0;
+  // A kill point counts once per process it killed, not once per stretch.
+  uint64_t total() const { return store + db + manager + stop + killpoint_fires; }
 };
 
 struct FaultEvent {
@@ -251,8 +252,8 @@ class ChaosSession {
   void KillDbWorker();
   void KillManagerFault();
   void StopStore();
-  // A stretch during which the manager runs with FORKV_KILL_POINT set;
-  // store, worker and SIGSTOP faults go on meanwhile.
+  // A stretch during which the manager runs with FORKV_KILL_POINT set and
+  // no other fault is injected, so that the kill point fires.
   void BeginKillPointStretch();
   void EndKillPointStretch();
   void ResumeDue(bool all);
@@ -262,6 +263,9 @@ class ChaosSession {
   int Report(const std::vector<Operation>& history, const CheckResult& result, int64_t workload_us,
              double check_ms);
   void PrintAnomaly(const Anomaly& a, const std::vector<Operation>& history);
+  // Writes history.txt (every operation by start time) and faults.txt into
+  // the run directory, for a post-mortem.
+  void DumpRun(const std::vector<Operation>& history);
 
   const ChaosOptions& o_;
   std::mt19937_64 rng_;
@@ -287,8 +291,6 @@ class ChaosSession {
     std::string spec;
     bool store_point;
     Clock::time_point end;
-    uint64_t kills_before;        // counts_.store or counts_.db at the start
-    uint64_t stop_killed_before;  // counts_.stop_killed at the start
   };
   std::optional<KillPointStretch> stretch_;
   std::vector<std::string> env_;  // the current manager's extra environment
@@ -437,12 +439,7 @@ void ChaosSession::VerifyAfterRestart() {
 }
 
 void ChaosSession::InjectFault() {
-  std::vector<int> weights = o_.fault_mix;
-  if (stretch_) {
-    weights[2] = weights[4] = 0;  // the stretch ends with its own manager restart
-    if (weights[0] + weights[1] + weights[3] == 0) return;
-  }
-  std::discrete_distribution<int> kind(weights.begin(), weights.end());
+  std::discrete_distribution<int> kind(o_.fault_mix.begin(), o_.fault_mix.end());
   switch (kind(rng_)) {
     case 0:
       KillStore();
@@ -575,36 +572,32 @@ void ChaosSession::BeginKillPointStretch() {
   static constexpr const char* kPoints[] = {"store.after_db_ack_before_reply",
                                             "db.after_write_before_ack"};
   const bool store_point = rng_() % 2 == 0;
-  std::uniform_int_distribution<int> nth(5, 60), length_ms(1000, 4000);
+  std::uniform_int_distribution<int> nth(5, 60), length_ms(1000, 2500);
   const std::string spec =
       std::string(kPoints[store_point ? 0 : 1]) + ":" + std::to_string(nth(rng_));
   const auto length = milliseconds(length_ms(rng_));
-  ++counts_.killpoint;
+  ++counts_.stretches;
   Event("manager restarted with FORKV_KILL_POINT=" + spec + " for " +
         std::to_string(length.count()) + " ms");
   env_ = {"FORKV_KILL_POINT=" + spec};
-  stretch_ = KillPointStretch{spec, store_point, Clock::now() + length,
-                              store_point ? counts_.store : counts_.db, counts_.stop_killed};
-  RestartManager(env_, true);
+  if (!RestartManager(env_, true)) return;
+  // Counted from the moment it serves: its stores may still be loading.
+  stretch_ = KillPointStretch{spec, store_point, Clock::now() + length};
 }
 
 void ChaosSession::EndKillPointStretch() {
   const KillPointStretch s = *stretch_;
   stretch_.reset();
   env_.clear();
-  // Restarts in this manager incarnation: the kill point firing, plus the
-  // store (or worker) kills injected meanwhile and SIGSTOPped stores the
-  // heartbeat killed (counted when their SIGCONT was due; hence "about").
+  // No other fault ran during the stretch: every restart in this manager
+  // incarnation was the kill point firing.
   if (auto children = Children(); children.ok()) {
-    uint64_t restarts = 0;
+    uint64_t fires = 0;
     for (const auto& c : s.store_point ? children->first : children->second) {
-      restarts += c.restarts;
+      fires += c.restarts;
     }
-    uint64_t ours = (s.store_point ? counts_.store : counts_.db) - s.kills_before;
-    if (s.store_point) ours += counts_.stop_killed - s.stop_killed_before;
-    const uint64_t fires = restarts > ours ? restarts - ours : 0;
     counts_.killpoint_fires += fires;
-    Event("kill point " + s.spec + " fired about " + std::to_string(fires) + " times");
+    Event("kill point " + s.spec + " fired " + std::to_string(fires) + " times");
   }
   if (RestartManager({}, true)) {
     Event("manager restarted without kill point, pid " + std::to_string(mgr_->pid()));
@@ -733,7 +726,7 @@ int ChaosSession::Run() {
     const Clock::time_point now = Clock::now();
     const bool may_inject =
         o_.max_faults == 0 || static_cast<int64_t>(counts_.total()) < o_.max_faults;
-    if (may_inject && now >= next_fault) {
+    if (may_inject && now >= next_fault && !stretch_) {
       InjectFault();
       next_fault = Clock::now() + NextGap();
     }
@@ -805,7 +798,8 @@ int ChaosSession::Run() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   } else {
-    std::printf("chaos: kept %s (manager log: %s)\n", dir_.c_str(), mgr_->log_path().c_str());
+    DumpRun(history);
+    std::printf("chaos: kept %s (manager.log, history.txt, faults.txt)\n", dir_.c_str());
   }
   return rc;
 }
@@ -835,13 +829,14 @@ void ChaosSession::PrintAnomaly(const Anomaly& a, const std::vector<Operation>& 
     t_lo = std::min(t_lo, op.start_us);
     t_hi = std::max(t_hi, op.outcome == Outcome::kUnknown ? op.start_us : op.end_us);
   }
-  if (a.write != Anomaly::kNone) t_lo = std::min(t_lo, history[a.write].start_us);
-  if (a.read != Anomaly::kNone) {
-    t_lo = std::min(t_lo, history[a.read].start_us);
-    t_hi = std::max(t_hi, history[a.read].end_us);
+  if (a.write != Anomaly::kNone && a.read != Anomaly::kNone) {
+    // The fault to blame lies between the write that went missing and the read.
+    t_lo = history[a.write].start_us - 1'000'000;
+    t_hi = history[a.read].end_us + 200'000;
+  } else {
+    t_lo -= 3'000'000;
+    t_hi += 1'000'000;
   }
-  t_lo -= 3'000'000;
-  t_hi += 1'000'000;
   std::printf("  faults between %.3fs and %.3fs:\n", static_cast<double>(t_lo) / 1e6,
               static_cast<double>(t_hi) / 1e6);
   for (const FaultEvent& e : events_) {
@@ -855,18 +850,37 @@ void ChaosSession::PrintAnomaly(const Anomaly& a, const std::vector<Operation>& 
   std::ifstream log(mgr_->log_path());
   std::string line;
   int shown = 0;
-  std::printf("  manager log %s (%s .. %s, lines naming %s or a worker):\n",
+  std::printf("  manager log %s (%s .. %s, lines about %s, database workers, resends):\n",
               mgr_->log_path().c_str(), lo.c_str(), hi.c_str(), a.store.c_str());
-  while (std::getline(log, line) && shown < 60) {
+  while (std::getline(log, line) && shown < 80) {
     if (line.size() < 25 || line[0] != '[') continue;
     const std::string stamp = line.substr(12, 12);  // HH:MM:SS.mmm
     if (stamp < lo || stamp > hi) continue;
-    if (line.find(a.store) == std::string::npos && line.find("db-") == std::string::npos &&
-        line.find("forkv-chaos") == std::string::npos) {
-      continue;
+    bool relevant = false;
+    for (const std::string& word :
+         {a.store, std::string("db-"), std::string("forkv-db"), std::string("resending"),
+          std::string("acknowledgment"), std::string("fenced"), std::string("forkv-chaos")}) {
+      relevant = relevant || line.find(word) != std::string::npos;
     }
+    if (!relevant) continue;
     std::printf("    %s\n", line.c_str());
     ++shown;
+  }
+}
+
+void ChaosSession::DumpRun(const std::vector<Operation>& history) {
+  std::vector<size_t> order(history.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&history](size_t a, size_t b) {
+    return history[a].start_us < history[b].start_us;
+  });
+  std::ofstream h(dir_ + "/history.txt");
+  for (size_t i : order) h << FormatOperation(history[i]) << "\n";
+  std::ofstream f(dir_ + "/faults.txt");
+  for (const FaultEvent& e : events_) {
+    char t[32];
+    std::snprintf(t, sizeof(t), "%.6fs", static_cast<double>(e.t_us) / 1e6);
+    f << t << " (" << e.wall << ") " << e.what << "\n";
   }
 }
 
@@ -907,14 +921,15 @@ int ChaosSession::Report(const std::vector<Operation>& history, const CheckResul
       static_cast<unsigned long long>(unreadable_));
   std::printf(
       "chaos: faults: store=%llu db=%llu manager=%llu (whole group %llu) stop=%llu (killed by "
-      "heartbeat %llu) killpoint=%llu (fired %llu) skipped=%llu; manager exits on its own=%llu, "
+      "heartbeat %llu) killpoint=%llu (in %llu stretches) skipped=%llu; manager exits on its "
+      "own=%llu, "
       "start retries=%llu; final stop: %s\n",
       static_cast<unsigned long long>(c.store), static_cast<unsigned long long>(c.db),
       static_cast<unsigned long long>(c.manager), static_cast<unsigned long long>(c.manager_group),
       static_cast<unsigned long long>(c.stop), static_cast<unsigned long long>(c.stop_killed),
-      static_cast<unsigned long long>(c.killpoint),
       static_cast<unsigned long long>(c.killpoint_fires),
-      static_cast<unsigned long long>(c.skipped), static_cast<unsigned long long>(c.manager_exits),
+      static_cast<unsigned long long>(c.stretches), static_cast<unsigned long long>(c.skipped),
+      static_cast<unsigned long long>(c.manager_exits),
       static_cast<unsigned long long>(c.start_retries), final_stop_.c_str());
   std::printf(
       "chaos: store serving again after SIGKILL (dedicated probe client): n=%zu median=%.0fms "
@@ -929,7 +944,7 @@ int ChaosSession::Report(const std::vector<Operation>& history, const CheckResul
       static_cast<unsigned long long>(ok + not_found), static_cast<unsigned long long>(c.total()),
       static_cast<unsigned long long>(c.store), static_cast<unsigned long long>(c.db),
       static_cast<unsigned long long>(c.manager), static_cast<unsigned long long>(c.stop),
-      static_cast<unsigned long long>(c.killpoint), static_cast<unsigned long long>(r.lost),
+      static_cast<unsigned long long>(c.killpoint_fires), static_cast<unsigned long long>(r.lost),
       static_cast<unsigned long long>(r.stale), static_cast<unsigned long long>(r.phantom),
       static_cast<unsigned long long>(r.nonlinearizable), Percentile(recovery, 50),
       Percentile(recovery, 99), static_cast<long long>((workload_us + 500000) / 1000000));

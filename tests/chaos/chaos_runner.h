@@ -14,9 +14,13 @@
 //  3. Meanwhile the main thread injects faults on a seeded schedule: SIGKILL
 //     of a store, of a database worker, of the manager (only the manager, or
 //     its whole process group), SIGSTOP of a store (SIGCONT later, unless the
-//     heartbeat killed it first), and stretches during which the manager runs
-//     with FORKV_KILL_POINT set. A killed manager is started again on the same
-//     data directory, as systemd would; a few keys are read right after.
+//     heartbeat killed it first), and stretches of 1-2.5 s during which the
+//     manager runs with FORKV_KILL_POINT set (store.after_db_ack_before_reply
+//     or db.after_write_before_ack, at a random N-th pass) and no other fault
+//     is injected; each process the kill point kills counts as one fault. A
+//     killed manager is started again on the same data directory, as systemd
+//     would; a few keys are read right after. The schedule pauses while the
+//     manager restarts, so the fault rate is below 1 / fault_interval_ms.
 //     One prober thread per store measures how long a store takes to serve
 //     again after its SIGKILL.
 //  4. At the end: one more manager restart, every key read, an orderly stop,
@@ -47,7 +51,7 @@ struct ChaosOptions {
   int fault_interval_ms = 250;  // mean; each gap is drawn from [0.5, 1.5] x this
   int64_t max_faults = 0;       // 0: until the duration ends
   // store:db:manager:stop:killpoint weights of the fault kinds.
-  std::vector<int> fault_mix = {50, 15, 10, 15, 10};
+  std::vector<int> fault_mix = {55, 15, 10, 15, 5};
   int op_timeout_ms = 3000;
   int backoff_max_ms = 1000;              // manager --backoff-max-ms
   int verify_keys = 16;                   // keys read after each manager restart

@@ -8,7 +8,7 @@
 
 int main(int argc, char** argv) {
   forkv::chaos::ChaosOptions o;
-  std::string ops_mix = "60:30:10", fault_mix = "50:15:10:15:10";
+  std::string ops_mix = "60:30:10", fault_mix = "55:15:10:15:5";
   CLI::App app{"forkv-chaos: kill forkv processes under load, then check no data was lost"};
   app.add_option("--clients", o.clients, "client threads")
       ->capture_default_str()

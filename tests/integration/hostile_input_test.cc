@@ -5,8 +5,13 @@
 // written before must still be there, byte for byte.
 //
 // The expected codes and ids are the ones docs/protocol.md promises
-// (sections 2, 3, 6, 8 and 10): a failing expectation here is either a
+// (sections 2, 3, 5, 6, 8 and 10): a failing expectation here is either a
 // server bug or a documentation bug.
+//
+// The manager's internal sockets are found by their documented names in the
+// test's private directory: m<pid>-be.sock (backend) and m<pid>-db<i>.sock
+// (database workers). Waits use deadline polls (zmq_poll timeouts), never
+// sleeps; a "no reply" check waits 100-1500 ms for nothing to arrive.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -212,7 +217,9 @@ class HostileInputTest : public ForkvTest {
     ASSERT_TRUE(stores.ok()) << stores.status().ToString();
     ASSERT_EQ((*stores)["stores"].size(), 1u) << stores->dump();
     EXPECT_EQ((*stores)["stores"][0].value("name", ""), kStore);
-    for (const auto& child : (*stores)["stores"]) EXPECT_EQ(child.value("restarts", -1), 0);
+    for (const auto& child : (*stores)["stores"]) {
+      EXPECT_EQ(child.value("restarts", -1), store_restarts_);
+    }
     for (const auto& child : (*stores)["db_workers"]) {
       EXPECT_EQ(child.value("restarts", -1), 0);
       EXPECT_EQ(child.value("state", ""), "running");
@@ -230,6 +237,7 @@ class HostileInputTest : public ForkvTest {
 
   pid_t manager_pid_ = 0;
   std::vector<pid_t> children_;
+  int store_restarts_ = 0;  // restarts the test itself asked for
 };
 
 // ---- client frontend ------------------------------------------------------------
@@ -378,6 +386,12 @@ TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
   ExpectError(s, PStr("put keep k v"), StatusCode::kMalformed, 0, "bare string");
   ExpectError(s, PUint(1), StatusCode::kMalformed, 0, "bare integer");
   ExpectError(s, Pack([](auto& pk) { pk.pack_nil(); }), StatusCode::kMalformed, 0, "nil");
+  // Out-of-range signals: refused before anything is signalled (a 2^32 + 9
+  // truncated to int would be SIGKILL).
+  for (uint64_t sig : {uint64_t{65}, (uint64_t{1} << 32) + 9, UINT64_MAX}) {
+    ExpectError(s, EncodeRequest({.id = 82, .op = Op::kKill, .store = kStore, .arg = sig}),
+                StatusCode::kInvalidArgument, 82, "kill signal " + std::to_string(sig));
+  }
   std::string ping = EncodeRequest({.id = 81, .op = Op::kPing});
   ExpectError(s, ping + ping, StatusCode::kMalformed, 0, "two requests in one frame");
   ExpectError(s, ping + std::string(1, '\0'), StatusCode::kMalformed, 0, "trailing byte");
@@ -644,6 +658,47 @@ TEST_F(HostileInputTest, MultipartEnvelopesAreEchoed) {
     EXPECT_FALSE(r->message.empty()) << what;
   }
   ExpectAliveAndIntact("multipart envelopes");
+}
+
+// `wait` waits at most `arg` ms, capped at 600000 (docs/protocol.md §5). An
+// arg of 2^63 or more must be capped like any other, not turned into a
+// negative (or overflowing) deadline.
+TEST_F(HostileInputTest, WaitWithAHugeArgIsCappedNotWrapped) {
+  zmq::socket_t s = Dealer();
+  const std::map<uint64_t, uint64_t> waits = {
+      {2, UINT64_MAX},
+      {3, uint64_t{1} << 63},
+      {4, (uint64_t{1} << 63) + 12345},
+      {5, 600001},
+  };
+  // The restart makes the store stop and start again, so the waits that
+  // follow it on this connection find it not serving and must wait.
+  ASSERT_TRUE(SendFrames(s, {EncodeRequest({.id = 1, .op = Op::kRestart, .store = kStore})}).ok());
+  for (const auto& [id, arg] : waits) {
+    ASSERT_TRUE(
+        SendFrames(s, {EncodeRequest({.id = id, .op = Op::kWait, .store = kStore, .arg = arg})})
+            .ok());
+  }
+  std::map<uint64_t, Reply> replies;
+  while (replies.size() < 1 + waits.size()) {
+    auto frames = RecvWithin(s, 15s);
+    ASSERT_TRUE(frames.has_value()) << "only " << replies.size() << " replies";
+    auto r = DecodeReply(View(frames->back()));
+    ASSERT_TRUE(r.ok());
+    replies[r->id] = *r;
+  }
+  pid_t new_pid = mgr_->StorePid(kStore);
+  for (const auto& [id, r] : replies) {
+    std::string what = id == 1 ? "restart" : "wait arg=" + std::to_string(waits.at(id));
+    EXPECT_EQ(StatusCodeName(r.code), StatusCodeName(StatusCode::kOk)) << what << ": " << r.message;
+    auto body = DecodeJsonBody(r.body);
+    if (r.code == StatusCode::kOk && body.ok()) {
+      EXPECT_EQ((*body)["pid"], new_pid) << what;
+    }
+  }
+  children_ = Children();
+  store_restarts_ = 1;
+  ExpectAliveAndIntact("waits with huge args");
 }
 
 // ---- internal sockets ------------------------------------------------------------

@@ -11,10 +11,10 @@ namespace {
 
 WriteRequest Put(std::string store, uint64_t gen, uint64_t seq, std::string key,
                  std::string value) {
-  return WriteRequest{std::move(store), gen, seq, Op::kPut, std::move(key), std::move(value)};
+  return WriteRequest{std::move(store), gen, seq, Op::kPut, std::move(key), std::move(value), seq};
 }
 WriteRequest Del(std::string store, uint64_t gen, uint64_t seq, std::string key) {
-  return WriteRequest{std::move(store), gen, seq, Op::kDel, std::move(key), ""};
+  return WriteRequest{std::move(store), gen, seq, Op::kDel, std::move(key), "", seq};
 }
 
 // "peer:code:[1,2]" per ack, ";"-separated, message in parentheses if any.
@@ -164,6 +164,42 @@ TEST(CommitBatchTest, DestroyingAnUnfinishedBatchAbortsIt) {
   }
   EXPECT_FALSE(dedup.in_batch());
   EXPECT_EQ(dedup.Dump(), "");
+}
+
+}  // namespace
+}  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(CommitBatchTest, WriteQueuedBeforeTheResendsIsDroppedNotAcked) {
+  // A fresh worker (empty dedup table) first gets seq 3, queued on the
+  // store's socket while the old worker was down, then the resends 1, 2, 3.
+  WriteDedup dedup;
+  CommitBatch b(&dedup);
+  WriteRequest early = Put("a", 7, 3, "k3", "v3");
+  early.base_seq = 1;
+  b.Add("s7", early);
+  for (uint64_t seq : {1, 2, 3}) {
+    WriteRequest w = Put("a", 7, seq, "k" + std::to_string(seq), "v" + std::to_string(seq));
+    w.base_seq = 1;
+    b.Add("s7", w);
+  }
+  EXPECT_EQ(b.gaps(), 1u);
+  EXPECT_EQ(DumpMutations(b.mutations()), "put a|k1=v1,put a|k2=v2,put a|k3=v3");
+  EXPECT_EQ(DumpAcks(b.Finish(Status::Ok())), "s7:ok:[1,2,3]");
+  EXPECT_EQ(dedup.Dump(), "a=g7/s3");
+}
+
+TEST(CommitBatchTest, OnlyGapsLeaveNothingToWriteAndCloseTheBatch) {
+  WriteDedup dedup;
+  CommitBatch b(&dedup);
+  WriteRequest w = Put("a", 7, 5, "k", "v");
+  w.base_seq = 2;
+  b.Add("s7", w);
+  EXPECT_TRUE(b.empty());
+  EXPECT_TRUE(b.Finish(Status::Ok()).empty());
+  EXPECT_FALSE(dedup.in_batch());
 }
 
 }  // namespace

@@ -7,10 +7,12 @@ namespace {
 
 using D = WriteDedup::Decision;
 
-// Decides one write in a batch of its own and commits it.
-D DecideOne(WriteDedup& d, std::string_view store, uint64_t gen, uint64_t seq) {
+// Decides one write in a batch of its own and commits it. base_seq defaults
+// to seq: the store had nothing unacknowledged below it.
+D DecideOne(WriteDedup& d, std::string_view store, uint64_t gen, uint64_t seq,
+            uint64_t base_seq = 0) {
   d.Begin();
-  D r = d.Decide(store, gen, seq);
+  D r = d.Decide(store, gen, seq, base_seq == 0 ? seq : base_seq);
   d.Commit();
   return r;
 }
@@ -24,13 +26,37 @@ TEST(WriteDedupTest, NewStoreAppliesAndRecords) {
   EXPECT_EQ(d.Dump(), "a=g3/s2");
 }
 
-TEST(WriteDedupTest, FirstWriteMayStartAtAnySeq) {
-  // After this worker restarts the table is empty and a store resends its
-  // unacknowledged writes, which need not start at 1.
+TEST(WriteDedupTest, FirstWriteStartsAtTheStoresLowestUnacked) {
+  // After this worker restarts the table is empty: the store's base_seq says
+  // which seq comes next (everything below was acknowledged earlier).
   WriteDedup d;
   EXPECT_EQ(DecideOne(d, "a", 3, 17), D::kApply);
-  EXPECT_EQ(DecideOne(d, "a", 3, 19), D::kApply);  // no gap check either
-  EXPECT_EQ(d.Dump(), "a=g3/s19");
+  EXPECT_EQ(d.Dump(), "a=g3/s17");
+  EXPECT_EQ(DecideOne(d, "a", 3, 18), D::kApply);
+}
+
+TEST(WriteDedupTest, AWriteAfterAGapIsNeitherAppliedNorAcked) {
+  WriteDedup d;
+  ASSERT_EQ(DecideOne(d, "a", 3, 1), D::kApply);
+  EXPECT_EQ(DecideOne(d, "a", 3, 3), D::kGap);  // 2 is missing
+  EXPECT_EQ(d.Dump(), "a=g3/s1");
+  EXPECT_EQ(DecideOne(d, "a", 3, 2), D::kApply);
+  EXPECT_EQ(DecideOne(d, "a", 3, 3), D::kApply);
+}
+
+TEST(WriteDedupTest, QueuedLaterWriteBeforeResendsAfterARestart) {
+  // The chaos harness's lost write: seqs 1 and 2 died with the old worker;
+  // 3 was queued on the store's socket and reaches the new worker first,
+  // then the store resends 1, 2, 3. Before the gap rule, 3 set last_seq and
+  // the resent 1 and 2 were acknowledged as duplicates without being written.
+  WriteDedup d;
+  d.Begin();
+  EXPECT_EQ(d.Decide("a", 7, 3, 1), D::kGap);
+  EXPECT_EQ(d.Decide("a", 7, 1, 1), D::kApply);
+  EXPECT_EQ(d.Decide("a", 7, 2, 1), D::kApply);
+  EXPECT_EQ(d.Decide("a", 7, 3, 1), D::kApply);
+  d.Commit();
+  EXPECT_EQ(d.Dump(), "a=g7/s3");
 }
 
 TEST(WriteDedupTest, ResendIsDuplicate) {
@@ -99,17 +125,17 @@ TEST(WriteDedupTest, AbortRestoresTheStateBeforeTheBatch) {
   WriteDedup d;
   ASSERT_EQ(DecideOne(d, "a", 5, 2), D::kApply);
   d.Begin();
-  EXPECT_EQ(d.Decide("a", 5, 3), D::kApply);
-  EXPECT_EQ(d.Decide("a", 6, 1), D::kApply);    // new generation
-  EXPECT_EQ(d.Decide("new", 1, 1), D::kApply);  // new store
+  EXPECT_EQ(d.Decide("a", 5, 3, 3), D::kApply);
+  EXPECT_EQ(d.Decide("a", 6, 1, 1), D::kApply);    // new generation
+  EXPECT_EQ(d.Decide("new", 1, 1, 1), D::kApply);  // new store
   EXPECT_EQ(d.Dump(), "a=g6/s1,new=g1/s1");     // tentative state is visible
   d.Abort();
   EXPECT_FALSE(d.in_batch());
   EXPECT_EQ(d.Dump(), "a=g5/s2");
   // The resends after the failed batch are applied again.
   d.Begin();
-  EXPECT_EQ(d.Decide("a", 5, 3), D::kApply);
-  EXPECT_EQ(d.Decide("new", 1, 1), D::kApply);
+  EXPECT_EQ(d.Decide("a", 5, 3, 3), D::kApply);
+  EXPECT_EQ(d.Decide("new", 1, 1, 1), D::kApply);
   d.Commit();
   EXPECT_EQ(d.Dump(), "a=g5/s3,new=g1/s1");
 }
@@ -117,7 +143,7 @@ TEST(WriteDedupTest, AbortRestoresTheStateBeforeTheBatch) {
 TEST(WriteDedupTest, CommitKeepsTheBatch) {
   WriteDedup d;
   d.Begin();
-  EXPECT_EQ(d.Decide("a", 1, 1), D::kApply);
+  EXPECT_EQ(d.Decide("a", 1, 1, 1), D::kApply);
   d.Commit();
   EXPECT_EQ(d.Find("a"), (WriteDedup::Entry{1, 1}));
   EXPECT_EQ(d.Find("b"), std::nullopt);
@@ -127,14 +153,14 @@ TEST(WriteDedupTest, SeveralWritesOfOneStoreInOneBatch) {
   WriteDedup d;
   ASSERT_EQ(DecideOne(d, "a", 2, 3), D::kApply);
   d.Begin();
-  EXPECT_EQ(d.Decide("a", 2, 4), D::kApply);
-  EXPECT_EQ(d.Decide("a", 2, 5), D::kApply);
+  EXPECT_EQ(d.Decide("a", 2, 4, 4), D::kApply);
+  EXPECT_EQ(d.Decide("a", 2, 5, 5), D::kApply);
   // A resend of a write applied in this same batch: not applied twice, and
   // its fate is the batch's.
-  EXPECT_EQ(d.Decide("a", 2, 4), D::kDuplicateInBatch);
+  EXPECT_EQ(d.Decide("a", 2, 4, 4), D::kDuplicateInBatch);
   // A resend of something committed earlier is a plain duplicate.
-  EXPECT_EQ(d.Decide("a", 2, 3), D::kDuplicate);
-  EXPECT_EQ(d.Decide("a", 2, 6), D::kApply);
+  EXPECT_EQ(d.Decide("a", 2, 3, 3), D::kDuplicate);
+  EXPECT_EQ(d.Decide("a", 2, 6, 6), D::kApply);
   d.Commit();
   EXPECT_EQ(d.Dump(), "a=g2/s6");
 }
@@ -143,11 +169,11 @@ TEST(WriteDedupTest, GenerationChangeInsideABatch) {
   WriteDedup d;
   ASSERT_EQ(DecideOne(d, "a", 2, 3), D::kApply);
   d.Begin();
-  EXPECT_EQ(d.Decide("a", 3, 1), D::kApply);
-  EXPECT_EQ(d.Decide("a", 2, 4), D::kFenced);  // the new incarnation supersedes it
+  EXPECT_EQ(d.Decide("a", 3, 1, 1), D::kApply);
+  EXPECT_EQ(d.Decide("a", 2, 4, 4), D::kFenced);  // the new incarnation supersedes it
   // seq 1 of gen 3 is in this batch, not committed: in-batch duplicate even
   // though seq 1 <= the committed last_seq of gen 2.
-  EXPECT_EQ(d.Decide("a", 3, 1), D::kDuplicateInBatch);
+  EXPECT_EQ(d.Decide("a", 3, 1, 1), D::kDuplicateInBatch);
   d.Commit();
   EXPECT_EQ(d.Dump(), "a=g3/s1");
 }
