@@ -49,6 +49,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr char kVersion[] = "0.1.0";
+constexpr size_t kMaxEnvelopeFrames = 4;
+constexpr size_t kMaxEnvelopeBytes = 1024;
 
 int64_t MillisSince(SteadyTime t, SteadyTime now) {
   return std::chrono::duration_cast<milliseconds>(now - t).count();
@@ -313,6 +315,16 @@ void Manager::ReplyBody(Envelope& env, uint64_t id, std::string body) {
 void Manager::OnFrontend(Frames& frames) {
   if (frames.size() < 2) {
     spdlog::debug("dropping a client message without envelope");
+    return;
+  }
+  // A client's envelope is its routing id, plus an empty delimiter for REQ
+  // sockets: anything bigger is not a forkv client, and echoing it back
+  // would let one peer make the manager hold arbitrary amounts of memory.
+  size_t envelope_bytes = 0;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) envelope_bytes += frames[i].size();
+  if (frames.size() > kMaxEnvelopeFrames + 1 || envelope_bytes > kMaxEnvelopeBytes) {
+    spdlog::warn("dropping a client message with a {}-frame, {}-byte envelope", frames.size() - 1,
+                 envelope_bytes);
     return;
   }
   zmq::message_t payload = std::move(frames.back());
@@ -662,6 +674,10 @@ void Manager::OnBackend(Frames& frames) {
     if (!tag.ok()) return;
     auto it = inflight_.find(*tag);
     if (it == inflight_.end()) return;  // already failed (the store died meanwhile)
+    if (child == nullptr || it->second.store_gen != gen) {
+      spdlog::warn("dropping a reply from {} for a request it was not sent", View(frames[0]));
+      return;
+    }
     Frames out;
     for (auto& m : it->second.envelope) out.push_back(std::move(m));
     out.push_back(std::move(frames[3]));

@@ -629,9 +629,8 @@ TEST_F(HostileInputTest, MultipartEnvelopesAreEchoed) {
       {"", "", get},
       {"", "", "", get},
       {"hop", "", get},
-      std::vector<std::string>(100, ""),
   };
-  good.back().push_back(get);
+  // Envelopes over 4 frames or 1 KiB are dropped: EnvelopeLimitTest.
   for (const auto& frames : good) {
     std::string what = std::to_string(frames.size() - 1) + " envelope frames";
     auto r = Ask(s, frames, what);
@@ -871,6 +870,36 @@ TEST_F(HostileInputTest, GarbageToManagerBackendChangesNothing) {
     EXPECT_FALSE(RecvWithin(s, 500ms).has_value());
   }
   ExpectAliveAndIntact("garbage to the manager backend");
+}
+
+}  // namespace
+}  // namespace forkv::test
+
+namespace forkv::test {
+namespace {
+
+class EnvelopeLimitTest : public ForkvTest {};
+
+TEST_F(EnvelopeLimitTest, OversizedEnvelopesAreDroppedAndServiceContinues) {
+  ASSERT_EQ(mgr_->Cli({"put", "env", "k", "v"}).exit_code, 0);
+  zmq::socket_t s = MakeSocket(ctx_, zmq::socket_type::dealer, {});
+  s.connect(mgr_->endpoint());
+  std::string get = EncodeRequest({.id = 9, .op = Op::kGet, .store = "env", .key = "k"});
+  // 5 extra frames (6 with the routing id), then one 4 KB frame: no reply.
+  ASSERT_TRUE(SendFrames(s, {"", "", "", "", "", get}).ok());
+  ASSERT_TRUE(SendFrames(s, {std::string(4096, 'x'), get}).ok());
+  // A normal request on the same socket is still answered, and only it.
+  ASSERT_TRUE(SendFrames(s, {get}).ok());
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  ASSERT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(5000)), 1);
+  Frames reply;
+  ASSERT_TRUE(RecvFrames(s, &reply).ok());
+  ASSERT_EQ(reply.size(), 1u);
+  auto r = DecodeReply(View(reply[0]));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->code, StatusCode::kOk);
+  EXPECT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(300)), 0) << "an oversized envelope was answered";
+  EXPECT_NE(mgr_->LogTail(100000).find("envelope"), std::string::npos);
 }
 
 }  // namespace
