@@ -72,8 +72,12 @@ test-asan: deps $(ASANBUILD)/CMakeCache.txt
 bench: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/run_persistence_bench.sh
 
+# Binaries into $(DESTDIR)$(PREFIX)/bin, the systemd unit (ExecStart pointing at
+# $(PREFIX)/bin) into $(DESTDIR)$(PREFIX)/lib/systemd/system, docs into share/doc.
 install: build
-	$(CMAKE) --install $(RELEASE) --prefix $(DESTDIR)$(PREFIX)
+	$(CMAKE) -S . -B $(RELEASE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	$(CMAKE) --build $(RELEASE) -j$(JOBS)
+	DESTDIR=$(DESTDIR) $(CMAKE) --install $(RELEASE)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
