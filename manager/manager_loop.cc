@@ -264,12 +264,15 @@ Status Manager::Init() {
   }
 
   frontend_ = MakeSocket(ctx_, zmq::socket_type::router,
-                         {.send_hwm = 100000, .recv_hwm = 100000,
+                         {.send_hwm = 100000,
+                          .recv_hwm = 100000,
                           .max_message_bytes = static_cast<int64_t>(kMaxRequestFrameBytes)});
   backend_ = MakeSocket(ctx_, zmq::socket_type::router,
-                        {.send_hwm = 100000, .recv_hwm = 100000,
+                        {.send_hwm = 100000,
+                         .recv_hwm = 100000,
                          .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
-                         .router_mandatory = true, .router_handover = true});
+                         .router_mandatory = true,
+                         .router_handover = true});
   try {
     frontend_.bind(opts_.endpoint);
     frontend_bound_ = true;
@@ -280,15 +283,13 @@ Status Manager::Init() {
   }
   std::string admin_id = "m" + std::to_string(getpid());
   for (const auto& ep : db_endpoints_) {
-    db_admin_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer,
-                                   {.routing_id = admin_id}));
+    db_admin_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer, {.routing_id = admin_id}));
     db_admin_.back().connect(ep);
   }
   // Generations grow across manager runs: start from the wall clock.
-  next_gen_ = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  next_gen_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
   if (sd_watchdog_enabled(0, &watchdog_usec_) <= 0) watchdog_usec_ = 0;
   return Status::Ok();
 }
@@ -358,13 +359,25 @@ void Manager::OnFrontend(Frames& frames) {
                                 {"uptime_ms", MillisSince(started_, Clock::now())},
                                 {"stores", registry_.stores().size()}}));
       return;
-    case Op::kStores: ReplyBody(env, req.id, EncodeJsonBody(StoresJson())); return;
-    case Op::kStatus: ReplyBody(env, req.id, EncodeJsonBody(StatusJson())); return;
+    case Op::kStores:
+      ReplyBody(env, req.id, EncodeJsonBody(StoresJson()));
+      return;
+    case Op::kStatus:
+      ReplyBody(env, req.id, EncodeJsonBody(StatusJson()));
+      return;
     case Op::kCreate:
-    case Op::kWait: HandleCreate(std::move(env), req, req.op); return;
-    case Op::kDrop: HandleDrop(std::move(env), req); return;
-    case Op::kRestart: HandleRestart(std::move(env), req); return;
-    case Op::kKill: HandleKill(std::move(env), req); return;
+    case Op::kWait:
+      HandleCreate(std::move(env), req, req.op);
+      return;
+    case Op::kDrop:
+      HandleDrop(std::move(env), req);
+      return;
+    case Op::kRestart:
+      HandleRestart(std::move(env), req);
+      return;
+    case Op::kKill:
+      HandleKill(std::move(env), req);
+      return;
     case Op::kPut: {
       // Get-or-create: a put to a new name starts its store.
       Child* store = registry_.FindStore(req.store);
@@ -410,7 +423,8 @@ void Manager::Route(Child* store, Envelope env, zmq::message_t payload, uint64_t
       return;
     case sup::ChildState::kStopping:
       if (rec->intent != sup::StopIntent::kRestart && rec->intent != sup::StopIntent::kGroup) {
-        ReplyStatus(env, request_id, Status::Unavailable("store '" + store->name + "' is stopping"));
+        ReplyStatus(env, request_id,
+                    Status::Unavailable("store '" + store->name + "' is stopping"));
         return;
       }
       [[fallthrough]];
@@ -430,8 +444,7 @@ void Manager::Route(Child* store, Envelope env, zmq::message_t payload, uint64_t
   }
 }
 
-void Manager::SendToStore(Child* store, Envelope env, zmq::message_t payload,
-                          uint64_t request_id) {
+void Manager::SendToStore(Child* store, Envelope env, zmq::message_t payload, uint64_t request_id) {
   uint64_t tag = next_tag_++;
   std::string rid = RoutingId(*store);
   std::string tag_bytes = EncodeTag(tag);
@@ -441,8 +454,9 @@ void Manager::SendToStore(Child* store, Envelope env, zmq::message_t payload,
   frames.emplace_back(tag_bytes.data(), tag_bytes.size());
   frames.push_back(std::move(payload));
   if (Status s = SendMessages(backend_, frames); !s.ok()) {
-    ReplyStatus(env, request_id,
-                Status::Unavailable("store '" + store->name + "' is not reachable: " + s.message()));
+    ReplyStatus(
+        env, request_id,
+        Status::Unavailable("store '" + store->name + "' is not reachable: " + s.message()));
     return;
   }
   inflight_.emplace(tag, InFlight{std::move(env), request_id, store->gen});
@@ -456,9 +470,10 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
     return s;
   }
   Child* store = registry_.GetOrCreateStore(name).first;
-  Execute(store_sup_, store_sup_.AddChild({.id = name,
-                                           .restart = RestartType::kPermanent,
-                                           .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)}));
+  Execute(store_sup_,
+          store_sup_.AddChild({.id = name,
+                               .restart = RestartType::kPermanent,
+                               .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)}));
   return store;
 }
 
@@ -487,7 +502,7 @@ void Manager::HandleCreate(Envelope env, const Request& req, Op op) {
   // wait's arg is the client's bound (capped at 10 minutes); 0 = the default.
   constexpr uint64_t kMaxWaitMs = 600000;
   uint64_t wait_ms = op == Op::kWait && req.arg > 0 ? std::min(req.arg, kMaxWaitMs)
-                                                     : static_cast<uint64_t>(opts_.request_wait_ms);
+                                                    : static_cast<uint64_t>(opts_.request_wait_ms);
   waiters_.push_back({std::move(env), req.id, req.store, op, created,
                       Clock::now() + milliseconds(static_cast<int64_t>(wait_ms))});
   const sup::ChildRecord* rec = RecordOf(*store);
@@ -515,7 +530,13 @@ void Manager::HandleDrop(Envelope env, const Request& req) {
   // The fence generation is above every incarnation the store ever had, so a
   // write of the stopped process still queued at a worker is refused.
   uint64_t drop_id = next_drop_id_++;
-  PendingDrop d{std::move(env), req.id, name, next_gen_++, {}, false, Status::Ok(),
+  PendingDrop d{std::move(env),
+                req.id,
+                name,
+                next_gen_++,
+                {},
+                false,
+                Status::Ok(),
                 Clock::now() + milliseconds(30000)};
   for (uint32_t i = 0; i < opts_.db_workers; ++i) d.remaining.insert(i);
   for (uint32_t i = 0; i < opts_.db_workers; ++i) SendDrop(i, d, drop_id);
@@ -550,7 +571,8 @@ void Manager::MaybeFinishDrop(uint64_t drop_id) {
 }
 
 void Manager::SendDrop(uint32_t shard, const PendingDrop& d, uint64_t drop_id) {
-  std::string body = EncodeDropRequest({.store = d.store, .fence_gen = d.fence_gen, .drop_id = drop_id});
+  std::string body =
+      EncodeDropRequest({.store = d.store, .fence_gen = d.fence_gen, .drop_id = drop_id});
   if (Status s = SendFrames(db_admin_[shard], {kTagDrop, body}); !s.ok()) {
     spdlog::warn("drop of '{}' to shard {} not sent yet: {}", d.store, shard, s.ToString());
   }
@@ -583,7 +605,8 @@ void Manager::HandleKill(Envelope env, const Request& req) {
     ReplyStatus(env, req.id, Status::InvalidArgument(std::string("kill: ") + std::strerror(errno)));
     return;
   }
-  spdlog::info("sent {} to store '{}' (pid {}) on request", SignalName(sig), store->name, store->pid);
+  spdlog::info("sent {} to store '{}' (pid {}) on request", SignalName(sig), store->name,
+               store->pid);
   ReplyBody(env, req.id, EncodeJsonBody({{"pid", store->pid}, {"signal", sig}}));
 }
 
@@ -767,8 +790,9 @@ void Manager::AnswerWaiters(Child* store) {
       ++it;
       continue;
     }
-    ReplyBody(it->envelope, it->request_id,
-              EncodeJsonBody({{"name", store->name}, {"pid", store->pid}, {"created", it->created}}));
+    ReplyBody(
+        it->envelope, it->request_id,
+        EncodeJsonBody({{"name", store->name}, {"pid", store->pid}, {"created", it->created}}));
     it = waiters_.erase(it);
   }
 }
@@ -859,19 +883,32 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
   SpawnSpec spec;
   if (child->kind == ChildKind::kStore) {
     spec.exe = store_exe_;
-    spec.args = {"--name", child->name, "--gen", std::to_string(gen), "--backend",
-                 backend_endpoint_, "--db", db_endpoint_list_, "--log-level", opts_.log_level,
-                 "--parent-pid", std::to_string(getpid())};
+    spec.args = {"--name",      child->name,       "--gen",        std::to_string(gen),
+                 "--backend",   backend_endpoint_, "--db",         db_endpoint_list_,
+                 "--log-level", opts_.log_level,   "--parent-pid", std::to_string(getpid())};
     spec.parent_death_signal = SIGKILL;  // a store has nothing to flush
   } else {
     spec.exe = db_exe_;
-    spec.args = {"--shard", std::to_string(child->shard), "--shards",
-                 std::to_string(opts_.db_workers), "--dir",
-                 opts_.data_dir + "/shard-" + std::to_string(child->shard), "--bind",
-                 db_endpoints_[child->shard], "--backend", backend_endpoint_, "--gen",
-                 std::to_string(gen), "--fsync", opts_.fsync_mode, "--fsync-interval-ms",
-                 std::to_string(opts_.fsync_interval_ms), "--log-level", opts_.log_level,
-                 "--parent-pid", std::to_string(getpid())};
+    spec.args = {"--shard",
+                 std::to_string(child->shard),
+                 "--shards",
+                 std::to_string(opts_.db_workers),
+                 "--dir",
+                 opts_.data_dir + "/shard-" + std::to_string(child->shard),
+                 "--bind",
+                 db_endpoints_[child->shard],
+                 "--backend",
+                 backend_endpoint_,
+                 "--gen",
+                 std::to_string(gen),
+                 "--fsync",
+                 opts_.fsync_mode,
+                 "--fsync-interval-ms",
+                 std::to_string(opts_.fsync_interval_ms),
+                 "--log-level",
+                 opts_.log_level,
+                 "--parent-pid",
+                 std::to_string(getpid())};
     spec.parent_death_signal = SIGTERM;  // flush and sync, then exit
   }
   child->started_at = Clock::now();
@@ -926,7 +963,9 @@ void Manager::OnSignals() {
   bool reap = false;
   for (int sig : DrainSignalFd(signal_fd_)) {
     switch (sig) {
-      case SIGCHLD: reap = true; break;
+      case SIGCHLD:
+        reap = true;
+        break;
       case SIGTERM:
       case SIGINT:
         if (shutdown_ == ShutdownPhase::kNone) {
@@ -938,8 +977,11 @@ void Manager::OnSignals() {
           Feed(db_sup_, sup::ShutdownRequested{});  // SIGKILL to every worker
         }
         break;
-      case SIGHUP: spdlog::info("SIGHUP: nothing to reload"); break;
-      default: break;
+      case SIGHUP:
+        spdlog::info("SIGHUP: nothing to reload");
+        break;
+      default:
+        break;
     }
   }
   if (reap) ReapAll();
@@ -1091,8 +1133,8 @@ int Manager::Run() {
     for (auto& s : db_admin_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
     // Wake for the nearest supervisor timer (a 10 ms backoff must not wait
     // for the 50 ms tick), at most every 50 ms for heartbeats and deadlines.
-    SteadyTime wake = std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(),
-                                Clock::now() + milliseconds(50)});
+    SteadyTime wake = std::min(
+        {db_sup_.NextDeadline(), store_sup_.NextDeadline(), Clock::now() + milliseconds(50)});
     auto timeout = std::chrono::duration_cast<milliseconds>(wake - Clock::now()) + milliseconds(1);
     try {
       zmq::poll(items, std::max(timeout, milliseconds(0)));

@@ -32,8 +32,8 @@ struct ManagerOptions {
   int fsync_interval_ms = 1000;
   int ping_interval_ms = 1000;
   int max_missed_pings = 3;
-  int start_timeout_ms = 60000;   // a starting child must be ready within this
-  int request_wait_ms = 4000;     // a request waits this long for a restarting store
+  int start_timeout_ms = 60000;  // a starting child must be ready within this
+  int request_wait_ms = 4000;    // a request waits this long for a restarting store
   size_t max_queued_per_store = 10000;
   int shutdown_timeout_ms = 5000;  // per phase, then SIGKILL
   RestartPolicy store_policy;

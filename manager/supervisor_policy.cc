@@ -1,7 +1,8 @@
 #include "manager/supervisor_policy.h"
 
-#include <algorithm>
 #include <signal.h>
+
+#include <algorithm>
 
 namespace forkv {
 

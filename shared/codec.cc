@@ -51,7 +51,8 @@ Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle*
 }
 
 Status ExpectArray(const msgpack::object& o, uint32_t n, const char* what) {
-  if (o.type != msgpack::type::ARRAY) return Status::Malformed(std::string(what) + ": not an array");
+  if (o.type != msgpack::type::ARRAY)
+    return Status::Malformed(std::string(what) + ": not an array");
   if (o.via.array.size != n) {
     return Status::Malformed(std::string(what) + ": expected " + std::to_string(n) +
                              " elements, got " + std::to_string(o.via.array.size));
@@ -95,13 +96,19 @@ void PackObjectToString(const msgpack::object& o, std::string* out) {
 Result<nlohmann::json> ObjectToJson(const msgpack::object& o, int depth) {
   if (depth > 8) return Status::Malformed("nesting too deep");
   switch (o.type) {
-    case msgpack::type::NIL: return nlohmann::json(nullptr);
-    case msgpack::type::BOOLEAN: return nlohmann::json(o.via.boolean);
-    case msgpack::type::POSITIVE_INTEGER: return nlohmann::json(o.via.u64);
-    case msgpack::type::NEGATIVE_INTEGER: return nlohmann::json(o.via.i64);
+    case msgpack::type::NIL:
+      return nlohmann::json(nullptr);
+    case msgpack::type::BOOLEAN:
+      return nlohmann::json(o.via.boolean);
+    case msgpack::type::POSITIVE_INTEGER:
+      return nlohmann::json(o.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return nlohmann::json(o.via.i64);
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return nlohmann::json(o.via.f64);
-    case msgpack::type::STR: return nlohmann::json(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::FLOAT64:
+      return nlohmann::json(o.via.f64);
+    case msgpack::type::STR:
+      return nlohmann::json(std::string(o.via.str.ptr, o.via.str.size));
     case msgpack::type::BIN:
       return nlohmann::json::binary(
           std::vector<uint8_t>(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size));
@@ -125,7 +132,8 @@ Result<nlohmann::json> ObjectToJson(const msgpack::object& o, int depth) {
       }
       return map;
     }
-    default: return Status::Malformed("unsupported msgpack type (ext)");
+    default:
+      return Status::Malformed("unsupported msgpack type (ext)");
   }
 }
 
@@ -214,8 +222,8 @@ std::string EncodeStatusReply(uint64_t id, const Status& status) {
 
 Result<Reply> DecodeReply(std::string_view bytes) {
   msgpack::object_handle oh;
-  Limits lim{.array = 16 * 1024 * 1024, .map = 1024 * 1024, .bytes = kMaxInternalFrameBytes,
-             .depth = 10};
+  Limits lim{
+      .array = 16 * 1024 * 1024, .map = 1024 * 1024, .bytes = kMaxInternalFrameBytes, .depth = 10};
   if (Status s = Unpack(bytes, lim, &oh); !s.ok()) return s;
   const msgpack::object& o = oh.get();
   if (Status s = ExpectArray(o, 5, "reply"); !s.ok()) return s;
@@ -266,8 +274,8 @@ std::string EncodeJsonBody(const nlohmann::json& j) {
 
 Result<nlohmann::json> DecodeJsonBody(std::string_view bytes) {
   msgpack::object_handle oh;
-  Limits lim{.array = 16 * 1024 * 1024, .map = 1024 * 1024, .bytes = kMaxInternalFrameBytes,
-             .depth = 8};
+  Limits lim{
+      .array = 16 * 1024 * 1024, .map = 1024 * 1024, .bytes = kMaxInternalFrameBytes, .depth = 8};
   if (Status s = Unpack(bytes, lim, &oh); !s.ok()) return s;
   try {
     return ObjectToJson(oh.get(), 0);
@@ -492,7 +500,8 @@ std::string EncodeTag(uint64_t tag) {
 Result<uint64_t> DecodeTag(std::string_view bytes) {
   if (bytes.size() != 8) return Status::Malformed("tag must be 8 bytes");
   uint64_t tag = 0;
-  for (int i = 0; i < 8; ++i) tag |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    tag |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
   return tag;
 }
 

@@ -46,7 +46,8 @@ Status ValidateRequest(const Request& r) {
   switch (r.op) {
     case Op::kPing:
     case Op::kStores:
-    case Op::kStatus: return Status::Ok();
+    case Op::kStatus:
+      return Status::Ok();
     case Op::kPut:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (Status s = ValidateKey(r.key); !s.ok()) return s;
@@ -63,7 +64,8 @@ Status ValidateRequest(const Request& r) {
     case Op::kCreate:
     case Op::kDrop:
     case Op::kRestart:
-    case Op::kWait: return ValidateStoreName(r.store);
+    case Op::kWait:
+      return ValidateStoreName(r.store);
     case Op::kKill:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (r.arg > 64) return Status::InvalidArgument("signal number out of range");

@@ -24,7 +24,8 @@ std::string SignalName(int sig) {
 }
 
 std::string ExitStatus::ToString() const {
-  if (signaled) return "killed by signal " + std::to_string(signal) + " (" + SignalName(signal) + ")";
+  if (signaled)
+    return "killed by signal " + std::to_string(signal) + " (" + SignalName(signal) + ")";
   return "exited " + std::to_string(code);
 }
 

@@ -16,10 +16,10 @@
 namespace forkv {
 
 // Process exit codes (s6 style). A signal means a crash.
-inline constexpr int kExitOk = 0;                 // intended stop
-inline constexpr int kExitUsage = 100;            // bad command line
-inline constexpr int kExitSystem = 111;           // temporary system failure: restart
-inline constexpr int kExitPermanentFailure = 125; // cannot ever start: do not restart
+inline constexpr int kExitOk = 0;                  // intended stop
+inline constexpr int kExitUsage = 100;             // bad command line
+inline constexpr int kExitSystem = 111;            // temporary system failure: restart
+inline constexpr int kExitPermanentFailure = 125;  // cannot ever start: do not restart
 
 struct ExitStatus {
   bool signaled = false;

@@ -4,19 +4,32 @@ namespace forkv {
 
 std::string_view OpName(Op op) {
   switch (op) {
-    case Op::kPing: return "ping";
-    case Op::kPut: return "put";
-    case Op::kGet: return "get";
-    case Op::kDel: return "del";
-    case Op::kKeys: return "keys";
-    case Op::kCount: return "count";
-    case Op::kStores: return "stores";
-    case Op::kCreate: return "create";
-    case Op::kDrop: return "drop";
-    case Op::kStatus: return "status";
-    case Op::kRestart: return "restart";
-    case Op::kKill: return "kill";
-    case Op::kWait: return "wait";
+    case Op::kPing:
+      return "ping";
+    case Op::kPut:
+      return "put";
+    case Op::kGet:
+      return "get";
+    case Op::kDel:
+      return "del";
+    case Op::kKeys:
+      return "keys";
+    case Op::kCount:
+      return "count";
+    case Op::kStores:
+      return "stores";
+    case Op::kCreate:
+      return "create";
+    case Op::kDrop:
+      return "drop";
+    case Op::kStatus:
+      return "status";
+    case Op::kRestart:
+      return "restart";
+    case Op::kKill:
+      return "kill";
+    case Op::kWait:
+      return "wait";
   }
   return "?";
 }
@@ -27,8 +40,10 @@ bool IsStoreOp(Op op) {
     case Op::kGet:
     case Op::kDel:
     case Op::kKeys:
-    case Op::kCount: return true;
-    default: return false;
+    case Op::kCount:
+      return true;
+    default:
+      return false;
   }
 }
 

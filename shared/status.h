@@ -17,16 +17,16 @@ namespace forkv {
 // Wire-stable: never renumber, only append.
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kNotFound = 1,          // key or store absent
-  kInvalidArgument = 2,   // bad store name, bad field value
-  kUnavailable = 3,       // store restarting, failed, or shutting down
-  kTooLarge = 4,          // key, value or frame over the limit
-  kMalformed = 5,         // not decodable msgpack / wrong shape
-  kUnknownOp = 6,         // op code not known to this server
-  kVersionMismatch = 7,   // protocol version not supported
-  kIoError = 8,           // disk write or read failed
-  kTimeout = 9,           // no answer in time (client side, or upstream)
-  kInternal = 10,         // a bug or an unexpected system failure
+  kNotFound = 1,         // key or store absent
+  kInvalidArgument = 2,  // bad store name, bad field value
+  kUnavailable = 3,      // store restarting, failed, or shutting down
+  kTooLarge = 4,         // key, value or frame over the limit
+  kMalformed = 5,        // not decodable msgpack / wrong shape
+  kUnknownOp = 6,        // op code not known to this server
+  kVersionMismatch = 7,  // protocol version not supported
+  kIoError = 8,          // disk write or read failed
+  kTimeout = 9,          // no answer in time (client side, or upstream)
+  kInternal = 10,        // a bug or an unexpected system failure
 };
 inline constexpr uint8_t kMaxStatusCode = 10;
 
@@ -69,7 +69,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be OK
 
   bool ok() const { return std::holds_alternative<T>(v_); }

@@ -84,13 +84,13 @@ std::string IpcPath(std::string_view endpoint) {
 Status CheckEndpoint(std::string_view endpoint) {
   std::string path = IpcPath(endpoint);
   if (!path.empty() && path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return Status::InvalidArgument("ipc path too long (" + std::to_string(path.size()) +
-                                   " bytes, limit " +
-                                   std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                                   "): " + path);
+    return Status::InvalidArgument(
+        "ipc path too long (" + std::to_string(path.size()) + " bytes, limit " +
+        std::to_string(sizeof(sockaddr_un::sun_path) - 1) + "): " + path);
   }
   if (endpoint.find("://") == std::string_view::npos) {
-    return Status::InvalidArgument("endpoint needs a transport, e.g. ipc:///path or tcp://host:port");
+    return Status::InvalidArgument(
+        "endpoint needs a transport, e.g. ipc:///path or tcp://host:port");
   }
   return Status::Ok();
 }

@@ -75,13 +75,15 @@ class StoreServer {
 void StoreServer::Connect() {
   std::string rid = "s" + std::to_string(opts_.gen);
   manager_ = MakeSocket(ctx_, zmq::socket_type::dealer,
-                        {.send_hwm = 100000, .recv_hwm = 100000,
+                        {.send_hwm = 100000,
+                         .recv_hwm = 100000,
                          .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
                          .routing_id = rid});
   manager_.connect(opts_.backend);
   for (const auto& ep : opts_.db_endpoints) {
     dbs_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer,
-                              {.send_hwm = 100000, .recv_hwm = 100000,
+                              {.send_hwm = 100000,
+                               .recv_hwm = 100000,
                                .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
                                .routing_id = rid}));
     dbs_.back().connect(ep);
@@ -105,7 +107,8 @@ void StoreServer::SendLoad(uint32_t shard) {
   LoadState& l = loads_[shard];
   l.load_id = next_load_id_++;
   l.sent_at = Clock::now();
-  std::string body = EncodeLoadRequest({.store = opts_.name, .gen = opts_.gen, .load_id = l.load_id});
+  std::string body =
+      EncodeLoadRequest({.store = opts_.name, .gen = opts_.gen, .load_id = l.load_id});
   if (Status s = SendFrames(dbs_[shard], {kTagLoad, body}); !s.ok()) {
     spdlog::warn("load request to shard {} not sent: {}", shard, s.ToString());
   }
@@ -163,7 +166,8 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
     return;
   }
   if (req.store != opts_.name) {
-    SendReply(tag, EncodeStatusReply(req.id, Status::Internal("request routed to the wrong store")));
+    SendReply(tag,
+              EncodeStatusReply(req.id, Status::Internal("request routed to the wrong store")));
     return;
   }
   uint64_t tag_value = DecodeTag(tag).ok() ? *DecodeTag(tag) : 0;
@@ -244,7 +248,8 @@ void StoreServer::OnControl(std::string_view payload) {
     if (shard >= shard_count_) return;
     if (!loads_[shard].done) SendLoad(shard);
     auto pending = tracker_.MarkResend(shard, Clock::now());
-    if (!pending.empty()) spdlog::info("shard {} restarted: resending {} writes", shard, pending.size());
+    if (!pending.empty())
+      spdlog::info("shard {} restarted: resending {} writes", shard, pending.size());
     for (const PendingWrite* w : pending) SendWrite(*w);
   }
 }
@@ -328,7 +333,10 @@ void StoreServer::OnTimer(Clock::time_point now) {
 
 int StoreServer::Run() {
   Connect();
-  SendControl({{"type", "hello"}, {"role", "store"}, {"name", opts_.name}, {"gen", opts_.gen},
+  SendControl({{"type", "hello"},
+               {"role", "store"},
+               {"name", opts_.name},
+               {"gen", opts_.gen},
                {"pid", getpid()}});
   for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
 

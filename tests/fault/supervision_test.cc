@@ -36,8 +36,9 @@ TEST_F(SupervisionTest, SigstoppedStoreIsKilledByHeartbeatAndRestarted) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(kill(pid, SIGSTOP), 0);
   ASSERT_TRUE(mgr_->WaitStoreRunning("frozen", pid, 15s));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::printf("SIGSTOP -> serving again with a new pid: %lld ms (ping 200 ms x 3)\n",
               static_cast<long long>(ms));
   EXPECT_NE(mgr_->StoreInfo("frozen").value("last_exit", "").find("signal 9"), std::string::npos);
@@ -108,9 +109,9 @@ TEST_F(SupervisionTest, SigtermUnderLoadExitsZeroAndLosesNothing) {
       for (int i = 0; !stop; ++i) {
         std::string key = "w" + std::to_string(w) + "-" + std::to_string(i % 50);
         std::string value = std::to_string(i);
-        auto r = c.Call({.op = Op::kPut, .store = "load" + std::to_string(w % 3), .key = key,
-                         .value = value},
-                        2s);
+        auto r = c.Call(
+            {.op = Op::kPut, .store = "load" + std::to_string(w % 3), .key = key, .value = value},
+            2s);
         if (r.ok() && r->code == StatusCode::kOk) {
           std::lock_guard<std::mutex> lock(mu);
           acked["load" + std::to_string(w % 3) + "/" + key] = value;
@@ -139,9 +140,9 @@ TEST_F(SupervisionTest, SigtermUnderLoadExitsZeroAndLosesNothing) {
   int lost = 0;
   for (const auto& [composite, value] : acked) {
     auto slash = composite.find('/');
-    auto r = c.Call({.op = Op::kGet, .store = composite.substr(0, slash),
-                     .key = composite.substr(slash + 1)},
-                    10s);
+    auto r = c.Call(
+        {.op = Op::kGet, .store = composite.substr(0, slash), .key = composite.substr(slash + 1)},
+        10s);
     ASSERT_TRUE(r.ok());
     // A write sent after the last ack may have landed too: it must then be newer.
     if (r->code != StatusCode::kOk || std::stoi(ValueOf(*r)) < std::stoi(value)) ++lost;

@@ -56,9 +56,9 @@ TEST_F(EndToEndTest, ExitCodesForMissingAndRejected) {
 }
 
 TEST_F(EndToEndTest, UnreachableManagerExitsThreeWithinTimeout) {
-  CommandResult r = RunCommand(BinaryPath("forkv"),
-                               {"--socket", "ipc://" + dir_.path() + "/nobody.sock", "--timeout",
-                                "300", "get", "s", "k"});
+  CommandResult r = RunCommand(
+      BinaryPath("forkv"),
+      {"--socket", "ipc://" + dir_.path() + "/nobody.sock", "--timeout", "300", "get", "s", "k"});
   EXPECT_EQ(r.exit_code, 3);
 }
 
@@ -91,9 +91,8 @@ TEST_F(EndToEndTest, ConcurrentCreatesOfOneNameGiveOneProcess) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       Client c(ctx_, mgr_->endpoint());
-      auto r = c.Call({.op = Op::kPut, .store = "race", .key = "k" + std::to_string(i),
-                       .value = "v"},
-                      5s);
+      auto r = c.Call(
+          {.op = Op::kPut, .store = "race", .key = "k" + std::to_string(i), .value = "v"}, 5s);
       EXPECT_TRUE(r.ok() && r->code == StatusCode::kOk);
     });
   }
@@ -177,10 +176,15 @@ TEST_F(EndToEndTest, GarbageFramesGetErrorRepliesAndChangeNothing) {
   zmq::socket_t s = MakeSocket(ctx_, zmq::socket_type::dealer, {});
   s.connect(mgr_->endpoint());
   std::vector<std::string> frames = {
-      std::string("\xc1"), std::string("\xdd\xff\xff\xff\xff", 5), "hello",
+      std::string("\xc1"),
+      std::string("\xdd\xff\xff\xff\xff", 5),
+      "hello",
       EncodeRequest({.id = 5, .op = Op::kPut, .store = "keep", .key = "", .value = "x"}),
       EncodeRequest({.id = 6, .op = Op::kGet, .store = std::string("a\0b", 3), .key = "k"}),
-      EncodeRequest({.id = 7, .op = Op::kPut, .store = "keep", .key = std::string(70000, 'k'),
+      EncodeRequest({.id = 7,
+                     .op = Op::kPut,
+                     .store = "keep",
+                     .key = std::string(70000, 'k'),
                      .value = "v"})};
   for (const auto& f : frames) {
     ASSERT_TRUE(SendFrames(s, {f}).ok());

@@ -898,7 +898,8 @@ TEST_F(EnvelopeLimitTest, OversizedEnvelopesAreDroppedAndServiceContinues) {
   auto r = DecodeReply(View(reply[0]));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->code, StatusCode::kOk);
-  EXPECT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(300)), 0) << "an oversized envelope was answered";
+  EXPECT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(300)), 0)
+      << "an oversized envelope was answered";
   EXPECT_NE(mgr_->LogTail(100000).find("envelope"), std::string::npos);
 }
 

@@ -49,8 +49,9 @@ class PersistenceTest : public ForkvTest, public ::testing::WithParamInterface<c
       } else if (r->code == StatusCode::kNotFound && !h.has_acked) {
         continue;
       }
-      if (++lost < 5) ADD_FAILURE() << composite << ": acked '" << h.acked << "' got code "
-                                    << static_cast<int>(r->code);
+      if (++lost < 5)
+        ADD_FAILURE() << composite << ": acked '" << h.acked << "' got code "
+                      << static_cast<int>(r->code);
     }
     EXPECT_EQ(lost, 0);
     (void)store_prefix;
@@ -69,7 +70,9 @@ TEST_P(PersistenceTest, TenThousandKeysSurviveManagerKill) {
       for (int k = 0; k < kKeys; ++k) {
         // Every key is written twice: the last value must win.
         for (int round = 0; round < (k % 10 == 0 ? 2 : 1); ++round) {
-          auto r = c.Call({.op = Op::kPut, .store = store, .key = "key" + std::to_string(k),
+          auto r = c.Call({.op = Op::kPut,
+                           .store = store,
+                           .key = "key" + std::to_string(k),
                            .value = "v" + std::to_string(k) + "-" + std::to_string(round)},
                           10s);
           if (!r.ok() || r->code != StatusCode::kOk) ++failed;
@@ -102,7 +105,9 @@ TEST_P(PersistenceTest, TenThousandKeysSurviveManagerKill) {
 TEST_P(PersistenceTest, KilledStoreComesBackWithAllKeys) {
   Client c(ctx_, mgr_->endpoint());
   for (int k = 0; k < 500; ++k) {
-    auto r = c.Call({.op = Op::kPut, .store = "users", .key = "k" + std::to_string(k),
+    auto r = c.Call({.op = Op::kPut,
+                     .store = "users",
+                     .key = "k" + std::to_string(k),
                      .value = std::string(k % 50, 'x')},
                     10s);
     ASSERT_TRUE(r.ok() && r->code == StatusCode::kOk);
@@ -188,9 +193,9 @@ class DataDirTest : public ForkvTest {};
 TEST_F(DataDirTest, DifferentDbWorkerCountIsRefused) {
   ASSERT_EQ(mgr_->Cli({"put", "s", "k", "v"}).exit_code, 0);
   mgr_->KillGroup();
-  CommandResult r = RunCommand(BinaryPath("forkv-manager"),
-                               {"--socket", mgr_->endpoint(), "--data-dir", mgr_->data_dir(),
-                                "--db-workers", "3"});
+  CommandResult r = RunCommand(
+      BinaryPath("forkv-manager"),
+      {"--socket", mgr_->endpoint(), "--data-dir", mgr_->data_dir(), "--db-workers", "3"});
   EXPECT_EQ(r.exit_code, kExitPermanentFailure);
   EXPECT_NE(r.err.find("--db-workers 2"), std::string::npos) << r.err;
   // The data dir is untouched: the original count still works.
@@ -199,9 +204,9 @@ TEST_F(DataDirTest, DifferentDbWorkerCountIsRefused) {
 }
 
 TEST_F(DataDirTest, SecondManagerOnTheSameDataDirIsRefused) {
-  CommandResult r = RunCommand(BinaryPath("forkv-manager"),
-                               {"--socket", "ipc://" + dir_.path() + "/other.sock", "--data-dir",
-                                mgr_->data_dir()});
+  CommandResult r = RunCommand(
+      BinaryPath("forkv-manager"),
+      {"--socket", "ipc://" + dir_.path() + "/other.sock", "--data-dir", mgr_->data_dir()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("another forkv-manager"), std::string::npos) << r.err;
   EXPECT_EQ(mgr_->Cli({"ping"}).exit_code, 0);

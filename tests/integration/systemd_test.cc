@@ -27,16 +27,18 @@ TEST_F(SystemdTest, UnitFileVerifies) {
 // Reads datagrams until one contains `needle` or the timeout passes.
 bool ReadUntil(int fd, const std::string& needle, std::string* all,
                std::chrono::milliseconds timeout) {
-  return WaitFor([&] {
-    char buf[4096];
-    while (true) {
-      ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-      if (n <= 0) break;
-      all->append(buf, static_cast<size_t>(n));
-      all->push_back('\n');
-    }
-    return all->find(needle) != std::string::npos;
-  }, timeout);
+  return WaitFor(
+      [&] {
+        char buf[4096];
+        while (true) {
+          ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+          if (n <= 0) break;
+          all->append(buf, static_cast<size_t>(n));
+          all->push_back('\n');
+        }
+        return all->find(needle) != std::string::npos;
+      },
+      timeout);
 }
 
 TEST_F(SystemdTest, NotifyReadyAfterStoresLoadedThenWatchdogThenStopping) {

@@ -149,17 +149,24 @@ ManagerProcess::~ManagerProcess() { KillGroup(); }
 
 bool ManagerProcess::Start(const std::vector<std::string>& extra_args) {
   StartNoWait(extra_args);
-  bool up = WaitFor([&] {
-    if (!IsAlive(pid_)) return false;
-    return Cli({"--timeout", "500", "ping"}).exit_code == 0;
-  }, 20s);
+  bool up = WaitFor(
+      [&] {
+        if (!IsAlive(pid_)) return false;
+        return Cli({"--timeout", "500", "ping"}).exit_code == 0;
+      },
+      20s);
   if (!up) std::fprintf(stderr, "manager did not come up; log:\n%s\n", LogTail().c_str());
   return up;
 }
 
 void ManagerProcess::StartNoWait(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {BinaryPath("forkv-manager"), "--socket", endpoint_,
-                                   "--data-dir", data_dir_, "--log-level", "info"};
+  std::vector<std::string> args = {BinaryPath("forkv-manager"),
+                                   "--socket",
+                                   endpoint_,
+                                   "--data-dir",
+                                   data_dir_,
+                                   "--log-level",
+                                   "info"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -190,15 +197,17 @@ void ManagerProcess::Signal(int sig) {
 bool ManagerProcess::WaitExit(ExitStatus* status, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return false;
   bool done = false;
-  WaitFor([&] {
-    int st = 0;
-    pid_t r = waitpid(pid_, &st, WNOHANG);
-    if (r == pid_) {
-      *status = DecodeWaitStatus(st);
-      done = true;
-    }
-    return done;
-  }, timeout);
+  WaitFor(
+      [&] {
+        int st = 0;
+        pid_t r = waitpid(pid_, &st, WNOHANG);
+        if (r == pid_) {
+          *status = DecodeWaitStatus(st);
+          done = true;
+        }
+        return done;
+      },
+      timeout);
   if (done) pid_ = 0;
   return done;
 }
@@ -212,10 +221,12 @@ void ManagerProcess::KillGroup() {
     pid_ = 0;
   }
   // Orphaned children of a killed manager are re-parented to us (subreaper).
-  WaitFor([] {
-    ReapZombies();
-    return LiveChildrenOf(getpid()).empty();
-  }, 5s);
+  WaitFor(
+      [] {
+        ReapZombies();
+        return LiveChildrenOf(getpid()).empty();
+      },
+      5s);
 }
 
 std::string ManagerProcess::LogTail(size_t bytes) const {
@@ -268,11 +279,13 @@ std::vector<pid_t> ManagerProcess::DbPids() {
 
 bool ManagerProcess::WaitStoreRunning(const std::string& name, pid_t old_pid,
                                       std::chrono::milliseconds timeout) {
-  return WaitFor([&] {
-    nlohmann::json s = StoreInfo(name);
-    return s.is_object() && s.value("state", "") == "running" && s.value("pid", 0) != 0 &&
-           s.value("pid", 0) != old_pid;
-  }, timeout);
+  return WaitFor(
+      [&] {
+        nlohmann::json s = StoreInfo(name);
+        return s.is_object() && s.value("state", "") == "running" && s.value("pid", 0) != 0 &&
+               s.value("pid", 0) != old_pid;
+      },
+      timeout);
 }
 
 void ForkvTest::SetUp() {
@@ -281,7 +294,8 @@ void ForkvTest::SetUp() {
 }
 
 void ForkvTest::TearDown() {
-  if (HasFailure() && mgr_) std::fprintf(stderr, "manager log tail:\n%s\n", mgr_->LogTail().c_str());
+  if (HasFailure() && mgr_)
+    std::fprintf(stderr, "manager log tail:\n%s\n", mgr_->LogTail().c_str());
   mgr_.reset();
 }
 

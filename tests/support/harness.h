@@ -3,17 +3,16 @@
 // WaitFor(predicate, deadline), like redis' wait_for_condition.
 #pragma once
 
-#include <sys/types.h>
-
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <zmq.hpp>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "shared/proc.h"
 

@@ -22,8 +22,12 @@ std::string PackValue(const T& v) {
 }
 
 TEST(CodecTest, RequestRoundTripIsBinarySafe) {
-  Request r{.id = 0xfedcba9876543210ull, .op = Op::kPut, .store = "users",
-            .key = std::string("a\0b", 3), .value = std::string("\xff\x00\x01", 3), .arg = 7};
+  Request r{.id = 0xfedcba9876543210ull,
+            .op = Op::kPut,
+            .store = "users",
+            .key = std::string("a\0b", 3),
+            .value = std::string("\xff\x00\x01", 3),
+            .arg = 7};
   auto d = DecodeRequest(EncodeRequest(r));
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->id, r.id);
@@ -36,8 +40,8 @@ TEST(CodecTest, RequestRoundTripIsBinarySafe) {
 
 TEST(CodecTest, RequestAcceptsStrForKeyAndValue) {
   // A client in another language may send keys as msgpack str.
-  auto bytes = PackValue(std::make_tuple(1u, 5u, 3u, std::string("s"), std::string("k"),
-                                         std::string(""), 0u));
+  auto bytes = PackValue(
+      std::make_tuple(1u, 5u, 3u, std::string("s"), std::string("k"), std::string(""), 0u));
   auto d = DecodeRequest(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->op, Op::kGet);
@@ -69,8 +73,7 @@ TEST(CodecTest, EmptyAndGarbageAreMalformed) {
   EXPECT_EQ(DecodeRequest("").status().code(), StatusCode::kMalformed);
   EXPECT_EQ(DecodeRequest("\xc1").status().code(), StatusCode::kMalformed);  // never-used byte
   EXPECT_EQ(DecodeRequest(PackValue(42)).status().code(), StatusCode::kMalformed);
-  EXPECT_EQ(DecodeRequest(PackValue(std::string("hello"))).status().code(),
-            StatusCode::kMalformed);
+  EXPECT_EQ(DecodeRequest(PackValue(std::string("hello"))).status().code(), StatusCode::kMalformed);
 }
 
 TEST(CodecTest, HugeDeclaredSizesDoNotAllocate) {
@@ -83,8 +86,8 @@ TEST(CodecTest, HugeDeclaredSizesDoNotAllocate) {
 }
 
 TEST(CodecTest, EveryTruncationIsRejected) {
-  std::string full = EncodeRequest({.id = 1, .op = Op::kPut, .store = "s", .key = "key",
-                                    .value = "value", .arg = 0});
+  std::string full = EncodeRequest(
+      {.id = 1, .op = Op::kPut, .store = "s", .key = "key", .value = "value", .arg = 0});
   for (size_t n = 0; n < full.size(); ++n) {
     EXPECT_FALSE(DecodeRequest(full.substr(0, n)).ok()) << "prefix " << n;
   }
@@ -95,10 +98,13 @@ TEST(CodecTest, WrongTypeInEveryField) {
   // [version, id, op, store, key, value, arg]; replace each with a map.
   for (int field = 0; field < 7; ++field) {
     msgpack::zone z;
-    std::vector<msgpack::object> fields = {
-        msgpack::object(1u), msgpack::object(2u), msgpack::object(3u),
-        msgpack::object(std::string("s"), z), msgpack::object(std::string("k"), z),
-        msgpack::object(std::string("v"), z), msgpack::object(0u)};
+    std::vector<msgpack::object> fields = {msgpack::object(1u),
+                                           msgpack::object(2u),
+                                           msgpack::object(3u),
+                                           msgpack::object(std::string("s"), z),
+                                           msgpack::object(std::string("k"), z),
+                                           msgpack::object(std::string("v"), z),
+                                           msgpack::object(0u)};
     fields[field] = msgpack::object(std::map<std::string, int>{{"x", 1}}, z);
     auto bytes = Pack(msgpack::object(fields, z));
     auto d = DecodeRequest(bytes);
@@ -109,11 +115,11 @@ TEST(CodecTest, WrongTypeInEveryField) {
 TEST(CodecTest, WrongArityVersionAndOp) {
   EXPECT_EQ(DecodeRequest(PackValue(std::make_tuple(1u, 2u, 3u))).status().code(),
             StatusCode::kMalformed);
-  auto v2 = PackValue(std::make_tuple(2u, 1u, 3u, std::string("s"), std::string("k"),
-                                      std::string(""), 0u));
+  auto v2 = PackValue(
+      std::make_tuple(2u, 1u, 3u, std::string("s"), std::string("k"), std::string(""), 0u));
   EXPECT_EQ(DecodeRequest(v2).status().code(), StatusCode::kVersionMismatch);
-  auto bad_op = PackValue(std::make_tuple(1u, 1u, 99u, std::string("s"), std::string("k"),
-                                          std::string(""), 0u));
+  auto bad_op = PackValue(
+      std::make_tuple(1u, 1u, 99u, std::string("s"), std::string("k"), std::string(""), 0u));
   EXPECT_EQ(DecodeRequest(bad_op).status().code(), StatusCode::kUnknownOp);
   EXPECT_EQ(PeekRequestId(bad_op), 1u);
 }

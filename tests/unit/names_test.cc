@@ -14,11 +14,10 @@ TEST(NamesTest, GoodStoreNames) {
 
 TEST(NamesTest, BadStoreNames) {
   const std::string nul("a\0b", 3);
-  for (const std::string& n : {std::string(""), std::string(".."), std::string("../etc"),
-                               std::string("a/b"), std::string(".hidden"), nul,
-                               std::string(129, 'a'), std::string(10240, 'x'),
-                               std::string("sp ace"), std::string("tab\t"),
-                               std::string("\xc3\xa9t\xc3\xa9")}) {
+  for (const std::string& n :
+       {std::string(""), std::string(".."), std::string("../etc"), std::string("a/b"),
+        std::string(".hidden"), nul, std::string(129, 'a'), std::string(10240, 'x'),
+        std::string("sp ace"), std::string("tab\t"), std::string("\xc3\xa9t\xc3\xa9")}) {
     Status s = ValidateStoreName(n);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << n.size();
     EXPECT_FALSE(s.message().empty());
@@ -37,9 +36,9 @@ TEST(NamesTest, KeyAndValueLimits) {
 TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
   EXPECT_TRUE(ValidateRequest({.op = Op::kPing}).ok());
   EXPECT_TRUE(ValidateRequest({.op = Op::kStores}).ok());
-  EXPECT_FALSE(ValidateRequest({.op = Op::kGet, .store = "s"}).ok());           // no key
+  EXPECT_FALSE(ValidateRequest({.op = Op::kGet, .store = "s"}).ok());  // no key
   EXPECT_FALSE(ValidateRequest({.op = Op::kPut, .store = "../x", .key = "k"}).ok());
-  EXPECT_TRUE(ValidateRequest({.op = Op::kKeys, .store = "s"}).ok());           // empty prefix
+  EXPECT_TRUE(ValidateRequest({.op = Op::kKeys, .store = "s"}).ok());  // empty prefix
   EXPECT_TRUE(ValidateRequest({.op = Op::kCreate, .store = "s"}).ok());
   EXPECT_FALSE(ValidateRequest({.op = Op::kKill, .store = "s", .arg = 99}).ok());
 }

@@ -128,7 +128,7 @@ TEST(WriteDedupTest, AbortRestoresTheStateBeforeTheBatch) {
   EXPECT_EQ(d.Decide("a", 5, 3, 3), D::kApply);
   EXPECT_EQ(d.Decide("a", 6, 1, 1), D::kApply);    // new generation
   EXPECT_EQ(d.Decide("new", 1, 1, 1), D::kApply);  // new store
-  EXPECT_EQ(d.Dump(), "a=g6/s1,new=g1/s1");     // tentative state is visible
+  EXPECT_EQ(d.Dump(), "a=g6/s1,new=g1/s1");        // tentative state is visible
   d.Abort();
   EXPECT_FALSE(d.in_batch());
   EXPECT_EQ(d.Dump(), "a=g5/s2");
