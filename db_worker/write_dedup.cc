@@ -25,6 +25,9 @@ WriteDedup::Decision WriteDedup::Decide(std::string_view store, uint64_t gen, ui
   Entry& e = it->second;
   if (gen < e.gen) return Decision::kFenced;
   if (gen > e.gen) e = Entry{gen, before_base};
+  // Everything below base_seq was answered to the store (acknowledged, or
+  // failed and reported), so nothing below it can still arrive to fill a gap.
+  if (before_base > e.last_seq) e.last_seq = before_base;
   if (seq <= e.last_seq) {
     const std::optional<Entry>& before = saved_.find(store)->second;
     bool committed = before && before->gen == gen && seq <= before->last_seq;

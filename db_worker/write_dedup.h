@@ -11,6 +11,9 @@
 //                           acknowledged by an earlier incarnation
 //   gen <  recorded gen  -> kFenced: an older incarnation; not applied
 //   gen >  recorded gen  -> the record becomes {gen, base_seq - 1}, as above
+//   base_seq - 1 > last_seq -> last_seq = base_seq - 1: every write below
+//                           base_seq was answered to the store (e.g. a batch
+//                           that failed on disk), none of them can still come
 //   seq <= last_seq      -> kDuplicate: already applied, acknowledge again
 //   seq == last_seq + 1  -> kApply, last_seq = seq
 //   seq >  last_seq + 1  -> kGap: a write before it is missing (it died with

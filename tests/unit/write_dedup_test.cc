@@ -38,10 +38,10 @@ TEST(WriteDedupTest, FirstWriteStartsAtTheStoresLowestUnacked) {
 TEST(WriteDedupTest, AWriteAfterAGapIsNeitherAppliedNorAcked) {
   WriteDedup d;
   ASSERT_EQ(DecideOne(d, "a", 3, 1), D::kApply);
-  EXPECT_EQ(DecideOne(d, "a", 3, 3), D::kGap);  // 2 is missing
+  EXPECT_EQ(DecideOne(d, "a", 3, 3, 2), D::kGap);  // 2 is missing (still unacked)
   EXPECT_EQ(d.Dump(), "a=g3/s1");
-  EXPECT_EQ(DecideOne(d, "a", 3, 2), D::kApply);
-  EXPECT_EQ(DecideOne(d, "a", 3, 3), D::kApply);
+  EXPECT_EQ(DecideOne(d, "a", 3, 2, 2), D::kApply);
+  EXPECT_EQ(DecideOne(d, "a", 3, 3, 3), D::kApply);
 }
 
 TEST(WriteDedupTest, QueuedLaterWriteBeforeResendsAfterARestart) {
@@ -195,6 +195,29 @@ TEST(WriteDedupDeathTest, FenceInsideABatchIsABug) {
   WriteDedup d;
   d.Begin();
   EXPECT_DEATH(d.Fence("a", 1), "CHECK failed");
+}
+
+}  // namespace
+}  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(WriteDedupTest, AWriteThatFailedOnDiskDoesNotStallTheNextOnes) {
+  // seq 2's batch failed (ENOSPC): acked with an error, never applied, never
+  // resent. The store's next write says everything below 3 was answered.
+  WriteDedup d;
+  ASSERT_EQ(DecideOne(d, "a", 4, 1), D::kApply);
+  d.Begin();
+  ASSERT_EQ(d.Decide("a", 4, 2, 2), D::kApply);
+  d.Abort();  // the storage write failed
+  EXPECT_EQ(d.Dump(), "a=g4/s1");
+  EXPECT_EQ(DecideOne(d, "a", 4, 3, 3), D::kApply);
+  EXPECT_EQ(d.Dump(), "a=g4/s3");
+  // But a base that does not vouch for seq 2 still leaves a gap.
+  WriteDedup e;
+  ASSERT_EQ(DecideOne(e, "a", 4, 1), D::kApply);
+  EXPECT_EQ(DecideOne(e, "a", 4, 3, 2), D::kGap);
 }
 
 }  // namespace
