@@ -248,6 +248,8 @@ class ChaosSession {
 
   // Faults.
   void InjectFault();
+  // Stores that are running and not SIGSTOPped by us: fault victims.
+  std::vector<ChildInfo> RunningStores();
   void KillStore();
   void KillDbWorker();
   void KillManagerFault();
@@ -459,16 +461,20 @@ void ChaosSession::InjectFault() {
   }
 }
 
-void ChaosSession::KillStore() {
+std::vector<ChildInfo> ChaosSession::RunningStores() {
   auto children = Children();
   std::vector<ChildInfo> running;
-  if (children.ok()) {
-    for (const auto& s : children->first) {
-      bool is_stopped = false;
-      for (const auto& st : stopped_) is_stopped = is_stopped || st.pid == s.pid;
-      if (s.state == "running" && s.pid > 0 && !is_stopped) running.push_back(s);
-    }
+  if (!children.ok()) return running;
+  for (const auto& s : children->first) {
+    bool is_stopped = false;
+    for (const auto& st : stopped_) is_stopped = is_stopped || st.pid == s.pid;
+    if (s.state == "running" && s.pid > 0 && !is_stopped) running.push_back(s);
   }
+  return running;
+}
+
+void ChaosSession::KillStore() {
+  std::vector<ChildInfo> running = RunningStores();
   if (running.empty()) {
     ++counts_.skipped;
     return;
@@ -522,15 +528,7 @@ void ChaosSession::KillManagerFault() {
 }
 
 void ChaosSession::StopStore() {
-  auto children = Children();
-  std::vector<ChildInfo> running;
-  if (children.ok()) {
-    for (const auto& s : children->first) {
-      bool is_stopped = false;
-      for (const auto& st : stopped_) is_stopped = is_stopped || st.pid == s.pid;
-      if (s.state == "running" && s.pid > 0 && !is_stopped) running.push_back(s);
-    }
-  }
+  std::vector<ChildInfo> running = RunningStores();
   if (running.empty()) {
     ++counts_.skipped;
     return;
