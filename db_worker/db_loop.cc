@@ -19,6 +19,7 @@
 #include "db_worker/store_ops.h"
 #include "db_worker/write_dedup.h"
 #include "shared/codec.h"
+#include "shared/histogram.h"
 #include "shared/names.h"
 #include "shared/proc.h"
 #include "shared/protocol.h"
@@ -54,6 +55,10 @@ struct Stats {
   uint64_t failed_batches = 0;
   int64_t last_fsync_us = 0;
   int64_t last_fsync_unix_ms = 0;
+  // Since this process started (the gateway's /metrics; counters reset on
+  // a restart, which Prometheus handles).
+  BucketHistogram batch_sizes{BucketHistogram::PowersOfTwo(9)};  // 1..256 writes
+  BucketHistogram fsync_seconds{BucketHistogram::LatencySeconds()};
 };
 
 // Opens the database, waiting for a held LOCK. Returns the exit code to use
@@ -341,7 +346,9 @@ void DbWorker::Commit(CommitBatch& batch) {
       ++stats_.batches;
       stats_.writes += mutations.size();
       stats_.last_batch = mutations.size();
+      stats_.batch_sizes.Observe(static_cast<double>(mutations.size()));
       if (sync) {
+        stats_.fsync_seconds.Observe(static_cast<double>(took) / 1e6);
         stats_.last_fsync_us = took;
         stats_.last_fsync_unix_ms = UnixMillis();
       } else {
@@ -461,6 +468,8 @@ void DbWorker::HandleControl(std::string_view payload) {
         {"last_fsync_us", stats_.last_fsync_us},
         {"last_fsync_unix_ms", stats_.last_fsync_unix_ms},
         {"fsync_mode", std::string(FsyncModeName(o_.fsync))},
+        {"batch_size_histogram", stats_.batch_sizes.ToJson()},
+        {"fsync_seconds_histogram", stats_.fsync_seconds.ToJson()},
     };
     SendControl({{"type", "pong"},
                  {"seq", j.contains("seq") ? j["seq"] : nlohmann::json(0)},
@@ -480,6 +489,7 @@ void DbWorker::SyncNow(const char* why) {
   }
   stats_.last_fsync_us = duration_cast<microseconds>(SteadyClock::now() - start).count();
   stats_.last_fsync_unix_ms = UnixMillis();
+  stats_.fsync_seconds.Observe(static_cast<double>(stats_.last_fsync_us) / 1e6);
   dirty_ = false;
 }
 

@@ -33,6 +33,17 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-timeout-ms", opts.shutdown_timeout_ms,
                  "per shutdown phase, then SIGKILL")
       ->capture_default_str();
+  app.add_option("--http", opts.http_listen,
+                 "run the HTTP gateway (forkv-http) on HOST:PORT, e.g. 127.0.0.1:8080 "
+                 "(off by default)");
+  app.add_option("--http-threads", opts.http_threads,
+                 "HTTP gateway worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--http-timeout-ms", opts.http_upstream_timeout_ms,
+                 "the HTTP gateway answers 504 when a request takes longer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600000));
   int max_restarts = opts.store_policy.max_restarts;
   int64_t max_seconds = opts.store_policy.max_window.count() / 1000;
   int64_t backoff_initial = opts.store_policy.backoff_initial.count();
@@ -50,7 +61,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;
   }
-  for (forkv::RestartPolicy* p : {&opts.store_policy, &opts.db_policy}) {
+  for (forkv::RestartPolicy* p : {&opts.store_policy, &opts.db_policy, &opts.http_policy}) {
     p->max_restarts = max_restarts;
     p->max_window = std::chrono::milliseconds(max_seconds * 1000);
     p->backoff_initial = std::chrono::milliseconds(backoff_initial);

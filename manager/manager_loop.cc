@@ -36,6 +36,7 @@
 #include "manager/registry.h"
 #include "manager/supervisor.h"
 #include "shared/codec.h"
+#include "shared/host_port.h"
 #include "shared/names.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
@@ -56,9 +57,7 @@ int64_t MillisSince(SteadyTime t, SteadyTime now) {
   return std::chrono::duration_cast<milliseconds>(now - t).count();
 }
 
-std::string RoutingId(const Child& c) {
-  return (c.kind == ChildKind::kStore ? "s" : "d") + std::to_string(c.gen);
-}
+std::string RoutingId(const Child& c) { return RoutingPrefix(c.kind) + std::to_string(c.gen); }
 
 // A client's address: every frame before the payload (ROUTER identity, plus
 // the empty delimiter when the client is a REQ socket).
@@ -107,7 +106,8 @@ class Manager {
         signal_fd_(signal_fd),
         registry_(opts.db_workers),
         db_sup_("db_pool", sup::Strategy::kOneForOne, opts.db_policy, /*dynamic=*/false),
-        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, /*dynamic=*/true) {}
+        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, /*dynamic=*/true),
+        web_sup_("web", sup::Strategy::kOneForOne, opts.http_policy, /*dynamic=*/false) {}
   ~Manager();
 
   Status Init();
@@ -139,11 +139,20 @@ class Manager {
   void SendControl(const Child& child, const nlohmann::json& msg);
   // Supervision: events go into a supervisor, its actions come out here.
   sup::Supervisor& SupOf(const Child& c) {
-    return c.kind == ChildKind::kStore ? store_sup_ : db_sup_;
+    switch (c.kind) {
+      case ChildKind::kStore:
+        return store_sup_;
+      case ChildKind::kHttp:
+        return web_sup_;
+      case ChildKind::kDb:
+        break;
+    }
+    return db_sup_;
   }
   const sup::ChildRecord* RecordOf(const Child& c) const {
-    return (c.kind == ChildKind::kStore ? store_sup_ : db_sup_).Find(c.name);
+    return const_cast<Manager*>(this)->SupOf(c).Find(c.name);
   }
+  Child* ChildOf(const sup::Supervisor& s, const std::string& id);
   bool IsServing(const Child& c) const {
     const sup::ChildRecord* r = RecordOf(c);
     return r != nullptr && r->state == sup::ChildState::kRunning;
@@ -175,9 +184,11 @@ class Manager {
   int signal_fd_;
   Registry registry_;
   // The tree: root (this manager; a child supervisor escalating shuts the
-  // tree down and exits non-zero for systemd) -> db_pool, then stores.
+  // tree down and exits non-zero for systemd) -> db_pool, then stores, then
+  // web (the HTTP gateway, only with --http).
   sup::Supervisor db_sup_;
   sup::Supervisor store_sup_;
+  sup::Supervisor web_sup_;
   std::set<std::string> catalogue_;
   zmq::context_t ctx_{1};
   zmq::socket_t frontend_;
@@ -186,7 +197,7 @@ class Manager {
   std::string backend_endpoint_;
   std::vector<std::string> db_endpoints_;
   std::string db_endpoint_list_;
-  std::string store_exe_, db_exe_;
+  std::string store_exe_, db_exe_, http_exe_;
   int lock_fd_ = -1;
   bool frontend_bound_ = false;
 
@@ -208,6 +219,7 @@ class Manager {
   ShutdownPhase shutdown_ = ShutdownPhase::kNone;
   int exit_code_ = kExitOk;
   bool notified_ready_ = false;
+  bool dbs_stopped_ = false;
 };
 
 Manager::~Manager() {
@@ -224,6 +236,9 @@ Status Manager::Init() {
   if (opts_.fsync_mode != "always" && opts_.fsync_mode != "periodic" &&
       opts_.fsync_mode != "never") {
     return Status::InvalidArgument("--fsync must be always, periodic or never");
+  }
+  if (!opts_.http_listen.empty()) {
+    if (auto hp = ParseHostPort(opts_.http_listen); !hp.ok()) return hp.status();
   }
   if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
   std::string lock_path = opts_.data_dir + "/LOCK";
@@ -259,7 +274,13 @@ Status Manager::Init() {
 
   store_exe_ = SiblingBinary("forkv-store");
   db_exe_ = SiblingBinary("forkv-db");
-  for (const auto& exe : {store_exe_, db_exe_}) {
+  http_exe_ = SiblingBinary("forkv-http");
+  std::vector<std::string> exes = {store_exe_, db_exe_};
+  if (!opts_.http_listen.empty()) {
+    exes.push_back(http_exe_);
+    registry_.EnableHttp();
+  }
+  for (const auto& exe : exes) {
     if (access(exe.c_str(), X_OK) != 0) return Status::Internal("worker binary missing: " + exe);
   }
 
@@ -620,7 +641,7 @@ nlohmann::json Manager::ChildJson(const Child& c, SteadyTime now) const {
   std::string last_exit = rec != nullptr ? rec->last_exit : "";
   if (rec != nullptr && rec->state == sup::ChildState::kFailed) last_exit += "; " + rec->reason;
   nlohmann::json j = {{"name", c.name},
-                      {"kind", c.kind == ChildKind::kStore ? "store" : "db"},
+                      {"kind", ChildKindName(c.kind)},
                       {"state", state},
                       {"pid", c.pid},
                       {"restarts", rec != nullptr ? rec->restarts : 0},
@@ -630,6 +651,9 @@ nlohmann::json Manager::ChildJson(const Child& c, SteadyTime now) const {
   if (c.kind == ChildKind::kDb) {
     j["shard"] = c.shard;
     j["fsync_mode"] = opts_.fsync_mode;
+    for (auto it = c.stats.begin(); it != c.stats.end(); ++it) j[it.key()] = it.value();
+  } else if (c.kind == ChildKind::kHttp) {
+    j["listen"] = opts_.http_listen;
     for (auto it = c.stats.begin(); it != c.stats.end(); ++it) j[it.key()] = it.value();
   } else if (c.stats.contains("keys")) {
     j["keys"] = c.stats["keys"];
@@ -667,6 +691,13 @@ nlohmann::json Manager::StatusJson() const {
          {"strategy", sup::StrategyName(store_sup_.strategy())},
          {"phase", sup::PhaseName(store_sup_.phase())},
          {"children", stores}}}}};
+  if (const Child* http = registry_.http()) {
+    tree["children"].push_back({{"name", web_sup_.name()},
+                                {"kind", "supervisor"},
+                                {"strategy", sup::StrategyName(web_sup_.strategy())},
+                                {"phase", sup::PhaseName(web_sup_.phase())},
+                                {"children", nlohmann::json::array({ChildJson(*http, now)})}});
+  }
   return {{"manager",
            {{"pid", getpid()},
             {"uptime_ms", MillisSince(started_, now)},
@@ -733,6 +764,8 @@ void Manager::OnControl(Child* child, const nlohmann::json& msg) {
     child->connected = true;
   } else if (type == "ready") {
     child->connected = true;
+    auto it = msg.find("stats");
+    if (it != msg.end() && it->is_object()) child->stats = *it;
     OnChildReady(child);
   } else if (type == "pong") {
     auto it = msg.find("stats");
@@ -745,8 +778,8 @@ void Manager::OnControl(Child* child, const nlohmann::json& msg) {
 void Manager::OnChildReady(Child* child) {
   Feed(SupOf(*child), sup::Ready{child->name});
   if (!IsServing(*child)) return;  // e.g. asked to stop meanwhile
-  spdlog::info("{} '{}' ready (pid {}, gen {})", child->kind == ChildKind::kStore ? "store" : "db",
-               child->name, child->pid, child->gen);
+  spdlog::info("{} '{}' ready (pid {}, gen {})", ChildKindName(child->kind), child->name,
+               child->pid, child->gen);
   if (child->kind == ChildKind::kDb) {
     // Stores resend what the previous incarnation never acknowledged.
     for (auto& [name, store] : registry_.stores()) {
@@ -755,7 +788,7 @@ void Manager::OnChildReady(Child* child) {
     for (auto& [id, d] : drops_) {
       if (d.remaining.count(child->shard)) SendDrop(child->shard, d, id);
     }
-  } else {
+  } else if (child->kind == ChildKind::kStore) {
     auto it = queued_.find(child->name);
     if (it != queued_.end()) {
       std::deque<Queued> q = std::move(it->second);
@@ -837,12 +870,7 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
   bool is_store = &s == &store_sup_;
   for (const sup::Action& action : actions) {
     if (auto* spawn = std::get_if<sup::Spawn>(&action)) {
-      Child* child = is_store ? registry_.FindStore(spawn->id) : nullptr;
-      if (!is_store) {
-        for (auto& c : registry_.db_workers()) {
-          if (c.name == spawn->id) child = &c;
-        }
-      }
+      Child* child = ChildOf(s, spawn->id);
       if (child == nullptr) {
         spdlog::error("supervisor {} asked to spawn unknown child {}", s.name(), spawn->id);
         continue;
@@ -854,7 +882,7 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
         kill(sig->pid, sig->sig);
       }
     } else if (auto* give_up = std::get_if<sup::GiveUp>(&action)) {
-      spdlog::error("{} '{}' failed: {}", is_store ? "store" : "db", give_up->id, give_up->reason);
+      spdlog::error("{} '{}' failed: {}", s.name(), give_up->id, give_up->reason);
       if (Child* store = is_store ? registry_.FindStore(give_up->id) : nullptr) {
         Status st = Status::Unavailable(FailedMessage(*store));
         FailQueued(store->name, st);
@@ -871,11 +899,24 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
         // Stores are gone; database workers flush, sync and exit.
         shutdown_ = ShutdownPhase::kDbs;
         Feed(db_sup_, sup::ShutdownRequested{});
-      } else {
-        shutdown_ = ShutdownPhase::kDone;
+      } else if (&s == &db_sup_) {
+        dbs_stopped_ = true;
       }
+      // The gateway stops at the same time as the stores (it holds no
+      // state); the tree is down once it and the database workers are.
+      bool web_stopped = registry_.http() == nullptr || web_sup_.phase() == sup::Phase::kDone;
+      if (dbs_stopped_ && web_stopped) shutdown_ = ShutdownPhase::kDone;
     }
   }
+}
+
+Child* Manager::ChildOf(const sup::Supervisor& s, const std::string& id) {
+  if (&s == &store_sup_) return registry_.FindStore(id);
+  if (&s == &web_sup_) return registry_.http();
+  for (auto& c : registry_.db_workers()) {
+    if (c.name == id) return &c;
+  }
+  return nullptr;
 }
 
 void Manager::StartProcess(sup::Supervisor& s, Child* child) {
@@ -887,6 +928,25 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
                  "--backend",   backend_endpoint_, "--db",         db_endpoint_list_,
                  "--log-level", opts_.log_level,   "--parent-pid", std::to_string(getpid())};
     spec.parent_death_signal = SIGKILL;  // a store has nothing to flush
+  } else if (child->kind == ChildKind::kHttp) {
+    spec.exe = http_exe_;
+    spec.args = {"--listen",
+                 opts_.http_listen,
+                 "--manager",
+                 opts_.endpoint,
+                 "--backend",
+                 backend_endpoint_,
+                 "--gen",
+                 std::to_string(gen),
+                 "--log-level",
+                 opts_.log_level,
+                 "--parent-pid",
+                 std::to_string(getpid()),
+                 "--threads",
+                 std::to_string(opts_.http_threads),
+                 "--upstream-timeout-ms",
+                 std::to_string(opts_.http_upstream_timeout_ms)};
+    spec.parent_death_signal = SIGKILL;  // stateless
   } else {
     spec.exe = db_exe_;
     spec.args = {"--shard",
@@ -922,8 +982,7 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
     return;
   }
   registry_.Attach(child, *pid, gen);
-  spdlog::info("started {} '{}' pid {} gen {}", child->kind == ChildKind::kStore ? "store" : "db",
-               child->name, *pid, gen);
+  spdlog::info("started {} '{}' pid {} gen {}", ChildKindName(child->kind), child->name, *pid, gen);
   Feed(s, sup::Started{child->name, *pid});
 }
 
@@ -954,7 +1013,7 @@ void Manager::OnChildExit(Child* child, const ExitStatus& status) {
   Feed(s, sup::Exited{name, status});
   const sup::ChildRecord* rec = s.Find(name);
   spdlog::log(shutdown_ == ShutdownPhase::kNone ? spdlog::level::warn : spdlog::level::info,
-              "{} '{}' (pid {}) {}: {}", is_store ? "store" : "db", name, pid, status.ToString(),
+              "{} '{}' (pid {}) {}: {}", ChildKindName(child->kind), name, pid, status.ToString(),
               rec != nullptr ? rec->reason : "removed");
   if (is_store) ForgetStoreIfRemoved(name);
 }
@@ -975,6 +1034,7 @@ void Manager::OnSignals() {
           Feed(store_sup_, sup::ShutdownRequested{});  // SIGKILL to every store
           if (db_sup_.phase() != sup::Phase::kShuttingDown) Feed(db_sup_, sup::ShutdownRequested{});
           Feed(db_sup_, sup::ShutdownRequested{});  // SIGKILL to every worker
+          if (registry_.http() != nullptr) Feed(web_sup_, sup::ShutdownRequested{});
         }
         break;
       case SIGHUP:
@@ -1019,11 +1079,12 @@ void Manager::Heartbeat(SteadyTime now) {
   ++ping_seq_;
   for (auto& c : registry_.db_workers()) check(c, db_sup_);
   for (auto& [name, c] : registry_.stores()) check(c, store_sup_);
+  if (Child* http = registry_.http()) check(*http, web_sup_);
 }
 
 void Manager::OnTick(SteadyTime now) {
   ReapAll();  // signals coalesce; sweep on every tick too
-  for (sup::Supervisor* s : {&db_sup_, &store_sup_}) {
+  for (sup::Supervisor* s : {&db_sup_, &store_sup_, &web_sup_}) {
     if (now >= s->NextDeadline()) Feed(*s, sup::Tick{});  // backoffs due, kill deadlines
   }
   for (auto it = queued_.begin(); it != queued_.end();) {
@@ -1071,6 +1132,7 @@ bool Manager::AllDbsRunning() const {
 
 void Manager::MaybeNotifyReady() {
   if (notified_ready_ || !AllDbsRunning()) return;
+  if (const Child* http = registry_.http(); http != nullptr && !IsServing(*http)) return;
   size_t loading = 0;
   for (const auto& [name, c] : registry_.stores()) {
     const sup::ChildRecord* rec = RecordOf(c);
@@ -1104,6 +1166,7 @@ void Manager::BeginShutdown(int exit_code, const std::string& why) {
   dropping_.clear();
   // In-flight requests are still answered: a store finishes its pending
   // writes on SIGTERM before it exits.
+  if (registry_.http() != nullptr) Feed(web_sup_, sup::ShutdownRequested{});
   Feed(store_sup_, sup::ShutdownRequested{});
 }
 
@@ -1119,8 +1182,14 @@ int Manager::Run() {
                                .restart = RestartType::kPermanent,
                                .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)});
   }
+  if (const Child* http = registry_.http()) {
+    (void)web_sup_.AddChild({.id = http->name,
+                             .restart = RestartType::kPermanent,
+                             .shutdown_timeout = milliseconds(opts_.shutdown_timeout_ms)});
+  }
   Execute(db_sup_, db_sup_.Start());
   Execute(store_sup_, store_sup_.Start());
+  Execute(web_sup_, web_sup_.Start());
   spdlog::info("forkv-manager {} on {} (data {}, {} database workers, fsync {}), {} stores",
                kVersion, opts_.endpoint, opts_.data_dir, opts_.db_workers, opts_.fsync_mode,
                catalogue_.size());
@@ -1133,8 +1202,8 @@ int Manager::Run() {
     for (auto& s : db_admin_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
     // Wake for the nearest supervisor timer (a 10 ms backoff must not wait
     // for the 50 ms tick), at most every 50 ms for heartbeats and deadlines.
-    SteadyTime wake = std::min(
-        {db_sup_.NextDeadline(), store_sup_.NextDeadline(), Clock::now() + milliseconds(50)});
+    SteadyTime wake = std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(),
+                                web_sup_.NextDeadline(), Clock::now() + milliseconds(50)});
     auto timeout = std::chrono::duration_cast<milliseconds>(wake - Clock::now()) + milliseconds(1);
     try {
       zmq::poll(items, std::max(timeout, milliseconds(0)));

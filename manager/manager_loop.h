@@ -38,6 +38,12 @@ struct ManagerOptions {
   int shutdown_timeout_ms = 5000;  // per phase, then SIGKILL
   RestartPolicy store_policy;
   RestartPolicy db_policy;
+  // --http HOST:PORT: run the HTTP gateway (forkv-http) as a supervised
+  // child; empty = off.
+  std::string http_listen;
+  int http_threads = 64;
+  int http_upstream_timeout_ms = 10000;  // the gateway answers 504 after this
+  RestartPolicy http_policy;
 };
 
 // Runs until SIGTERM/SIGINT (exit 0) or escalation (non-zero).

@@ -4,6 +4,30 @@
 
 namespace forkv {
 
+const char* ChildKindName(ChildKind kind) {
+  switch (kind) {
+    case ChildKind::kDb:
+      return "db";
+    case ChildKind::kStore:
+      return "store";
+    case ChildKind::kHttp:
+      return "http";
+  }
+  return "unknown";
+}
+
+char RoutingPrefix(ChildKind kind) {
+  switch (kind) {
+    case ChildKind::kDb:
+      return 'd';
+    case ChildKind::kStore:
+      return 's';
+    case ChildKind::kHttp:
+      return 'h';
+  }
+  return '?';
+}
+
 Registry::Registry(uint32_t db_workers) : dbs_(db_workers) {
   for (uint32_t i = 0; i < db_workers; ++i) {
     dbs_[i].kind = ChildKind::kDb;
@@ -34,6 +58,13 @@ void Registry::RemoveStore(const std::string& name) {
   stores_.erase(it);
 }
 
+void Registry::EnableHttp() {
+  if (http_) return;
+  http_.emplace();
+  http_->kind = ChildKind::kHttp;
+  http_->name = "http";
+}
+
 void Registry::Attach(Child* child, pid_t pid, uint64_t gen) {
   Detach(child);
   by_gen_.erase(child->gen);
@@ -59,7 +90,7 @@ Child* Registry::FindByGen(uint64_t gen) {
 }
 
 uint64_t Registry::GenFromRoutingId(std::string_view rid) {
-  if (rid.size() < 2 || (rid[0] != 's' && rid[0] != 'd')) return 0;
+  if (rid.size() < 2 || (rid[0] != 's' && rid[0] != 'd' && rid[0] != 'h')) return 0;
   uint64_t gen = 0;
   auto [ptr, ec] = std::from_chars(rid.data() + 1, rid.data() + rid.size(), gen);
   if (ec != std::errc() || ptr != rid.data() + rid.size()) return 0;

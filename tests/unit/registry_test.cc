@@ -52,10 +52,25 @@ TEST(RegistryTest, RemoveStoreDropsIndexes) {
 TEST(RegistryTest, RoutingIds) {
   EXPECT_EQ(Registry::GenFromRoutingId("s123"), 123u);
   EXPECT_EQ(Registry::GenFromRoutingId("d7"), 7u);
+  EXPECT_EQ(Registry::GenFromRoutingId("h9"), 9u);
   EXPECT_EQ(Registry::GenFromRoutingId("x7"), 0u);
   EXPECT_EQ(Registry::GenFromRoutingId("s"), 0u);
   EXPECT_EQ(Registry::GenFromRoutingId("s12a"), 0u);
   EXPECT_EQ(Registry::GenFromRoutingId(""), 0u);
+}
+
+TEST(RegistryTest, HttpGatewayIsOptionalAndFoundByPidAndGen) {
+  Registry r(1);
+  EXPECT_EQ(r.http(), nullptr);
+  r.EnableHttp();
+  ASSERT_NE(r.http(), nullptr);
+  EXPECT_EQ(r.http()->kind, ChildKind::kHttp);
+  EXPECT_EQ(r.http()->name, "http");
+  r.Attach(r.http(), 4242, 77);
+  EXPECT_EQ(r.FindByPid(4242), r.http());
+  EXPECT_EQ(r.FindByGen(77), r.http());
+  EXPECT_EQ(std::string(1, RoutingPrefix(ChildKind::kHttp)) + "77", "h77");
+  EXPECT_STREQ(ChildKindName(ChildKind::kHttp), "http");
 }
 
 }  // namespace

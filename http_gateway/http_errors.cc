@@ -1,0 +1,47 @@
+#include "http_gateway/http_errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace forkv::http {
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kMalformed:
+      return 400;
+    case StatusCode::kTooLarge:
+      return 413;
+    case StatusCode::kUnavailable:
+    case StatusCode::kIoError:
+      return 503;
+    case StatusCode::kTimeout:
+      return 504;
+    case StatusCode::kUnknownOp:
+      return 501;
+    case StatusCode::kVersionMismatch:
+      return 502;
+    case StatusCode::kInternal:
+      break;
+  }
+  return 500;
+}
+
+int RetryAfterSecondsFor(StatusCode code) {
+  return code == StatusCode::kUnavailable || code == StatusCode::kIoError ? 1 : 0;
+}
+
+std::string ErrorJson(int http_status, std::string_view status_name, std::string_view message) {
+  nlohmann::json j = {{"error", message}, {"code", http_status}, {"status", status_name}};
+  // Messages may quote user bytes (a key, a name): never fail on bad UTF-8.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ErrorJson(const Status& status) {
+  return ErrorJson(HttpStatusFor(status.code()), StatusCodeName(status.code()), status.message());
+}
+
+}  // namespace forkv::http

@@ -1,0 +1,37 @@
+// forkv-http: the HTTP gateway. Started and supervised by forkv-manager
+// (--http HOST:PORT); can also run by hand against a running manager:
+//   forkv-http --listen 127.0.0.1:8080 --manager ipc:///tmp/forkv-1000/manager.sock
+#include <CLI/CLI.hpp>
+
+#include "http_gateway/gateway_loop.h"
+#include "shared/proc.h"
+#include "shared/runtime.h"
+
+int main(int argc, char** argv) {
+  forkv::http::GatewayLoopOptions o;
+  o.server.manager = forkv::DefaultManagerEndpoint(true);
+  int64_t timeout_ms = o.server.upstream_timeout.count();
+  CLI::App app{"forkv-http: REST API, metrics and status page for forkv"};
+  app.add_option("--listen", o.server.listen, "HOST:PORT to serve HTTP on")->capture_default_str();
+  app.add_option("--manager", o.server.manager, "the manager's client endpoint")
+      ->capture_default_str();
+  app.add_option("--threads", o.server.threads, "worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--upstream-timeout-ms", timeout_ms,
+                 "answer 504 when the manager does not answer within this")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600000));
+  app.add_option("--backend", o.backend, "manager backend endpoint (when supervised)");
+  app.add_option("--gen", o.gen, "incarnation number (when supervised)");
+  app.add_option("--parent-pid", o.parent_pid, "the manager's pid (when supervised)");
+  app.add_option("--log-level", o.log_level, "log level")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : forkv::kExitUsage;
+  }
+  o.server.upstream_timeout = std::chrono::milliseconds(timeout_ms);
+  return forkv::http::RunGateway(o);
+}

@@ -1,0 +1,441 @@
+// The HTTP gateway (forkv-http) against a real manager, stores and database
+// workers, through a real HTTP client (cpp-httplib's): every endpoint and
+// error status, binary values, percent-encoded keys, concurrency, SIGKILL
+// of the gateway under load, and /metrics parsed as Prometheus text.
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "http_gateway/route.h"
+#include "shared/protocol.h"
+#include "tests/support/harness.h"
+#include "tests/support/prometheus_parser.h"
+
+namespace forkv::test {
+namespace {
+
+using http::PercentEncode;
+
+// A port nobody listens on now (the kernel's pick for an ephemeral bind).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string KeyPath(const std::string& store, const std::string& key) {
+  return "/v1/stores/" + PercentEncode(store) + "/keys/" + PercentEncode(key);
+}
+
+nlohmann::json Json(const httplib::Result& r) {
+  if (!r) return nullptr;
+  try {
+    return nlohmann::json::parse(r->body);
+  } catch (const nlohmann::json::exception&) {
+    return nullptr;
+  }
+}
+
+class HttpGatewayTest : public ForkvTest {
+ protected:
+  HttpGatewayTest() : port_(FreePort()) {}
+
+  std::vector<std::string> ManagerArgs() const override {
+    return {"--http",
+            "127.0.0.1:" + std::to_string(port_),
+            "--http-timeout-ms",
+            "1500",
+            "--request-wait-ms",
+            "1000"};
+  }
+
+  void SetUp() override {
+    ASSERT_NE(port_, 0);
+    ForkvTest::SetUp();
+    ASSERT_TRUE(WaitForGateway()) << "gateway not answering on port " << port_;
+  }
+
+  bool WaitForGateway(std::chrono::milliseconds timeout = 10s) {
+    return WaitFor(
+        [&] {
+          auto r = Client().Get("/healthz");
+          return r && r->status == 200;
+        },
+        timeout);
+  }
+
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_connection_timeout(2, 0);
+    c.set_read_timeout(10, 0);
+    c.set_write_timeout(10, 0);
+    return c;
+  }
+
+  // The gateway's record in the manager's tree (kind "http"), or null.
+  nlohmann::json GatewayInfo() {
+    nlohmann::json status = mgr_->CliJson({"status"});
+    if (!status.contains("tree")) return nullptr;
+    for (const auto& sup : status["tree"]["children"]) {
+      if (sup.value("name", "") == "web") return sup["children"][0];
+    }
+    return nullptr;
+  }
+
+  void ExpectError(const httplib::Result& r, int status, const std::string& forkv_status = "") {
+    ASSERT_TRUE(r) << "no HTTP answer: " << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, status) << r->body;
+    nlohmann::json body = Json(r);
+    ASSERT_TRUE(body.is_object()) << "error body is not JSON: " << r->body;
+    EXPECT_EQ(body.value("code", 0), status) << r->body;
+    EXPECT_FALSE(body.value("error", "").empty()) << r->body;
+    if (!forkv_status.empty()) {
+      EXPECT_EQ(body.value("status", ""), forkv_status) << r->body;
+    }
+  }
+
+  int port_;
+};
+
+TEST_F(HttpGatewayTest, HealthReadinessAndTheTree) {
+  auto health = Client().Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(Json(health).value("status", ""), "ok");
+  // Ready once every database worker runs (the gateway may be up before).
+  std::string ready_body;
+  ASSERT_TRUE(WaitFor([&] {
+    auto ready = Client().Get("/readyz");
+    ready_body = ready ? ready->body : "no answer";
+    return ready && ready->status == 200;
+  })) << ready_body;
+  EXPECT_EQ(nlohmann::json::parse(ready_body).value("ready", false), true);
+
+  nlohmann::json gw = GatewayInfo();
+  ASSERT_TRUE(gw.is_object());
+  EXPECT_EQ(gw.value("kind", ""), "http");
+  EXPECT_EQ(gw.value("state", ""), "running");
+  EXPECT_EQ(gw.value("port", 0), port_);
+  EXPECT_TRUE(IsAlive(gw.value("pid", 0)));
+
+  auto status = Client().Get("/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+  EXPECT_EQ(Json(status)["manager"].value("pid", 0), mgr_->pid());
+}
+
+TEST_F(HttpGatewayTest, StoreLifecycle) {
+  auto c = Client();
+  auto created = c.Put("/v1/stores/users", "", "application/octet-stream");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(Json(created).value("created", false), true);
+  auto again = c.Put("/v1/stores/users", "", "application/octet-stream");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(Json(again).value("created", true), false);
+
+  auto one = c.Get("/v1/stores/users");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(Json(one).value("name", ""), "users");
+  EXPECT_EQ(Json(one).value("pid", 0), mgr_->StorePid("users"));
+
+  auto list = c.Get("/v1/stores");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 200);
+  nlohmann::json stores = Json(list);
+  ASSERT_TRUE(stores.is_array()) << list->body;
+  ASSERT_EQ(stores.size(), 1u);
+  for (const char* field : {"name", "state", "pid", "restarts", "uptime_ms"}) {
+    EXPECT_TRUE(stores[0].contains(field)) << field;
+  }
+  EXPECT_EQ(stores[0]["state"], "running");
+
+  auto dropped = c.Delete("/v1/stores/users");
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->status, 204);
+  ExpectError(c.Get("/v1/stores/users"), 404, "not_found");
+  ExpectError(c.Delete("/v1/stores/users"), 404, "not_found");
+  EXPECT_TRUE(mgr_->StoreInfo("users").is_null());
+}
+
+TEST_F(HttpGatewayTest, KeysPutGetDeleteAndList) {
+  auto c = Client();
+  for (const char* k : {"user:1", "user:2", "user:3", "other"}) {
+    auto r = c.Put(KeyPath("kv", k), std::string("v-") + k, "application/octet-stream");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 204) << r->body;
+  }
+  auto got = c.Get(KeyPath("kv", "user:2"));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "v-user:2");
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/octet-stream");
+  // The CLI sees what HTTP wrote.
+  EXPECT_EQ(mgr_->Cli({"get", "kv", "user:2"}).out, "v-user:2");
+
+  auto head = c.Head(KeyPath("kv", "user:2"));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+
+  auto all = c.Get("/v1/stores/kv/keys");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(Json(all), nlohmann::json({"other", "user:1", "user:2", "user:3"}));
+  auto some = c.Get("/v1/stores/kv/keys?prefix=user%3A&limit=2");
+  ASSERT_TRUE(some);
+  EXPECT_EQ(Json(some), nlohmann::json({"user:1", "user:2"}));
+
+  auto del = c.Delete(KeyPath("kv", "user:1"));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 204);
+  ExpectError(c.Get(KeyPath("kv", "user:1")), 404, "not_found");
+  ExpectError(c.Delete(KeyPath("kv", "user:1")), 404, "not_found");
+  // Reads on a store that does not exist: 404, and it is not created.
+  ExpectError(c.Get(KeyPath("nostore", "k")), 404, "not_found");
+  ExpectError(c.Get("/v1/stores/nostore/keys"), 404, "not_found");
+  EXPECT_TRUE(mgr_->StoreInfo("nostore").is_null());
+}
+
+TEST_F(HttpGatewayTest, BadRequestsGetClearErrorsAndChangeNothing) {
+  auto c = Client();
+  ASSERT_EQ(c.Put(KeyPath("kv", "k"), "before", "application/octet-stream")->status, 204);
+
+  ExpectError(c.Get("/v1/stores/a%20b/keys/k"), 400, "invalid_argument");  // bad store name
+  ExpectError(c.Put("/v1/stores/.hidden", "", "text/plain"), 400, "invalid_argument");
+  ExpectError(c.Get("/v1/stores/kv/keys/%zz"), 400, "invalid_argument");  // bad encoding
+  ExpectError(c.Get("/v1/stores/kv/keys?limit=ten"), 400, "invalid_argument");
+  ExpectError(c.Get("/no/such/route"), 404, "not_found");
+  auto post = c.Post("/v1/stores/kv/keys/k", "x", "text/plain");
+  ExpectError(post, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD, PUT, DELETE");
+  ExpectError(c.Delete("/v1/stores"), 405);
+
+  // Keys are limited to 64 KiB, but a request target to 8 KiB (the HTTP
+  // library's limit): longer keys get 414.
+  std::string long_key(9000, 'k');
+  ExpectError(c.Put(KeyPath("kv", long_key), "v", "application/octet-stream"), 414, "too_large");
+  std::string big(kMaxValueBytes + 1, 'x');
+  ExpectError(c.Put(KeyPath("kv", "big"), big, "application/octet-stream"), 413, "too_large");
+  std::string huge(kMaxValueBytes + 200 * 1024, 'x');  // refused before it is read
+  ExpectError(c.Put(KeyPath("kv", "big"), huge, "application/octet-stream"), 413, "too_large");
+
+  auto still = c.Get(KeyPath("kv", "k"));
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->body, "before");
+  ExpectError(c.Get(KeyPath("kv", "big")), 404);
+  // Nothing was created by the rejected requests.
+  EXPECT_TRUE(mgr_->StoreInfo("a b").is_null());
+  EXPECT_EQ(mgr_->CliJson({"stores"})["stores"].size(), 1u);
+}
+
+TEST_F(HttpGatewayTest, BinaryValuesAndPercentEncodedKeys) {
+  auto c = Client();
+  std::string every_byte;
+  for (int i = 0; i < 256; ++i) every_byte.push_back(static_cast<char>(i));
+  std::string mib(1 << 20, '\0');
+  std::mt19937 rng(7);
+  for (char& ch : mib) ch = static_cast<char>(rng());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("nul\0key", 7), every_byte},
+      {"a/b c?d#e%f&g=h+i", "slashes and reserved characters"},
+      {"\xc3\xa9t\xc3\xa9", "utf-8 key"},
+      {"one-mib", mib},
+      {"empty", ""},
+  };
+  for (const auto& [key, value] : cases) {
+    auto put = c.Put(KeyPath("bin", key), value, "application/octet-stream");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 204) << put->body;
+  }
+  for (const auto& [key, value] : cases) {
+    auto got = c.Get(KeyPath("bin", key));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(got->body.size(), value.size());
+    EXPECT_TRUE(got->body == value) << "value of a key differs after the round trip";
+  }
+  // "a/b" written with a literal slash names the same key as "a%2Fb".
+  ASSERT_EQ(c.Put("/v1/stores/bin/keys/x/y", "slash", "text/plain")->status, 204);
+  EXPECT_EQ(c.Get("/v1/stores/bin/keys/x%2Fy")->body, "slash");
+  // The CLI reads the binary key written over HTTP.
+  EXPECT_EQ(mgr_->Cli({"get", "bin", "a/b c?d#e%f&g=h+i"}).out, "slashes and reserved characters");
+}
+
+TEST_F(HttpGatewayTest, FiftyConcurrentClients) {
+  constexpr int kClients = 50, kOps = 20;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      auto c = Client();
+      std::string store = "s" + std::to_string(t % 10);
+      for (int i = 0; i < kOps; ++i) {
+        std::string key = "c" + std::to_string(t) + "-" + std::to_string(i);
+        std::string value = "value-" + key;
+        auto put = c.Put(KeyPath(store, key), value, "application/octet-stream");
+        if (!put || put->status != 204) ++failures;
+        auto got = c.Get(KeyPath(store, key));
+        if (!got || got->status != 200 || got->body != value) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Every write is there, read back through the CLI.
+  auto count = mgr_->CliJson({"count", "s3"});
+  EXPECT_EQ(count.value("count", 0), kClients / 10 * kOps) << count.dump();
+}
+
+TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
+  auto c = Client();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(c.Put(KeyPath("m", "k" + std::to_string(i)), "v", "text/plain")->status, 204);
+  }
+  ASSERT_EQ(c.Get(KeyPath("m", "k1"))->status, 200);
+  ASSERT_EQ(c.Get(KeyPath("m", "missing"))->status, 404);
+  // Database stats arrive with the workers' heartbeat answers.
+  forkv::testing::PromExposition m;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = c.Get("/metrics");
+        if (!r || r->status != 200) return false;
+        auto parsed = forkv::testing::ParsePrometheusText(r->body);
+        EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << r->body;
+        if (!parsed.ok()) return false;
+        m = *parsed;
+        return m.Sum("forkv_db_batch_size_count") >= 1;
+      },
+      10s));
+  EXPECT_EQ(m.Find("forkv_up"), 1.0);
+  EXPECT_GE(m.Sum("forkv_http_requests_total", {{"op", "put"}, {"code", "204"}}), 5.0);
+  EXPECT_GE(m.Sum("forkv_http_requests_total", {{"op", "get"}, {"code", "404"}}), 1.0);
+  EXPECT_GE(m.Sum("forkv_http_request_duration_seconds_count", {{"op", "put"}}), 5.0);
+  EXPECT_EQ(m.Find("forkv_stores", {{"state", "running"}}), 1.0);
+  EXPECT_EQ(m.Find("forkv_processes", {{"kind", "http"}}), 1.0);
+  EXPECT_GE(m.Sum("forkv_db_writes_total"), 5.0);
+  EXPECT_EQ(m.types.at("forkv_db_fsync_duration_seconds"), "histogram");
+  auto r = c.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  if (access("/usr/bin/promtool", X_OK) == 0) {
+    CommandResult check = RunCommand("/usr/bin/promtool", {"check", "metrics"}, r->body);
+    // promtool exits 1 for lint warnings as well; only a parse error fails here.
+    EXPECT_EQ(check.err.find("error while linting"), std::string::npos) << check.err;
+  } else {
+    std::printf("promtool not installed: checked with the test's own parser only\n");
+  }
+}
+
+TEST_F(HttpGatewayTest, RestartingStoreIs503WithRetryAfter) {
+#ifndef FORKV_TEST_HOOKS
+  GTEST_SKIP() << "needs the test hooks build";
+#else
+  std::string crash_file = dir_.path() + "/crash-stores";
+  std::ofstream(crash_file) << "doomed\n";
+  mgr_->SetEnv("FORKV_CRASH_STORES_FILE", crash_file);
+  RestartManager();
+  ASSERT_TRUE(WaitForGateway());
+  auto r = Client().Put(KeyPath("doomed", "k"), "v", "text/plain");
+  ExpectError(r, 503, "unavailable");
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  ASSERT_TRUE(WaitFor([&] { return mgr_->StoreInfo("doomed").value("state", "") == "failed"; }));
+  auto failed = Client().Get(KeyPath("doomed", "k"));
+  ExpectError(failed, 503, "unavailable");
+  EXPECT_EQ(failed->get_header_value("Retry-After"), "1");
+#endif
+}
+
+TEST_F(HttpGatewayTest, StoppedManagerIs504) {
+  ASSERT_EQ(Client().Put(KeyPath("t", "k"), "v", "text/plain")->status, 204);
+  mgr_->Signal(SIGSTOP);
+  auto r = Client().Get(KeyPath("t", "k"));
+  mgr_->Signal(SIGCONT);
+  ExpectError(r, 504, "timeout");
+  auto after = Client().Get(KeyPath("t", "k"));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "v");
+}
+
+TEST_F(HttpGatewayTest, KilledGatewayIsRestartedAndServesAgain) {
+  nlohmann::json before = GatewayInfo();
+  pid_t old_pid = before.value("pid", 0);
+  ASSERT_GT(old_pid, 0);
+  std::atomic<bool> stop{false};
+  std::atomic<int> acked{0}, errors{0};
+  std::vector<std::thread> load;
+  std::mutex mu;
+  std::vector<std::string> acked_keys;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&, t] {
+      for (int i = 0; !stop; ++i) {
+        auto c = Client();
+        std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = c.Put(KeyPath("load", key), key, "text/plain");
+        if (r && r->status == 204) {
+          ++acked;
+          std::lock_guard lock(mu);
+          acked_keys.push_back(key);
+        } else {
+          ++errors;  // connection refused/reset while the gateway is down
+          std::this_thread::sleep_for(5ms);
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return acked.load() > 20; }));
+  ASSERT_EQ(kill(old_pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    nlohmann::json gw = GatewayInfo();
+    return gw.value("pid", 0) != old_pid && gw.value("state", "") == "running";
+  }));
+  int acked_at_restart = acked.load();
+  ASSERT_TRUE(WaitFor([&] { return acked.load() > acked_at_restart + 20; }))
+      << "no successful request after the gateway came back";
+  stop = true;
+  for (auto& th : load) th.join();
+  EXPECT_EQ(GatewayInfo().value("restarts", 0), 1);
+  std::printf("gateway SIGKILLed under load: %d acked, %d failed requests around the kill\n",
+              acked.load(), errors.load());
+  // Every acknowledged write is readable.
+  auto c = Client();
+  for (const auto& key : acked_keys) {
+    auto r = c.Get(KeyPath("load", key));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->body, key);
+  }
+}
+
+TEST_F(HttpGatewayTest, ManagerStopTakesTheGatewayDown) {
+  pid_t gw = GatewayInfo().value("pid", 0);
+  ASSERT_GT(gw, 0);
+  mgr_->Signal(SIGTERM);
+  ExitStatus status;
+  ASSERT_TRUE(mgr_->WaitExit(&status));
+  EXPECT_TRUE(status.IsCleanExit()) << status.ToString();
+  EXPECT_TRUE(WaitFor([&] {
+    ReapZombies();
+    return !IsAlive(gw);
+  }));
+}
+
+}  // namespace
+}  // namespace forkv::test

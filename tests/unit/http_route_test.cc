@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "http_gateway/route.h"
+
+namespace forkv::http {
+namespace {
+
+TEST(HttpRouteTest, FixedPaths) {
+  EXPECT_EQ(ParseTarget("/")->kind, RouteKind::kStatusPage);
+  EXPECT_EQ(ParseTarget("/healthz")->kind, RouteKind::kHealthz);
+  EXPECT_EQ(ParseTarget("/readyz")->kind, RouteKind::kReadyz);
+  EXPECT_EQ(ParseTarget("/metrics")->kind, RouteKind::kMetrics);
+  EXPECT_EQ(ParseTarget("/v1/status")->kind, RouteKind::kStatus);
+  EXPECT_EQ(ParseTarget("/v1/stores")->kind, RouteKind::kStores);
+  EXPECT_EQ(ParseTarget("/v1/stores?x=1")->kind, RouteKind::kStores);
+  EXPECT_EQ(ParseTarget("/nope")->kind, RouteKind::kUnknown);
+  EXPECT_EQ(ParseTarget("/v1/storesX")->kind, RouteKind::kUnknown);
+  EXPECT_EQ(ParseTarget("/v1/stores/a/other")->kind, RouteKind::kUnknown);
+}
+
+TEST(HttpRouteTest, StoreAndKeyArePercentDecoded) {
+  auto r = ParseTarget("/v1/stores/users/keys/a%2Fb%00c+d");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kind, RouteKind::kKey);
+  EXPECT_EQ(r->store, "users");
+  EXPECT_EQ(r->key, std::string("a/b\0c+d", 7));  // '+' is literal in a path
+
+  auto store = ParseTarget("/v1/stores/my%2Dstore");
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(store->kind, RouteKind::kStore);
+  EXPECT_EQ(store->store, "my-store");
+}
+
+TEST(HttpRouteTest, KeyIsTheRestOfThePath) {
+  auto r = ParseTarget("/v1/stores/s/keys/a/b/c");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kind, RouteKind::kKey);
+  EXPECT_EQ(r->key, "a/b/c");
+  // An empty key segment is a key route with an empty key (rejected later).
+  auto empty = ParseTarget("/v1/stores/s/keys/");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->kind, RouteKind::kStoreKeys);
+}
+
+TEST(HttpRouteTest, KeyListingQuery) {
+  auto r = ParseTarget("/v1/stores/s/keys?prefix=user%3A+1&limit=25&other=x");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kind, RouteKind::kStoreKeys);
+  EXPECT_EQ(r->prefix, "user: 1");  // '+' is a space in a query
+  EXPECT_EQ(r->limit, 25u);
+  auto none = ParseTarget("/v1/stores/s/keys");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->prefix, "");
+  EXPECT_EQ(none->limit, 0u);
+}
+
+TEST(HttpRouteTest, BadInputIsInvalidArgument) {
+  for (const char* t :
+       {"/v1/stores/s/keys/%", "/v1/stores/s/keys/%4", "/v1/stores/s/keys/%zz", "/v1/stores/%G1",
+        "/v1/stores/s/keys?limit=-1", "/v1/stores/s/keys?limit=abc", "/v1/stores/s/keys?limit=",
+        "/v1/stores/s/keys?limit=99999999999999999999999", "/v1/stores/s/keys?prefix=%"}) {
+    auto r = ParseTarget(t);
+    EXPECT_FALSE(r.ok()) << t;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << t;
+  }
+}
+
+TEST(HttpRouteTest, PercentEncodeRoundTripsEveryByte) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  std::string enc = PercentEncode(all);
+  EXPECT_EQ(enc.find('/'), std::string::npos);
+  EXPECT_EQ(enc.find('+'), std::string::npos);
+  auto dec = PercentDecode(enc, false);
+  ASSERT_TRUE(dec.ok());
+  EXPECT_EQ(*dec, all);
+}
+
+TEST(HttpRouteTest, MethodsPerRoute) {
+  EXPECT_TRUE(Allows(RouteKind::kKey, Method::kGet));
+  EXPECT_TRUE(Allows(RouteKind::kKey, Method::kHead));
+  EXPECT_TRUE(Allows(RouteKind::kKey, Method::kPut));
+  EXPECT_TRUE(Allows(RouteKind::kKey, Method::kDelete));
+  EXPECT_FALSE(Allows(RouteKind::kKey, Method::kPost));
+  EXPECT_TRUE(Allows(RouteKind::kStore, Method::kPut));
+  EXPECT_FALSE(Allows(RouteKind::kStores, Method::kPut));
+  EXPECT_FALSE(Allows(RouteKind::kMetrics, Method::kDelete));
+  EXPECT_FALSE(Allows(RouteKind::kUnknown, Method::kGet));
+  EXPECT_EQ(AllowHeader(RouteKind::kKey), "GET, HEAD, PUT, DELETE");
+  EXPECT_EQ(AllowHeader(RouteKind::kHealthz), "GET, HEAD");
+  EXPECT_EQ(ParseMethod("PATCH"), Method::kOther);
+}
+
+TEST(HttpRouteTest, OpLabels) {
+  EXPECT_EQ(OpLabel(RouteKind::kKey, Method::kGet), "get");
+  EXPECT_EQ(OpLabel(RouteKind::kKey, Method::kPut), "put");
+  EXPECT_EQ(OpLabel(RouteKind::kKey, Method::kDelete), "del");
+  EXPECT_EQ(OpLabel(RouteKind::kStore, Method::kPut), "create_store");
+  EXPECT_EQ(OpLabel(RouteKind::kStore, Method::kDelete), "drop_store");
+  EXPECT_EQ(OpLabel(RouteKind::kStore, Method::kGet), "store_info");
+  EXPECT_EQ(OpLabel(RouteKind::kStoreKeys, Method::kGet), "list_keys");
+  EXPECT_EQ(OpLabel(RouteKind::kUnknown, Method::kGet), "other");
+}
+
+}  // namespace
+}  // namespace forkv::http
