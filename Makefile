@@ -72,6 +72,24 @@ test-asan: deps $(ASANBUILD)/CMakeCache.txt
 bench: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/run_persistence_bench.sh
 
+# forkv against a private Redis (bench/compare_redis.sh, installs redis if
+# missing): GET and SET/put in both durability modes, same load, alternating
+# runs. A few minutes on 2 cores; settings by environment (see the script).
+# bench-figures (bench/run_figures.sh): kill -9 -> serving again, create time,
+# memory per idle store with 1000 stores. About 4 minutes.
+.PHONY: bench-redis bench-figures
+bench-redis: build
+	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/compare_redis.sh
+
+bench-figures: build
+	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/run_figures.sh
+
+# The HTTP gateway under wrk: 80% GET / 20% PUT over 1000 stores
+# (bench/http.sh; installs wrk if missing). About 1 minute.
+.PHONY: bench-http
+bench-http: build
+	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/http.sh
+
 # Binaries into $(DESTDIR)$(PREFIX)/bin, the systemd unit (ExecStart pointing at
 # $(PREFIX)/bin) into $(DESTDIR)$(PREFIX)/lib/systemd/system, docs into share/doc.
 install: build

@@ -9,14 +9,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <latch>
 #include <memory>
 #include <optional>
-#include <random>
 #include <thread>
-#include <unordered_map>
 #include <zmq.hpp>
 
+#include "bench/figures.h"
+#include "bench/load_phase.h"
 #include "bench/private_manager.h"
 #include "client_cli/client.h"
 #include "shared/proc.h"
@@ -53,229 +52,6 @@ void Progress(const std::string& line) {
 void Print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
-}
-
-std::string KeyName(uint64_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key:%012" PRIu64, n);
-  return buf;
-}
-
-// `n` bytes of deterministic binary noise (zeros included): values are bytes.
-std::string MakeValue(size_t n) {
-  std::mt19937_64 rng(0x666f726b76ULL);
-  std::string v(n, '\0');
-  for (auto& c : v) c = static_cast<char>(rng() & 0xff);
-  return v;
-}
-
-// ---- one test: client threads ------------------------------------------
-
-enum class Workload { kFill, kPut, kGet, kDel, kMixed };
-
-struct Phase {
-  std::string name;
-  Workload workload = Workload::kPut;
-  int clients = 1;
-  int pipeline = 1;
-  uint64_t requests = 0;  // in total, split evenly over the clients
-  std::vector<std::string> stores;
-  uint64_t keyspace = 1;  // keys per store
-  std::string value;
-  double duration_s = 0;  // 0: until `requests` are done
-  milliseconds timeout{10000};
-};
-
-bool Writes(Workload w) { return w != Workload::kGet; }
-
-// Every client waits at `ready` after connecting; the runner then stamps the
-// start and opens `go`.
-struct StartGate {
-  explicit StartGate(int clients) : ready(clients) {}
-  std::latch ready;
-  std::latch go{1};
-  Clock::time_point start;
-  std::optional<Clock::time_point> deadline;
-};
-
-struct ClientTally {
-  LatencyHistogram latency_ns;
-  uint64_t ok = 0;
-  uint64_t not_found = 0;
-  uint64_t errors = 0;
-  uint64_t writes_ok = 0;  // puts and dels answered ok
-  std::string first_error;
-  Clock::time_point finished;
-
-  void NoteError(const std::string& e) {
-    if (first_error.empty()) first_error = e;
-  }
-};
-
-struct InFlight {
-  Clock::time_point sent;
-  bool write = false;
-};
-
-Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64& rng) {
-  Request r;
-  const uint64_t nstores = ph.stores.size();
-  uint64_t store = 0;
-  uint64_t key = 0;
-  switch (ph.workload) {
-    case Workload::kFill:
-    case Workload::kDel: {
-      // Client i takes slots i, i + clients, ...: together every slot once.
-      const uint64_t slot =
-          (static_cast<uint64_t>(client) + nth * ph.clients) % (nstores * ph.keyspace);
-      store = slot % nstores;
-      key = slot / nstores;
-      r.op = ph.workload == Workload::kFill ? Op::kPut : Op::kDel;
-      break;
-    }
-    case Workload::kPut:
-    case Workload::kGet:
-    case Workload::kMixed:
-      store = nstores == 1 ? 0 : rng() % nstores;
-      key = rng() % ph.keyspace;
-      if (ph.workload == Workload::kPut) {
-        r.op = Op::kPut;
-      } else if (ph.workload == Workload::kGet) {
-        r.op = Op::kGet;
-      } else {
-        r.op = (rng() & 1) != 0 ? Op::kPut : Op::kGet;
-      }
-      break;
-  }
-  r.store = ph.stores[store];
-  r.key = KeyName(key);
-  if (r.op == Op::kPut) r.value = ph.value;
-  return r;
-}
-
-void RunClient(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph, int index,
-               uint64_t quota, StartGate& gate, ClientTally& t) {
-  Client client(ctx, endpoint);
-  // Connect before the clock starts.
-  Request ping;
-  ping.op = Op::kPing;
-  auto hello = client.Call(ping, ph.timeout);
-  gate.ready.count_down();
-  gate.go.wait();
-  if (!hello.ok()) {
-    // One error for the client, whatever its quota (which --duration may cap).
-    if (quota > 0) ++t.errors;
-    t.NoteError("connect: " + hello.status().ToString());
-    t.finished = Clock::now();
-    return;
-  }
-  std::mt19937_64 rng(0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(index + 1) ^
-                      static_cast<uint64_t>(Clock::now().time_since_epoch().count()));
-  std::unordered_map<uint64_t, InFlight> inflight;
-  inflight.reserve(static_cast<size_t>(ph.pipeline) * 2);
-  uint64_t sent = 0;
-  int consecutive_send_failures = 0;
-  bool stop = false;
-  while (true) {
-    while (!stop && sent < quota && inflight.size() < static_cast<size_t>(ph.pipeline)) {
-      const auto now = Clock::now();
-      if (g_stop != 0 || (gate.deadline && now >= *gate.deadline)) {
-        stop = true;
-        break;
-      }
-      Request r = BuildRequest(ph, index, sent, rng);
-      const bool write = r.op != Op::kGet;
-      auto id = client.Send(std::move(r), ph.timeout);
-      ++sent;
-      if (!id.ok()) {
-        // Send() reset the socket: whatever was in flight on it is lost.
-        t.errors += 1 + inflight.size();
-        inflight.clear();
-        t.NoteError(id.status().ToString());
-        if (++consecutive_send_failures >= 3) stop = true;  // the manager is gone
-        continue;
-      }
-      consecutive_send_failures = 0;
-      inflight.emplace(*id, InFlight{now, write});
-    }
-    if (inflight.empty()) break;
-    auto reply = client.Receive(ph.timeout);
-    const auto now = Clock::now();
-    if (!reply.ok()) {
-      t.errors += inflight.size();
-      inflight.clear();
-      t.NoteError(reply.status().ToString());
-      client.Reset();  // a late reply must not be taken for a later request's
-      continue;
-    }
-    auto it = inflight.find(reply->id);
-    if (it == inflight.end()) {
-      if (reply->id != 0 || reply->code == StatusCode::kOk) continue;  // stale
-      // Id 0: the server could not read some request's id; charge one.
-      it = inflight.begin();
-    }
-    t.latency_ns.Record(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - it->second.sent).count()));
-    switch (reply->code) {
-      case StatusCode::kOk:
-        ++t.ok;
-        if (it->second.write) ++t.writes_ok;
-        break;
-      case StatusCode::kNotFound:
-        ++t.not_found;
-        break;
-      default:
-        ++t.errors;
-        t.NoteError(ReplyStatus(*reply).ToString());
-        break;
-    }
-    inflight.erase(it);
-  }
-  t.finished = Clock::now();
-}
-
-struct PhaseOutcome {
-  TestResult result;
-  uint64_t writes_ok = 0;
-};
-
-PhaseOutcome RunPhase(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph) {
-  const int n = ph.clients;
-  StartGate gate(n);
-  std::vector<ClientTally> tallies(static_cast<size_t>(n));
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const uint64_t quota = ph.requests / n + (static_cast<uint64_t>(i) < ph.requests % n ? 1 : 0);
-    threads.emplace_back([&, i, quota] {
-      RunClient(ctx, endpoint, ph, i, quota, gate, tallies[static_cast<size_t>(i)]);
-    });
-  }
-  gate.ready.wait();
-  gate.start = Clock::now();
-  if (ph.duration_s > 0) {
-    gate.deadline = gate.start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(ph.duration_s));
-  }
-  gate.go.count_down();
-  for (auto& th : threads) th.join();
-
-  PhaseOutcome out;
-  TestResult& r = out.result;
-  r.name = ph.name;
-  Clock::time_point end = gate.start;
-  for (const auto& t : tallies) {
-    r.latency_ns.Merge(t.latency_ns);
-    r.ok += t.ok;
-    r.not_found += t.not_found;
-    r.errors += t.errors;
-    out.writes_ok += t.writes_ok;
-    if (r.first_error.empty()) r.first_error = t.first_error;
-    end = std::max(end, t.finished);
-  }
-  r.requests = r.ok + r.not_found + r.errors;
-  r.seconds = std::chrono::duration<double>(end - gate.start).count();
-  return out;
 }
 
 // ---- group-commit counters ---------------------------------------------
@@ -337,6 +113,7 @@ Status CreateStores(Client& control, const std::vector<std::string>& names) {
 Phase BasePhase(const BenchOptions& o, const std::vector<std::string>& stores) {
   Phase ph;
   ph.clients = o.clients;
+  ph.threads = o.threads;
   ph.pipeline = o.pipeline;
   ph.requests = o.requests;
   ph.stores = stores;
@@ -386,7 +163,7 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
   for (const auto& name : o.tests) {
     if (g_stop != 0) break;
     const Workload w = *ParseWorkload(name);
-    if (w != Workload::kPut && !filled) {
+    if (w != Workload::kPut && !filled && !o.no_fill) {
       const uint64_t total = o.keyspace * stores.size();
       PhaseOutcome fill = Fill(ctx, endpoint, o, stores, o.keyspace);
       stats.AddAckedWrites(fill.writes_ok);
@@ -420,19 +197,26 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
     }
     if (w == Workload::kDel) filled = false;  // the keys are gone
     any_errors = any_errors || out.result.errors > 0;
+    // mixed: its get and put apart, as rows "mixed/get" and "mixed/put"
+    // after it (JSON: its "per_op" array).
     switch (o.format) {
       case OutputFormat::kHuman:
         Print(HumanTestRow(out.result));
+        for (const auto& op : out.per_op) Print(HumanTestRow(op));
         break;
       case OutputFormat::kCsv:
         Print(CsvTestRow(config, out.result));
+        for (const auto& op : out.per_op) Print(CsvTestRow(config, op));
         if (!out.result.first_error.empty()) {
           Progress(name + ": first error: " + out.result.first_error);
         }
         break;
-      case OutputFormat::kJson:
-        json_tests.push_back(TestJson(out.result));
+      case OutputFormat::kJson: {
+        nlohmann::json j = TestJson(out.result);
+        for (const auto& op : out.per_op) j["per_op"].push_back(TestJson(op));
+        json_tests.push_back(std::move(j));
         break;
+      }
     }
   }
   if (o.format == OutputFormat::kJson) {
@@ -681,16 +465,31 @@ int RunLoad(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions
 
 }  // namespace
 
+bool StopRequested() { return g_stop != 0; }
+
+std::string KeyName(uint64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key:%012" PRIu64, n);
+  return buf;
+}
+
+FillOutcome FillStore(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
+                      const std::string& store, uint64_t keys) {
+  PhaseOutcome fill = Fill(ctx, endpoint, o, {store}, keys);
+  return {fill.result.seconds, fill.result.errors, fill.result.first_error};
+}
+
 int RunBench(const BenchOptions& o) {
   InstallStopHandlers();
   BenchConfig config;
   config.clients = o.clients;
   config.pipeline = o.pipeline;
-  config.requests = o.load_keys > 0 ? 0 : o.requests;
+  const bool tests = o.mode == Mode::kTests;
+  config.requests = tests ? o.requests : 0;
   config.value_bytes = o.value_bytes;
-  config.keyspace = o.load_keys > 0 ? o.load_keys : o.keyspace;
-  config.stores = o.load_keys > 0 ? 1 : o.stores;
-  config.duration_limit_s = o.load_keys > 0 ? 0 : o.duration_s;
+  config.keyspace = o.mode == Mode::kLoad ? o.load_keys : tests ? o.keyspace : 0;
+  config.stores = o.mode == Mode::kMemory ? o.idle_stores : tests ? o.stores : 1;
+  config.duration_limit_s = tests ? o.duration_s : 0;
 
   std::unique_ptr<PrivateManager> manager;
   std::string endpoint = o.socket;
@@ -704,7 +503,7 @@ int RunBench(const BenchOptions& o) {
     po.manager_exe = o.manager_exe;
     po.fsync = o.fsync;
     po.db_workers = o.db_workers;
-    if (o.load_keys > 0) {
+    if (o.mode == Mode::kLoad || o.mode == Mode::kRecovery) {
       // 20 kills in a row: neither the restart intensity (3 in 5 s) nor the
       // exponential backoff (10 ms doubling per restart, reset only after
       // 10 s of uptime) may get in the way; every restart then waits the
@@ -725,7 +524,7 @@ int RunBench(const BenchOptions& o) {
   }
   config.endpoint = endpoint;
 
-  int rc;
+  int rc = kExitSystem;
   {
     zmq::context_t ctx;
     {
@@ -737,7 +536,19 @@ int RunBench(const BenchOptions& o) {
         return kExitSystem;
       }
     }
-    rc = o.load_keys > 0 ? RunLoad(ctx, endpoint, o, config) : RunTests(ctx, endpoint, o, config);
+    switch (o.mode) {
+      case Mode::kTests:
+        rc = RunTests(ctx, endpoint, o, config);
+        break;
+      case Mode::kLoad:
+        rc = RunLoad(ctx, endpoint, o, config);
+        break;
+      case Mode::kRecovery:
+      case Mode::kCreate:
+      case Mode::kMemory:
+        rc = RunFigures(ctx, endpoint, o, config);
+        break;
+    }
   }
   if (manager) {
     auto st = manager->Stop(30s);

@@ -1,12 +1,13 @@
-// forkv-bench's engine: client threads, the tests, the --load-keys mode.
+// forkv-bench's engine: the tests, the --load-keys mode, the private manager.
 //
-// Clients are threads, each with its own forkv::Client (one DEALER socket)
-// over one shared zmq::context_t. A client keeps up to `pipeline` requests in
-// flight (Client::Send / Client::Receive, replies matched by id) and records
-// each request's latency, send to reply, with std::chrono::steady_clock into
-// its own LatencyHistogram; the histograms are merged when the threads end.
-// A test's clock starts when every client has connected (one ping each) and
-// stops at the last reply.
+// Each test is a phase of load_phase.h: -c clients, each with its own DEALER
+// socket over one shared zmq::context_t, either a thread each (forkv::Client,
+// the default) or multiplexed over --threads poll loops. A client keeps up to
+// `pipeline` requests in flight (replies matched by id) and records each
+// request's latency, send to reply, with std::chrono::steady_clock into a
+// LatencyHistogram; the histograms are merged at the end. A test's clock
+// starts when every client has connected (one ping each) and stops at the
+// last reply.
 //
 // Workloads, over keys "key:%012d" (0 <= n < keyspace) in stores
 // "bench-0".."bench-<stores-1>", values of `value_bytes` binary bytes:
@@ -15,7 +16,8 @@
 //   del    every key of every store once, in order, wrapping around when
 //          requests > stores x keyspace (those answer not_found)
 //   mixed  50 % get, 50 % put, random keys (the keyspace is filled first)
-// Filling is itself a pipelined put of every key, at least 64 deep.
+// Filling is itself a pipelined put of every key, at least 64 deep; --no-fill
+// skips it (the keyspace was filled by an earlier run).
 //
 // After every test that writes, the database workers' group-commit counters
 // (the `stores` reply) are compared with those before it. The manager
@@ -32,15 +34,21 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "bench/report.h"
 
 namespace forkv::bench {
 
+// What a run measures: the tests (-t), the --load-keys figures, or one of the
+// figure modes of figures.h (--mode recovery|create|memory).
+enum class Mode { kTests, kLoad, kRecovery, kCreate, kMemory };
+
 struct BenchOptions {
   std::string socket;       // empty: start a private manager (--spawn)
   std::string manager_exe;  // forkv-manager for --spawn
   int clients = 50;
+  int threads = 0;  // 0: a thread per client; else clients multiplexed (load_phase.h)
   uint64_t requests = 100000;
   size_t value_bytes = 100;
   uint64_t keyspace = 10000;
@@ -50,10 +58,18 @@ struct BenchOptions {
   std::string fsync = "periodic";
   int db_workers = 2;
   OutputFormat format = OutputFormat::kHuman;
+  bool no_fill = false;                      // get, mixed, del: the keyspace is filled already
   uint64_t load_keys = 0;                    // > 0: the --load-keys mode instead of the tests
   double duration_s = 0;                     // per test; 0 = until `requests` are done
   double reload_limit_s = 120;               // --load-keys: give up waiting for the reload
   std::chrono::milliseconds timeout{10000};  // per request
+  Mode mode = Mode::kTests;
+  // Figure modes (figures.h).
+  int trials = 20;        // recovery of the empty store; create
+  int trials_loaded = 5;  // recovery of stores holding keys
+  std::vector<uint64_t> recovery_keys = {0, 100000, 1000000};
+  int idle_stores = 1000;  // memory
+  double settle_s = 2;     // memory: idle time before measuring
 };
 
 // Exit codes of forkv-bench (shared/proc.h table).
@@ -66,5 +82,23 @@ inline constexpr int kBenchRequestErrors =
 // Runs the whole benchmark and prints its results on stdout (progress and
 // problems on stderr). Returns one of the exit codes above.
 int RunBench(const BenchOptions& options);
+
+// ---- shared with the figure modes (figures.cc) ----
+
+// True once SIGINT or SIGTERM asked the run to stop.
+bool StopRequested();
+
+// The benchmark's key names: "key:%012d", as redis-benchmark's -r.
+std::string KeyName(uint64_t n);
+
+struct FillOutcome {
+  double seconds = 0;
+  uint64_t errors = 0;
+  std::string first_error;
+};
+// Puts keys 0..keys-1 of -d bytes into `store` with -c clients, pipelined at
+// least 64 deep.
+FillOutcome FillStore(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& options,
+                      const std::string& store, uint64_t keys);
 
 }  // namespace forkv::bench

@@ -1,12 +1,15 @@
 // Unit tests of forkv-bench's pure helpers: histogram and percentile math,
-// the `stores` reply parsing, report formatting.
+// the `stores` reply and smaps_rollup parsing, report formatting.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "bench/figures_report.h"
 #include "bench/latency_histogram.h"
+#include "bench/proc_memory.h"
 #include "bench/report.h"
 #include "bench/server_stats.h"
 
@@ -115,6 +118,18 @@ TEST(SummarizeTest, MedianOddEvenAndEmpty) {
   SampleSummary even = Summarize({4, 1, 3, 2});
   EXPECT_EQ(even.median, 2.5);
   EXPECT_EQ(even.count, 4u);
+  EXPECT_EQ(even.mean, 2.5);
+  EXPECT_EQ(even.p99, 4);  // fewer than 100 samples: the max
+}
+
+TEST(SummarizeTest, P99IsNearestRank) {
+  std::vector<double> v;
+  for (int i = 1; i <= 200; ++i) v.push_back(i);
+  std::shuffle(v.begin(), v.end(), std::mt19937(7));
+  SampleSummary s = Summarize(v);
+  EXPECT_EQ(s.p99, 198);  // ceil(0.99 * 200) = 198th smallest
+  EXPECT_EQ(s.median, 100.5);
+  EXPECT_EQ(s.max, 200);
 }
 
 nlohmann::json StoresBody() {
@@ -171,6 +186,86 @@ TEST(ServerStatsTest, FindStore) {
   EXPECT_FALSE(b->keys.has_value());
   EXPECT_EQ(FindStore(StoresBody(), "zz").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(FindStore(nlohmann::json::object(), "a").status().code(), StatusCode::kMalformed);
+}
+
+TEST(ServerStatsTest, ParseStoresAndDbWorkerPids) {
+  auto stores = ParseStores(StoresBody());
+  ASSERT_TRUE(stores.ok());
+  ASSERT_EQ(stores->size(), 2u);
+  EXPECT_EQ((*stores)[0].name, "a");
+  EXPECT_EQ((*stores)[1].pid, 12u);
+  EXPECT_EQ(ParseStores(nlohmann::json::array()).status().code(), StatusCode::kMalformed);
+  auto pids = ParseDbWorkerPids(nlohmann::json::parse(
+      R"json({"stores": [], "db_workers": [{"name": "db-0", "pid": 21}, {"name": "db-1"}]})json"));
+  ASSERT_TRUE(pids.ok());
+  EXPECT_EQ(*pids, (std::vector<uint64_t>{21, 0}));
+  EXPECT_EQ(ParseDbWorkerPids(nlohmann::json::object()).status().code(), StatusCode::kMalformed);
+}
+
+TEST(ProcMemoryTest, ParsesSmapsRollup) {
+  const char* text =
+      "55e5f84f5000-7ffc167a2000 ---p 00000000 00:00 0                          [rollup]\n"
+      "Rss:                1724 kB\n"
+      "Pss:                 212 kB\n"
+      "Pss_Dirty:           112 kB\n"
+      "Shared_Clean:       1572 kB\n"
+      "Shared_Dirty:          0 kB\n"
+      "Private_Clean:        40 kB\n"
+      "Private_Dirty:       112 kB\n"
+      "Anonymous:           112 kB\n"
+      "Swap:                  3 kB\n"
+      "SwapPss:               1 kB\n";
+  auto m = ParseSmapsRollup(text);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->rss_kib, 1724u);
+  EXPECT_EQ(m->pss_kib, 212u);  // not Pss_Dirty
+  EXPECT_EQ(m->shared_clean_kib, 1572u);
+  EXPECT_EQ(m->PrivateKib(), 152u);
+  EXPECT_EQ(m->anonymous_kib, 112u);
+  EXPECT_EQ(m->swap_kib, 3u);  // not SwapPss
+  MemoryUsage sum = *m;
+  sum += *m;
+  EXPECT_EQ(sum.pss_kib, 424u);
+  EXPECT_EQ(ParseSmapsRollup("Rss: 1 kB\n").status().code(), StatusCode::kMalformed);
+  EXPECT_EQ(ParseSmapsRollup("").status().code(), StatusCode::kMalformed);
+}
+
+TEST(ProcMemoryTest, ReadsThisProcess) {
+  auto m = ReadMemoryUsage(getpid());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_GT(m->rss_kib, 0u);
+  EXPECT_GE(m->rss_kib, m->pss_kib);
+}
+
+TEST(FiguresReportTest, CsvAndHumanRendering) {
+  FigureSet set;
+  set.mode = "recovery";
+  Figure f;
+  f.name = "recovery_empty";
+  f.what = "kill -9 -> first get, empty store";
+  f.unit = "ms";
+  f.summary = Summarize({3, 4, 5});
+  set.figures.push_back(f);
+  Figure missing;
+  missing.name = "store_pss";
+  missing.what = "PSS per store";
+  missing.unit = "KiB";
+  missing.errors = 2;
+  set.figures.push_back(missing);
+  set.notes.push_back("something odd");
+  const std::string csv = CsvFigures(set);
+  EXPECT_EQ(csv,
+            "mode,figure,unit,samples,errors,median,p99,min,max,mean\n"
+            "recovery,recovery_empty,ms,3,0,4.000,5.000,3.000,5.000,4.000\n"
+            "recovery,store_pss,KiB,0,2,,,,,\n");
+  const std::string human = HumanFigures(set);
+  EXPECT_NE(human.find("4.00 ms"), std::string::npos) << human;
+  EXPECT_NE(human.find("note: something odd"), std::string::npos) << human;
+  EXPECT_EQ(FormatKib(812), "812 KiB");
+  EXPECT_EQ(FormatKib(1280), "1.25 MiB");
+  nlohmann::json j = FiguresJson(BenchConfig{}, set);
+  EXPECT_EQ(j["figures"][0]["median"].get<double>(), 4);
+  EXPECT_FALSE(j["figures"][1].contains("median"));
 }
 
 TEST(ReportTest, FormatLatencyPicksUnits) {

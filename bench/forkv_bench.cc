@@ -1,14 +1,20 @@
 // forkv-bench: a load generator for forkv in the manner of redis-benchmark.
 // Parses the command line, then RunBench() (bench_runner.h) does the work.
 //
-//   forkv-bench [--socket EP | --spawn] [-c CLIENTS] [-n REQUESTS] [-d VALUE_BYTES]
-//               [-r KEYSPACE] [--stores N] [-t put,get,del,mixed] [-P PIPELINE]
-//               [--fsync always|periodic|never] [--db-workers N] [--csv|--json]
-//               [--duration SEC] [--load-keys N [--reload-limit SEC]]
+//   forkv-bench [--socket EP | --spawn] [-c CLIENTS] [--threads T] [-n REQUESTS] [-d VALUE_BYTES]
+//               [-r KEYSPACE] [--stores N] [-t put,get,del,mixed] [--no-fill]
+//               [-P PIPELINE]
+//               [--fsync|--fsync-mode always|periodic|never] [--db-workers N]
+//               [--csv|--json] [--duration SEC] [--load-keys N [--reload-limit SEC]]
+//   forkv-bench --mode recovery|create|memory [--trials N] [--trials-loaded N]
+//               [--recovery-keys 0,100000,1000000] [--idle-stores N] [--settle SEC]
+//               (figures.h)
 //
 // Exit codes: 0 ran and no request failed; 1 ran but some requests failed or
-// a --load-keys figure could not be measured; 100 usage; 111 setup failed.
+// a --load-keys or --mode figure could not be measured; 100 usage; 111 setup
+// failed.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <sstream>
 
 #include "bench/bench_runner.h"
@@ -62,10 +68,17 @@ int main(int argc, char** argv) {
                  "comma-separated tests, run in order: put, get, del (each key once), "
                  "mixed (50% get / 50% put)")
       ->capture_default_str();
+  app.add_option("--threads", o.threads,
+                 "spread the clients over this many threads, each polling its clients' sockets "
+                 "(as redis-benchmark --threads); 0 = one thread per client")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  app.add_flag("--no-fill", o.no_fill,
+               "get, mixed, del: do not fill the keyspace first (an earlier run did)");
   app.add_option("-P,--pipeline", o.pipeline, "requests in flight per client")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  app.add_option("--fsync", o.fsync, "private manager: always|periodic|never")
+  app.add_option("--fsync,--fsync-mode", o.fsync, "private manager: always|periodic|never")
       ->capture_default_str()
       ->check(CLI::IsMember({"always", "periodic", "never"}))
       ->excludes(socket);
@@ -90,10 +103,33 @@ int main(int argc, char** argv) {
       "--max-seconds 1 --backoff-max-ms 10");
   load->check(CLI::PositiveNumber);
   app.add_option("--reload-limit", o.reload_limit_s,
-                 "--load-keys: give up waiting for the reload after this many seconds")
+                 "--load-keys, --mode recovery: give up waiting for a reload after this many "
+                 "seconds")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->needs(load);
+      ->check(CLI::PositiveNumber);
+  std::string mode = "tests";
+  app.add_option("--mode", mode,
+                 "tests (-t), or a figure: recovery (kill -9 -> first get per store size), "
+                 "create (create round trip), memory (PSS per idle store, manager memory)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tests", "recovery", "create", "memory"}))
+      ->excludes(load);
+  app.add_option("--trials", o.trials, "recovery of the empty store, create: samples")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--trials-loaded", o.trials_loaded, "recovery of the stores holding keys: samples")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  std::string recovery_keys = "0,100000,1000000";
+  app.add_option("--recovery-keys", recovery_keys,
+                 "recovery: comma-separated store sizes, 0 = an empty store")
+      ->capture_default_str();
+  app.add_option("--idle-stores", o.idle_stores, "memory: idle stores to create")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20000));
+  app.add_option("--settle", o.settle_s, "memory: idle seconds before reading their memory")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -111,6 +147,20 @@ int main(int argc, char** argv) {
       return forkv::kExitUsage;
     }
   }
+  o.recovery_keys.clear();
+  for (const auto& k : SplitCommas(recovery_keys)) {
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(k.data(), k.data() + k.size(), n);
+    if (ec != std::errc() || ptr != k.data() + k.size()) {
+      std::fprintf(stderr, "forkv-bench: --recovery-keys: '%s' is not a number\n", k.c_str());
+      return forkv::kExitUsage;
+    }
+    o.recovery_keys.push_back(n);
+  }
+  if (o.load_keys > 0) o.mode = forkv::bench::Mode::kLoad;
+  if (mode == "recovery") o.mode = forkv::bench::Mode::kRecovery;
+  if (mode == "create") o.mode = forkv::bench::Mode::kCreate;
+  if (mode == "memory") o.mode = forkv::bench::Mode::kMemory;
   if (csv) o.format = forkv::bench::OutputFormat::kCsv;
   if (json) o.format = forkv::bench::OutputFormat::kJson;
   o.timeout = std::chrono::milliseconds(timeout_ms);

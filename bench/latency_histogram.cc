@@ -75,6 +75,11 @@ SampleSummary Summarize(std::vector<double> samples) {
   s.max = samples.back();
   const size_t mid = samples.size() / 2;
   s.median = samples.size() % 2 == 1 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  auto rank = static_cast<size_t>(std::ceil(0.99 * static_cast<double>(samples.size())));
+  s.p99 = samples[std::clamp<size_t>(rank, 1, samples.size()) - 1];
+  double sum = 0;
+  for (double v : samples) sum += v;
+  s.mean = sum / static_cast<double>(samples.size());
   return s;
 }
 

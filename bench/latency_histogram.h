@@ -57,13 +57,16 @@ class LatencyHistogram {
   long double sum_ = 0;
 };
 
-// Exact order statistics of a small sample (the load mode's kill and create
-// timings). median is the mean of the two middle values for an even count.
+// Exact order statistics of a small sample (kill, create and memory
+// figures). median is the mean of the two middle values for an even count;
+// p99 is the nearest-rank percentile (the max for fewer than 100 samples).
 struct SampleSummary {
   size_t count = 0;
   double min = 0;
   double median = 0;
+  double p99 = 0;
   double max = 0;
+  double mean = 0;
 };
 SampleSummary Summarize(std::vector<double> samples);
 

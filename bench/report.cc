@@ -81,14 +81,14 @@ std::string HumanPreamble(const BenchConfig& c) {
 }
 
 std::string HumanTableHeader() {
-  return Fmt("%-7s %9s %7s %10s %9s %9s %9s %9s %9s\n", "test", "requests", "errors", "ops/s",
+  return Fmt("%-9s %9s %7s %10s %9s %9s %9s %9s %9s\n", "test", "requests", "errors", "ops/s",
              "p50", "p90", "p99", "p99.9", "max");
 }
 
 std::string HumanTestRow(const TestResult& r) {
   Percentiles p = PercentilesOf(r.latency_ns);
   std::string out = Fmt(
-      "%-7s %9llu %7llu %10.0f %9s %9s %9s %9s %9s\n", r.name.c_str(),
+      "%-9s %9llu %7llu %10.0f %9s %9s %9s %9s %9s\n", r.name.c_str(),
       static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.errors),
       r.OpsPerSecond(), FormatLatency(p.p50).c_str(), FormatLatency(p.p90).c_str(),
       FormatLatency(p.p99).c_str(), FormatLatency(p.p999).c_str(), FormatLatency(p.max).c_str());

@@ -48,16 +48,17 @@ GroupCommit CounterDelta(const DbCounters& before, const DbCounters& after) {
   return g;
 }
 
-Result<StoreInfo> FindStore(const nlohmann::json& stores_body, std::string_view name) {
+Result<std::vector<StoreInfo>> ParseStores(const nlohmann::json& stores_body) {
   if (!stores_body.is_object()) return Status::Malformed("stores reply: body is not a map");
   auto it = stores_body.find("stores");
   if (it == stores_body.end() || !it->is_array()) {
     return Status::Malformed("stores reply: no stores array");
   }
+  std::vector<StoreInfo> out;
   for (const auto& s : *it) {
-    if (!s.is_object() || StringField(s, "name") != name) continue;
+    if (!s.is_object()) return Status::Malformed("stores reply: a store is not a map");
     StoreInfo info;
-    info.name = std::string(name);
+    info.name = StringField(s, "name");
     info.state = StringField(s, "state");
     info.pid = UintField(s, "pid");
     info.restarts = UintField(s, "restarts");
@@ -65,9 +66,32 @@ Result<StoreInfo> FindStore(const nlohmann::json& stores_body, std::string_view 
     if (auto k = s.find("keys"); k != s.end() && k->is_number_unsigned()) {
       info.keys = k->get<uint64_t>();
     }
-    return info;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<StoreInfo> FindStore(const nlohmann::json& stores_body, std::string_view name) {
+  auto stores = ParseStores(stores_body);
+  if (!stores.ok()) return stores.status();
+  for (auto& s : *stores) {
+    if (s.name == name) return std::move(s);
   }
   return Status::NotFound("no store '" + std::string(name) + "' in the stores reply");
+}
+
+Result<std::vector<uint64_t>> ParseDbWorkerPids(const nlohmann::json& stores_body) {
+  if (!stores_body.is_object()) return Status::Malformed("stores reply: body is not a map");
+  auto it = stores_body.find("db_workers");
+  if (it == stores_body.end() || !it->is_array()) {
+    return Status::Malformed("stores reply: no db_workers array");
+  }
+  std::vector<uint64_t> pids;
+  for (const auto& w : *it) {
+    if (!w.is_object()) return Status::Malformed("stores reply: a db worker is not a map");
+    pids.push_back(UintField(w, "pid"));
+  }
+  return pids;
 }
 
 }  // namespace forkv::bench

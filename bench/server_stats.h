@@ -58,4 +58,12 @@ struct StoreInfo {
 // "stores" array.
 Result<StoreInfo> FindStore(const nlohmann::json& stores_body, std::string_view name);
 
+// Every store of the reply, in its order. Malformed when there is no
+// "stores" array.
+Result<std::vector<StoreInfo>> ParseStores(const nlohmann::json& stores_body);
+
+// The pid of every database worker in shard order (0 for one without a
+// process). Malformed when there is no "db_workers" array.
+Result<std::vector<uint64_t>> ParseDbWorkerPids(const nlohmann::json& stores_body);
+
 }  // namespace forkv::bench
