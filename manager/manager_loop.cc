@@ -238,7 +238,8 @@ Status Manager::Init() {
     return Status::InvalidArgument("--fsync must be always, periodic or never");
   }
   if (!opts_.http_listen.empty()) {
-    if (auto hp = ParseHostPort(opts_.http_listen); !hp.ok()) return hp.status();
+    auto hp = ParseHostPort(opts_.http_listen, /*allow_zero_port=*/true);
+    if (!hp.ok()) return hp.status();
   }
   if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
   std::string lock_path = opts_.data_dir + "/LOCK";
