@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-seconds", max_seconds, "... within this many seconds")
       ->capture_default_str();
-  app.add_option("--backoff-initial-ms", backoff_initial, "first restart delay")
+  app.add_option("--backoff-initial-ms", backoff_initial,
+                 "delay before the second restart in a row (the first is immediate); doubles")
       ->capture_default_str();
   app.add_option("--backoff-max-ms", backoff_max, "restart delay cap")->capture_default_str();
   try {
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     p->max_window = std::chrono::milliseconds(max_seconds * 1000);
     p->backoff_initial = std::chrono::milliseconds(backoff_initial);
     p->backoff_max = std::chrono::milliseconds(backoff_max);
+    p->immediate_first_restart = true;
   }
   forkv::InitLogging("forkv-manager", opts.log_level);
   return forkv::RunManager(opts);

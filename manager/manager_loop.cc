@@ -57,7 +57,7 @@ int64_t MillisSince(SteadyTime t, SteadyTime now) {
   return std::chrono::duration_cast<milliseconds>(now - t).count();
 }
 
-std::string RoutingId(const Child& c) { return RoutingPrefix(c.kind) + std::to_string(c.gen); }
+const std::string& RoutingId(const Child& c) { return c.routing_id; }
 
 // A client's address: every frame before the payload (ROUTER identity, plus
 // the empty delimiter when the client is a REQ socket).
@@ -354,16 +354,18 @@ void Manager::OnFrontend(Frames& frames) {
   frames.pop_back();
   Envelope env = std::move(frames);
   std::string_view bytes = View(payload);
-  auto decoded = DecodeRequest(bytes);
-  if (!decoded.ok()) {
-    ReplyStatus(env, PeekRequestId(bytes), decoded.status());
+  // Routing needs the header fields only: decode without copying the key
+  // and value (they point into `payload`, which is forwarded as is).
+  auto view = DecodeRequestView(bytes);
+  if (!view.ok()) {
+    ReplyStatus(env, PeekRequestId(bytes), view.status());
     return;
   }
-  const Request& req = *decoded;
-  if (Status s = ValidateRequest(req); !s.ok()) {
-    ReplyStatus(env, req.id, s);
+  if (Status s = ValidateRequest(*view); !s.ok()) {
+    ReplyStatus(env, view->id, s);
     return;
   }
+  Request req{.id = view->id, .op = view->op, .store = std::string(view->store), .arg = view->arg};
   if (shutdown_ != ShutdownPhase::kNone) {
     ReplyStatus(env, req.id, Status::Unavailable("forkv-manager is shutting down"));
     return;
@@ -468,7 +470,7 @@ void Manager::Route(Child* store, Envelope env, zmq::message_t payload, uint64_t
 
 void Manager::SendToStore(Child* store, Envelope env, zmq::message_t payload, uint64_t request_id) {
   uint64_t tag = next_tag_++;
-  std::string rid = RoutingId(*store);
+  const std::string& rid = RoutingId(*store);
   std::string tag_bytes = EncodeTag(tag);
   Frames frames;
   frames.emplace_back(rid.data(), rid.size());
@@ -712,7 +714,7 @@ nlohmann::json Manager::StatusJson() const {
 // ---- backend ----------------------------------------------------------------
 
 void Manager::SendControl(const Child& child, const nlohmann::json& msg) {
-  std::string rid = RoutingId(child);
+  const std::string& rid = RoutingId(child);
   std::string body = EncodeControl(msg);
   if (Status s = SendFrames(backend_, {rid, kTagControl, body}); !s.ok()) {
     spdlog::debug("control to {} not sent: {}", child.name, s.ToString());
@@ -1212,23 +1214,31 @@ int Manager::Run() {
       if (e.num() != EINTR) throw;
     }
     if (items[0].revents & ZMQ_POLLIN) OnSignals();
+    // Only sockets poll reported readable are read (an empty read costs
+    // ZeroMQ syscalls); what a budget leaves behind is reported again by
+    // the next poll, which checks each socket's pending messages first.
     // Backend first: replies and readiness free up work for the frontend.
-    for (int budget = 0; budget < 4096; ++budget) {
-      auto got = RecvFrames(backend_, &frames);
-      if (!got.ok() || !*got) break;
-      OnBackend(frames);
+    if (items[2].revents & ZMQ_POLLIN) {
+      for (int budget = 0; budget < 4096; ++budget) {
+        auto got = RecvFrames(backend_, &frames);
+        if (!got.ok() || !*got) break;
+        OnBackend(frames);
+      }
     }
     for (uint32_t i = 0; i < db_admin_.size(); ++i) {
+      if (!(items[3 + i].revents & ZMQ_POLLIN)) continue;
       for (int budget = 0; budget < 256; ++budget) {
         auto got = RecvFrames(db_admin_[i], &frames);
         if (!got.ok() || !*got) break;
         OnDbAdmin(i, frames);
       }
     }
-    for (int budget = 0; budget < 4096; ++budget) {
-      auto got = RecvFrames(frontend_, &frames);
-      if (!got.ok() || !*got) break;
-      OnFrontend(frames);
+    if (items[1].revents & ZMQ_POLLIN) {
+      for (int budget = 0; budget < 4096; ++budget) {
+        auto got = RecvFrames(frontend_, &frames);
+        if (!got.ok() || !*got) break;
+        OnFrontend(frames);
+      }
     }
     SteadyTime now = Clock::now();
     OnTick(now);

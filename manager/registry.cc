@@ -70,6 +70,7 @@ void Registry::Attach(Child* child, pid_t pid, uint64_t gen) {
   by_gen_.erase(child->gen);
   child->pid = pid;
   child->gen = gen;
+  child->routing_id = RoutingPrefix(child->kind) + std::to_string(gen);
   by_pid_[pid] = child;
   by_gen_[gen] = child;
 }

@@ -38,10 +38,11 @@ char RoutingPrefix(ChildKind kind);
 // the registry maps names, pids and generations to it.
 struct Child {
   ChildKind kind = ChildKind::kStore;
-  std::string name;    // store name, "db-<shard>" or "http"; also its id in its supervisor
-  uint32_t shard = 0;  // database workers only
-  pid_t pid = 0;       // 0 when no process is running
-  uint64_t gen = 0;    // incarnation; 0 before the first spawn
+  std::string name;        // store name, "db-<shard>" or "http"; also its id in its supervisor
+  uint32_t shard = 0;      // database workers only
+  pid_t pid = 0;           // 0 when no process is running
+  uint64_t gen = 0;        // incarnation; 0 before the first spawn
+  std::string routing_id;  // its backend DEALER's id: RoutingPrefix(kind) + gen
   SteadyTime started_at{};
   // Heartbeat bookkeeping.
   bool connected = false;  // said hello

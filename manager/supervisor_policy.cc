@@ -45,8 +45,13 @@ ExitDecision DecideOnExit(const RestartPolicy& policy, RestartType type, const E
                std::to_string(policy.max_window.count()) + " ms: giving up";
     return d;
   }
-  Millis base = BackoffDelay(policy, history->backoff_step);
-  ++history->backoff_step;
+  int step = history->backoff_step++;
+  Millis base{0};
+  if (!policy.immediate_first_restart) {
+    base = BackoffDelay(policy, step);
+  } else if (step > 0) {
+    base = BackoffDelay(policy, step - 1);
+  }
   double factor = 1.0 + policy.jitter * (2.0 * std::clamp(jitter_sample, 0.0, 1.0) - 1.0);
   d.kind = ExitDecision::Kind::kRestart;
   d.delay = Millis(static_cast<int64_t>(static_cast<double>(base.count()) * factor));

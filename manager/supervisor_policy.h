@@ -33,6 +33,9 @@ struct RestartPolicy {
   Millis backoff_max{5000};
   Millis stable_after{10000};
   double jitter = 0.2;  // the delay is scaled by a factor in [1-jitter, 1+jitter]
+  // The first restart after a stable period happens at once (a single crash
+  // costs no delay); backoff_initial * 2^n applies from the second one on.
+  bool immediate_first_restart = false;
 };
 
 enum class RestartType { kPermanent, kTransient, kTemporary };

@@ -30,13 +30,19 @@ struct Limits {
   size_t depth = 2;
 };
 
+bool ReferenceAll(msgpack::type::object_type, size_t, void*) { return true; }
+
 // Unpacks exactly one object covering all of `bytes`.
 Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle* oh) {
   if (bytes.empty()) return Status::Malformed("empty frame");
   try {
     size_t offset = 0;
     msgpack::unpack_limit limit(lim.array, lim.map, lim.bytes, lim.bytes, 0, lim.depth);
-    *oh = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+    // Strings and binaries point into `bytes` instead of being copied into
+    // the zone (msgpack-c copies when no reference function is given): every
+    // decoder copies what it keeps before returning, and `bytes` outlives
+    // the handle within each decoder.
+    *oh = msgpack::unpack(bytes.data(), bytes.size(), offset, ReferenceAll, nullptr, limit);
     if (offset != bytes.size()) return Status::Malformed("trailing bytes after msgpack object");
     return Status::Ok();
   } catch (const msgpack::size_overflow& e) {
@@ -64,6 +70,18 @@ bool GetUint(const msgpack::object& o, uint64_t* out) {
   if (o.type != msgpack::type::POSITIVE_INTEGER) return false;
   *out = o.via.u64;
   return true;
+}
+
+bool GetBytesView(const msgpack::object& o, std::string_view* out) {
+  if (o.type == msgpack::type::STR) {
+    *out = std::string_view(o.via.str.ptr, o.via.str.size);
+    return true;
+  }
+  if (o.type == msgpack::type::BIN) {
+    *out = std::string_view(o.via.bin.ptr, o.via.bin.size);
+    return true;
+  }
+  return false;
 }
 
 bool GetBytes(const msgpack::object& o, std::string* out) {
@@ -164,7 +182,7 @@ uint64_t PeekRequestId(std::string_view bytes) {
   return id;
 }
 
-Result<Request> DecodeRequest(std::string_view bytes) {
+Result<RequestView> DecodeRequestView(std::string_view bytes) {
   msgpack::object_handle oh;
   if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
   const msgpack::object& o = oh.get();
@@ -180,18 +198,24 @@ Result<Request> DecodeRequest(std::string_view bytes) {
   }
   if (Status s = ExpectArray(o, 7, "request"); !s.ok()) return s;
   const msgpack::object* f = o.via.array.ptr;
-  Request r;
+  RequestView r;
   uint64_t op = 0;
   if (!GetUint(f[1], &r.id)) return FieldError("request", "id");
   if (!GetUint(f[2], &op)) return FieldError("request", "op");
   if (f[3].type != msgpack::type::STR) return FieldError("request", "store");
-  r.store.assign(f[3].via.str.ptr, f[3].via.str.size);
-  if (!GetBytes(f[4], &r.key)) return FieldError("request", "key");
-  if (!GetBytes(f[5], &r.value)) return FieldError("request", "value");
+  r.store = std::string_view(f[3].via.str.ptr, f[3].via.str.size);
+  if (!GetBytesView(f[4], &r.key)) return FieldError("request", "key");
+  if (!GetBytesView(f[5], &r.value)) return FieldError("request", "value");
   if (!GetUint(f[6], &r.arg)) return FieldError("request", "arg");
   if (op < 1 || op > kMaxOp) return Status::UnknownOp("unknown op " + std::to_string(op));
   r.op = static_cast<Op>(op);
   return r;
+}
+
+Result<Request> DecodeRequest(std::string_view bytes) {
+  auto view = DecodeRequestView(bytes);
+  if (!view.ok()) return view.status();
+  return view->ToRequest();
 }
 
 std::string EncodeReply(const Reply& r) {

@@ -21,6 +21,9 @@ std::string EncodeRequest(const Request& request);
 // key/value sizes: that is ValidateRequest() (shared/names.h), so a caller can
 // still echo the decoded id in its error reply.
 Result<Request> DecodeRequest(std::string_view bytes);
+// The same checks without copying: the view's strings point into `bytes`,
+// which must outlive it (the manager routes on it, the store applies it).
+Result<RequestView> DecodeRequestView(std::string_view bytes);
 // Best effort: the id of an undecodable request, 0 when even that is unreadable.
 uint64_t PeekRequestId(std::string_view bytes);
 

@@ -43,6 +43,11 @@ Status ValidateValue(std::string_view value) {
 }
 
 Status ValidateRequest(const Request& r) {
+  return ValidateRequest(RequestView{
+      .id = r.id, .op = r.op, .store = r.store, .key = r.key, .value = r.value, .arg = r.arg});
+}
+
+Status ValidateRequest(const RequestView& r) {
   switch (r.op) {
     case Op::kPing:
     case Op::kStores:

@@ -15,6 +15,7 @@ Status ValidateStoreName(std::string_view name);
 Status ValidateKey(std::string_view key);
 Status ValidateValue(std::string_view value);
 // Checks the fields `request.op` uses (store name, key, value sizes).
+Status ValidateRequest(const RequestView& request);
 Status ValidateRequest(const Request& request);
 
 }  // namespace forkv

@@ -88,6 +88,25 @@ struct Request {
   uint64_t arg = 0;
 };
 
+// A decoded request whose strings point into the frame it came from.
+struct RequestView {
+  uint64_t id = 0;
+  Op op = Op::kPing;
+  std::string_view store;
+  std::string_view key;
+  std::string_view value;
+  uint64_t arg = 0;
+
+  Request ToRequest() const {
+    return Request{.id = id,
+                   .op = op,
+                   .store = std::string(store),
+                   .key = std::string(key),
+                   .value = std::string(value),
+                   .arg = arg};
+  }
+};
+
 struct Reply {
   uint64_t id = 0;
   StatusCode code = StatusCode::kOk;

@@ -363,13 +363,17 @@ int StoreServer::Run() {
         }
       }
     }
-    // Drain every socket fully: ZeroMQ's poll is edge-like for its own fds.
-    for (int budget = 0; budget < 1024; ++budget) {
-      auto got = RecvFrames(manager_, &frames);
-      if (!got.ok() || !*got) break;
-      OnManagerMessage(frames);
+    // Read the sockets poll reported readable, up to a budget each (what is
+    // left is reported again by the next zmq_poll).
+    if (items[1].revents & ZMQ_POLLIN) {
+      for (int budget = 0; budget < 1024; ++budget) {
+        auto got = RecvFrames(manager_, &frames);
+        if (!got.ok() || !*got) break;
+        OnManagerMessage(frames);
+      }
     }
     for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+      if (!(items[2 + shard].revents & ZMQ_POLLIN)) continue;
       for (int budget = 0; budget < 1024; ++budget) {
         auto got = RecvFrames(dbs_[shard], &frames);
         if (!got.ok() || !*got) break;

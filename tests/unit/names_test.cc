@@ -34,13 +34,13 @@ TEST(NamesTest, KeyAndValueLimits) {
 }
 
 TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
-  EXPECT_TRUE(ValidateRequest({.op = Op::kPing}).ok());
-  EXPECT_TRUE(ValidateRequest({.op = Op::kStores}).ok());
-  EXPECT_FALSE(ValidateRequest({.op = Op::kGet, .store = "s"}).ok());  // no key
-  EXPECT_FALSE(ValidateRequest({.op = Op::kPut, .store = "../x", .key = "k"}).ok());
-  EXPECT_TRUE(ValidateRequest({.op = Op::kKeys, .store = "s"}).ok());  // empty prefix
-  EXPECT_TRUE(ValidateRequest({.op = Op::kCreate, .store = "s"}).ok());
-  EXPECT_FALSE(ValidateRequest({.op = Op::kKill, .store = "s", .arg = 99}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kPing}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kGet, .store = "s"}).ok());  // no key
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kPut, .store = "../x", .key = "k"}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kKeys, .store = "s"}).ok());  // empty prefix
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kCreate, .store = "s"}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kKill, .store = "s", .arg = 99}).ok());
 }
 
 }  // namespace

@@ -44,6 +44,24 @@ TEST_F(PolicyTest, BackoffDoublesThenGivesUpPastIntensity) {
   EXPECT_NE(d.reason.find("more than 3 restarts"), std::string::npos);
 }
 
+TEST_F(PolicyTest, ImmediateFirstRestartThenBackoff) {
+  policy_.immediate_first_restart = true;
+  std::vector<int64_t> delays;
+  for (int i = 0; i < 3; ++i) {
+    auto d = Exit(Code(1));
+    ASSERT_EQ(d.kind, ExitDecision::Kind::kRestart) << i;
+    delays.push_back(d.delay.count());
+    now_ += 100ms;
+    started_ = now_;
+  }
+  EXPECT_EQ(delays, (std::vector<int64_t>{0, 10, 20}));
+  EXPECT_EQ(Exit(Code(1)).kind, ExitDecision::Kind::kGiveUp);  // intensity still applies
+  history_.Reset();
+  started_ = now_;
+  now_ += 60s;  // stable again: the next single crash is again free
+  EXPECT_EQ(Exit(Code(1)).delay, 0ms);
+}
+
 TEST_F(PolicyTest, RestartsOutsideTheWindowDoNotCount) {
   for (int i = 0; i < 10; ++i) {
     auto d = Exit(Code(1));
