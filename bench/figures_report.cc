@@ -3,18 +3,10 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "bench/report.h"
+
 namespace forkv::bench {
 namespace {
-
-__attribute__((format(printf, 1, 2))) std::string Fmt(const char* format, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, format);
-  int n = std::vsnprintf(buf, sizeof(buf), format, ap);
-  va_end(ap);
-  if (n < 0) return "";
-  return std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
-}
 
 std::string FormatValue(double v, const std::string& unit) {
   if (unit == "ms") return FormatMillis(v);

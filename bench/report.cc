@@ -4,9 +4,8 @@
 #include <cstdio>
 
 namespace forkv::bench {
-namespace {
 
-__attribute__((format(printf, 1, 2))) std::string Fmt(const char* format, ...) {
+std::string Fmt(const char* format, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, format);
@@ -15,6 +14,8 @@ __attribute__((format(printf, 1, 2))) std::string Fmt(const char* format, ...) {
   if (n < 0) return "";
   return std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
 }
+
+namespace {
 
 double Micros(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 

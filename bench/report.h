@@ -18,6 +18,9 @@
 
 namespace forkv::bench {
 
+// printf into a std::string (at most 511 bytes).
+__attribute__((format(printf, 1, 2))) std::string Fmt(const char* format, ...);
+
 enum class OutputFormat { kHuman, kCsv, kJson };
 
 // What a run was pointed at and with which load.

@@ -5,9 +5,7 @@
 // screenshot (build dir: http_status_page.png). Skips, saying why, when
 // chromium or chromedriver is not installed (.ci/run installs both).
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -21,21 +19,6 @@ namespace {
 constexpr char kChromium[] = "/usr/bin/chromium";
 constexpr char kChromeDriver[] = "/usr/bin/chromedriver";
 constexpr char kElementKey[] = "element-6066-11e4-a52e-4f735466cecf";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 std::string Base64Decode(const std::string& in) {
   auto value = [](char c) -> int {
@@ -148,7 +131,7 @@ class WebDriver {
 
 class HttpBrowserTest : public ForkvTest {
  protected:
-  HttpBrowserTest() : port_(FreePort()) {}
+  HttpBrowserTest() : port_(FreeTcpPort()) {}
   std::vector<std::string> ManagerArgs() const override {
     return {"--http", "127.0.0.1:" + std::to_string(port_)};
   }
@@ -161,7 +144,7 @@ TEST_F(HttpBrowserTest, StatusPageShowsTheTreeAndItsFormPutsAndGets) {
                 kChromium, kChromeDriver);
     GTEST_SKIP() << "chromium or chromedriver not installed";
   }
-  int driver_port = FreePort();
+  int driver_port = FreeTcpPort();
   auto driver_pid = SpawnChild({.exe = kChromeDriver,
                                 .args = {"--port=" + std::to_string(driver_port)},
                                 .parent_death_signal = SIGKILL});

@@ -3,9 +3,7 @@
 // error status, binary values, percent-encoded keys, concurrency, SIGKILL
 // of the gateway under load, and /metrics parsed as Prometheus text.
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,23 +21,6 @@ namespace {
 
 using http::PercentEncode;
 
-// A port nobody listens on now (the kernel's pick for an ephemeral bind).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::string KeyPath(const std::string& store, const std::string& key) {
   return "/v1/stores/" + PercentEncode(store) + "/keys/" + PercentEncode(key);
 }
@@ -55,7 +36,7 @@ nlohmann::json Json(const httplib::Result& r) {
 
 class HttpGatewayTest : public ForkvTest {
  protected:
-  HttpGatewayTest() : port_(FreePort()) {}
+  HttpGatewayTest() : port_(FreeTcpPort()) {}
 
   std::vector<std::string> ManagerArgs() const override {
     return {"--http",

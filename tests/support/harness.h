@@ -50,6 +50,10 @@ std::vector<pid_t> LiveChildrenOf(pid_t pid);
 // Reaps every exited child of this process (subreaper orphans included).
 void ReapZombies();
 
+// A loopback TCP port nobody listens on now (the kernel's pick for an
+// ephemeral bind, released at once), or 0 on failure.
+int FreeTcpPort();
+
 // Path of a built binary (forkv, forkv-manager ...).
 std::string BinaryPath(const std::string& name);
 
