@@ -699,8 +699,11 @@ int ChaosSession::Run() {
   }
   for (int s = 0; s < o_.stores; ++s) {
     probers_.push_back(std::make_unique<Prober>());
+    // The thread gets the Prober itself: probers_[s] would read the vector
+    // while the next push_back reallocates it (a data race, found by TSan).
+    Prober* prober = probers_.back().get();
     probe_threads.emplace_back(
-        [this, s] { probers_[s]->Loop(&ctx_, mgr_->endpoint(), StoreName(s), &epoch_); });
+        [this, s, prober] { prober->Loop(&ctx_, mgr_->endpoint(), StoreName(s), &epoch_); });
   }
 
   const Clock::time_point workload_start = Clock::now();
