@@ -44,16 +44,6 @@ double MillisSince(Clock::time_point t0, Clock::time_point t1) {
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
 
-void Progress(const std::string& line) {
-  std::fprintf(stderr, "forkv-bench: %s\n", line.c_str());
-  std::fflush(stderr);
-}
-
-void Print(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fflush(stdout);
-}
-
 // ---- group-commit counters ---------------------------------------------
 
 // Snapshots of the database workers' counters that cover every write the
@@ -441,10 +431,7 @@ int RunLoad(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions
   MeasureReload(ctx, endpoint, o, control, load, &r);
 
   if (!config.spawned) {
-    for (const auto& name : created) {
-      auto dropped = control.CallJson(Op::kDrop, name, 0, 60s);
-      if (!dropped.ok()) Progress("drop " + name + ": " + dropped.status().ToString());
-    }
+    DropStores(control, created);
   }
 
   switch (o.format) {
@@ -561,6 +548,23 @@ int RunBench(const BenchOptions& o) {
     }
   }
   return rc;
+}
+
+void Progress(const std::string& line) {
+  std::fprintf(stderr, "forkv-bench: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+void Print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+void DropStores(Client& control, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    auto dropped = control.CallJson(Op::kDrop, name, 0, std::chrono::seconds(60));
+    if (!dropped.ok()) Progress("drop " + name + ": " + dropped.status().ToString());
+  }
 }
 
 }  // namespace forkv::bench

@@ -38,6 +38,10 @@
 
 #include "bench/report.h"
 
+namespace forkv {
+class Client;
+}
+
 namespace forkv::bench {
 
 // What a run measures: the tests (-t), the --load-keys figures, or one of the
@@ -90,6 +94,12 @@ bool StopRequested();
 
 // The benchmark's key names: "key:%012d", as redis-benchmark's -r.
 std::string KeyName(uint64_t n);
+
+// "forkv-bench: LINE" on stderr; the report itself goes to stdout (Print).
+void Progress(const std::string& line);
+void Print(const std::string& text);
+// Drops the stores a run created on a manager it did not start.
+void DropStores(Client& control, const std::vector<std::string>& names);
 
 struct FillOutcome {
   double seconds = 0;

@@ -26,16 +26,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-void Progress(const std::string& line) {
-  std::fprintf(stderr, "forkv-bench: %s\n", line.c_str());
-  std::fflush(stderr);
-}
-
-void Print(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fflush(stdout);
-}
-
 double MillisSince(Clock::time_point t0, Clock::time_point t1) {
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
@@ -163,9 +153,8 @@ void MeasureRecovery(zmq::context_t& ctx, const std::string& endpoint, const Ben
     // Empty stores: a fresh store per trial, killed once, so each sample is
     // a single crash (the manager restarts it at once; repeated crashes of
     // one store would be measuring the backoff instead).
-    f.what = "kill -9 -> first get, " +
-             (keys == 0 ? std::string("empty store (each killed once)")
-                        : WithCommas(keys) + " keys");
+    f.what = "kill -9 -> first get, " + (keys == 0 ? std::string("empty store (each killed once)")
+                                                   : WithCommas(keys) + " keys");
     f.unit = "ms";
     bool was_created = false;
     auto pid = CreateServing(control, store, &was_created);
@@ -490,10 +479,7 @@ int RunFigures(zmq::context_t& ctx, const std::string& endpoint, const BenchOpti
   }
   if (!config.spawned) {
     Progress("dropping the " + std::to_string(created.size()) + " stores created");
-    for (const auto& name : created) {
-      auto dropped = control.CallJson(Op::kDrop, name, 0, 60s);
-      if (!dropped.ok()) Progress("drop " + name + ": " + dropped.status().ToString());
-    }
+    DropStores(control, created);
   }
   switch (o.format) {
     case OutputFormat::kHuman:
