@@ -303,7 +303,8 @@ TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
         EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << r->body;
         if (!parsed.ok()) return false;
         m = *parsed;
-        return m.Sum("forkv_db_batch_size_count") >= 1;
+        // Each worker reports on its own heartbeat: wait for all 5 writes.
+        return m.Sum("forkv_db_writes_total") >= 5 && m.Sum("forkv_db_batch_size_count") >= 1;
       },
       10s));
   EXPECT_EQ(m.Find("forkv_up"), 1.0);
