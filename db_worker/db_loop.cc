@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <variant>
 #include <zmq.hpp>
 
 #include "db_worker/commit_batch.h"
@@ -18,19 +19,22 @@
 #include "db_worker/storage.h"
 #include "db_worker/store_ops.h"
 #include "db_worker/write_dedup.h"
+#include "shared/clock.h"
 #include "shared/codec.h"
+#include "shared/control.h"
+#include "shared/control_link.h"
 #include "shared/histogram.h"
 #include "shared/names.h"
 #include "shared/proc.h"
 #include "shared/protocol.h"
 #include "shared/runtime.h"
 #include "shared/signals.h"
+#include "shared/worker.h"
 #include "shared/zsock.h"
 
 namespace forkv {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
@@ -123,7 +127,7 @@ class DbWorker {
   // Connects the DEALER to the manager and says hello.
   bool ConnectBackend();
   bool BindRouter();
-  void SendControl(const nlohmann::json& msg);
+  void SendControl(const ControlMessage& msg);
 
   void DrainRouter();
   void HandleRouterMessage(Frames& frames, CommitBatch& batch);
@@ -132,41 +136,34 @@ class DbWorker {
   void HandleLoad(std::string_view peer, std::string_view payload);
   void HandleDrop(std::string_view peer, std::string_view payload);
   void DrainBackend();
-  void HandleControl(std::string_view payload);
+  void HandleControl(const ControlMessage& msg);
   void SyncNow(const char* why);
   // SyncWal and close the database; returns `code`.
   int Shutdown(int code);
-  int PollTimeoutMs(SteadyClock::time_point now) const;
+  int PollTimeoutMs(SteadyTime now) const;
 
   const DbOptions& o_;
   const int sigfd_;
   // Declared before the sockets: destroyed after them.
   zmq::context_t ctx_;
-  zmq::socket_t backend_;
+  ControlLink backend_;
   zmq::socket_t router_;
   std::unique_ptr<Storage> storage_;
   WriteDedup dedup_;
   Stats stats_;
   bool dirty_ = false;  // written since the last sync (periodic/never modes)
-  SteadyClock::time_point next_sync_;
-  SteadyClock::time_point last_manager_msg_;
+  SteadyTime next_sync_;
+  SteadyTime last_manager_msg_;
 };
 
 bool DbWorker::ConnectBackend() {
-  SocketOptions so;
-  so.routing_id = "d" + std::to_string(o_.gen);
-  backend_ = MakeSocket(ctx_, zmq::socket_type::dealer, so);
-  try {
-    backend_.connect(o_.backend);
-  } catch (const zmq::error_t& e) {
-    spdlog::error("cannot connect to manager backend {}: {}", o_.backend, e.what());
+  auto link = ControlLink::Connect(ctx_, o_.backend, ChildRole::kDb, o_.gen);
+  if (!link.ok()) {
+    spdlog::error("{}", link.status().ToString());
     return false;
   }
-  SendControl({{"type", "hello"},
-               {"role", "db"},
-               {"shard", o_.shard},
-               {"gen", o_.gen},
-               {"pid", static_cast<int64_t>(getpid())}});
+  backend_ = std::move(link).value();
+  SendControl(HelloMsg{.role = ChildRole::kDb, .gen = o_.gen, .pid = getpid(), .shard = o_.shard});
   return true;
 }
 
@@ -191,10 +188,10 @@ bool DbWorker::BindRouter() {
   return true;
 }
 
-void DbWorker::SendControl(const nlohmann::json& msg) {
-  std::string payload = EncodeControl(msg);
-  if (Status s = SendFrames(backend_, {kTagControl, payload}); !s.ok()) {
-    spdlog::warn("control message to manager not sent: {}", s.ToString());
+void DbWorker::SendControl(const ControlMessage& msg) {
+  if (Status s = backend_.Send(msg); !s.ok()) {
+    spdlog::warn("control message '{}' to manager not sent: {}", ControlTypeName(msg),
+                 s.ToString());
   }
 }
 
@@ -206,7 +203,7 @@ int DbWorker::Run() {
   if (storage_ == nullptr) {
     // Let the hello reach the manager (bounded) so it can match the exit
     // code to this worker; every other exit drops queued messages (linger 0).
-    backend_.set(zmq::sockopt::linger, 500);
+    backend_.socket().set(zmq::sockopt::linger, 500);
     return exit_code;
   }
 #ifdef FORKV_TEST_HOOKS
@@ -221,7 +218,7 @@ int DbWorker::Run() {
 #endif
 
   if (!BindRouter()) return Shutdown(kExitSystem);
-  SendControl({{"type", "ready"}, {"gen", o_.gen}});
+  SendControl(ReadyMsg{.gen = o_.gen});
   spdlog::info("shard {}/{} ready: dir {}, bind {}, fsync {} ({} ms)", o_.shard, o_.shards, o_.dir,
                o_.bind, FsyncModeName(o_.fsync), o_.fsync_interval_ms);
 
@@ -231,7 +228,7 @@ int DbWorker::Run() {
   while (true) {
     zmq_pollitem_t items[3] = {
         {router_.handle(), 0, ZMQ_POLLIN, 0},
-        {backend_.handle(), 0, ZMQ_POLLIN, 0},
+        {backend_.socket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, sigfd_, ZMQ_POLLIN, 0},
     };
     int rc = zmq_poll(items, 3, PollTimeoutMs(SteadyClock::now()));
@@ -264,8 +261,8 @@ int DbWorker::Run() {
   }
 }
 
-int DbWorker::PollTimeoutMs(SteadyClock::time_point now) const {
-  auto until = [now](SteadyClock::time_point t) {
+int DbWorker::PollTimeoutMs(SteadyTime now) const {
+  auto until = [now](SteadyTime t) {
     return t <= now ? 0 : duration_cast<milliseconds>(t - now).count() + 1;
   };
   int64_t timeout = kMaxPollMs;
@@ -435,30 +432,25 @@ void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
 void DbWorker::DrainBackend() {
   Frames frames;
   while (true) {
-    auto r = RecvFrames(backend_, &frames, /*wait=*/false);
+    auto r = backend_.Receive(&frames);
     if (!r.ok()) {
       spdlog::error("receive from manager: {}", r.status().ToString());
       return;
     }
     if (!*r) return;
+    // Anything from the manager, even a message we drop, shows it is alive.
     last_manager_msg_ = SteadyClock::now();
-    if (frames.size() == 2 && View(frames[0]) == kTagControl) {
-      HandleControl(View(frames[1]));
-    } else {
-      spdlog::warn("dropped a message of {} frames from the manager", frames.size());
+    auto msg = DecodeControlFrames(frames);
+    if (!msg.ok()) {
+      spdlog::warn("dropped a message from the manager: {}", msg.status().ToString());
+      continue;
     }
+    HandleControl(*msg);
   }
 }
 
-void DbWorker::HandleControl(std::string_view payload) {
-  auto msg = DecodeControl(payload);
-  if (!msg.ok()) {
-    spdlog::warn("dropped an undecodable control message: {}", msg.status().ToString());
-    return;
-  }
-  const nlohmann::json& j = *msg;
-  std::string type = j.value("type", "");
-  if (type == "ping") {
+void DbWorker::HandleControl(const ControlMessage& msg) {
+  if (const auto* ping = std::get_if<PingMsg>(&msg)) {
     nlohmann::json stats = {
         {"queue_depth", stats_.queue_depth},
         {"last_batch", stats_.last_batch},
@@ -471,12 +463,9 @@ void DbWorker::HandleControl(std::string_view payload) {
         {"batch_size_histogram", stats_.batch_sizes.ToJson()},
         {"fsync_seconds_histogram", stats_.fsync_seconds.ToJson()},
     };
-    SendControl({{"type", "pong"},
-                 {"seq", j.contains("seq") ? j["seq"] : nlohmann::json(0)},
-                 {"gen", o_.gen},
-                 {"stats", std::move(stats)}});
+    SendControl(PongMsg{.seq = ping->seq, .gen = o_.gen, .stats = std::move(stats)});
   } else {
-    spdlog::debug("ignored control message of type '{}'", type);
+    spdlog::debug("ignored control message of type '{}'", ControlTypeName(msg));
   }
 }
 
@@ -500,7 +489,7 @@ int DbWorker::Shutdown(int code) {
   // successor waits for that lock and then binds the same path, and a late
   // unlink from us would delete its socket file.
   router_.close();
-  backend_.close();
+  backend_.socket().close();
   ctx_.close();
   storage_.reset();
   return code;
@@ -529,11 +518,13 @@ std::optional<DbOptions::Fsync> ParseFsyncMode(std::string_view name) {
 }
 
 int RunDb(const DbOptions& options) {
-  ResetSignalsForWorker();
-  if (options.parent_pid != 0) DieWithParent(SIGTERM, options.parent_pid);
-  // Before the ZeroMQ context and RocksDB: their threads inherit the mask.
-  auto sigfd = BlockSignalsToFd({SIGTERM, SIGHUP});
-  InitLogging("forkv-db", options.log_level);
+  // First, before the ZeroMQ context and RocksDB: their threads inherit the
+  // mask. SIGTERM on the manager's death: sync the WAL and close the database.
+  auto sigfd = StartWorker({.process_name = "forkv-db",
+                            .log_level = options.log_level,
+                            .parent_pid = options.parent_pid,
+                            .parent_death_signal = SIGTERM,
+                            .signals = {SIGTERM, SIGHUP}});
   if (!sigfd.ok()) {
     spdlog::error("signal setup: {}", sigfd.status().ToString());
     return kExitSystem;
@@ -546,10 +537,9 @@ int RunDb(const DbOptions& options) {
 #endif
   int code;
   {
-    DbWorker worker(options, *sigfd);
+    DbWorker worker(options, sigfd->get());
     code = worker.Run();
   }
-  close(*sigfd);
   spdlog::info("exiting with code {}", code);
   return code;
 }

@@ -11,6 +11,7 @@
 #include "http_gateway/http_errors.h"
 #include "http_gateway/route.h"
 #include "http_gateway/status_page.h"
+#include "shared/clock.h"
 #include "shared/host_port.h"
 #include "shared/names.h"
 #include "shared/protocol.h"
@@ -18,14 +19,12 @@
 namespace forkv::http {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 constexpr char kJson[] = "application/json";
 constexpr char kOctets[] = "application/octet-stream";
 
 // When the current request's headers were read (set before routing, so the
 // metrics cover body reading too, and requests httplib answers itself).
-thread_local SteadyClock::time_point t_request_start;
+thread_local SteadyTime t_request_start;
 
 void SendError(httplib::Response& res, const Status& s) {
   res.status = HttpStatusFor(s.code());

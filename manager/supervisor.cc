@@ -17,90 +17,17 @@ bool IsPermanentFailure(const ExitStatus& s) {
   return !s.signaled && s.code == kExitPermanentFailure;
 }
 
-// "+20ms", "-3ms": a timer relative to the dump's `now`.
-std::string Relative(SteadyTime t, SteadyTime now) {
-  int64_t ms = std::chrono::duration_cast<Millis>(t - now).count();
-  return (ms >= 0 ? "+" : "") + std::to_string(ms) + "ms";
-}
-
 }  // namespace
-
-std::string_view StrategyName(Strategy s) {
-  switch (s) {
-    case Strategy::kOneForOne:
-      return "one_for_one";
-    case Strategy::kOneForAll:
-      return "one_for_all";
-    case Strategy::kRestForOne:
-      return "rest_for_one";
-  }
-  return "?";
-}
-
-std::string_view ChildStateName(ChildState s) {
-  switch (s) {
-    case ChildState::kStopped:
-      return "stopped";
-    case ChildState::kStarting:
-      return "starting";
-    case ChildState::kRunning:
-      return "running";
-    case ChildState::kBackoff:
-      return "backoff";
-    case ChildState::kStopping:
-      return "stopping";
-    case ChildState::kFailed:
-      return "failed";
-  }
-  return "?";
-}
-
-std::string_view PhaseName(Phase p) {
-  switch (p) {
-    case Phase::kIdle:
-      return "idle";
-    case Phase::kRunning:
-      return "running";
-    case Phase::kEscalated:
-      return "escalated";
-    case Phase::kShuttingDown:
-      return "shutting_down";
-    case Phase::kDone:
-      return "done";
-  }
-  return "?";
-}
-
-std::string ToString(const Action& action) {
-  struct Printer {
-    std::string operator()(const Spawn& a) const { return "spawn " + a.id; }
-    std::string operator()(const Signal& a) const {
-      return "signal " + a.id + " pid=" + std::to_string(a.pid) + " " + SignalName(a.sig);
-    }
-    std::string operator()(const GiveUp& a) const {
-      return "give_up " + a.id + " (" + a.reason + ")";
-    }
-    std::string operator()(const Escalate& a) const {
-      return std::string("escalate ") + (a.permanent ? "permanent " : "") + "(" + a.reason + ")";
-    }
-    std::string operator()(const ShutdownComplete&) const { return "shutdown_complete"; }
-  };
-  return std::visit(Printer{}, action);
-}
-
-std::string ToString(const std::vector<Action>& actions) {
-  std::string out;
-  for (const Action& a : actions) {
-    if (!out.empty()) out += ", ";
-    out += ToString(a);
-  }
-  return out;
-}
 
 // ---- construction and queries ---------------------------------------------
 
-Supervisor::Supervisor(std::string name, Strategy strategy, RestartPolicy policy, bool dynamic)
-    : name_(std::move(name)), strategy_(strategy), policy_(policy), dynamic_(dynamic) {
+Supervisor::Supervisor(std::string name, Strategy strategy, RestartPolicy policy, bool dynamic,
+                       HeartbeatPolicy heartbeat)
+    : name_(std::move(name)),
+      strategy_(strategy),
+      policy_(policy),
+      dynamic_(dynamic),
+      heartbeat_(heartbeat) {
   // Per-child intensity (what makes a supervisor dynamic) has no meaning for
   // a group restart, so dynamic supervisors are one_for_one, like OTP's
   // simple_one_for_one.
@@ -163,46 +90,25 @@ SteadyTime Supervisor::NextDeadline() const {
     if (c->state == ChildState::kStopping && c->pid != 0 && !c->kill_sent) {
       next = std::min(next, c->until);
     }
-    if (phase_ == Phase::kRunning && c->state == ChildState::kBackoff && !c->in_group) {
+    if (phase_ == Phase::kRunning && c->state == ChildState::kRestarting && !c->in_group) {
+      next = std::min(next, c->until);
+    }
+    if (phase_ == Phase::kRunning && c->state == ChildState::kStarting && c->pid != 0 &&
+        !c->kill_sent && heartbeat_.start_timeout > Millis(0)) {
       next = std::min(next, c->until);
     }
   }
   if (phase_ == Phase::kRunning && GroupExited()) next = std::min(next, group_at_);
+  if (phase_ == Phase::kRunning) next = std::min(next, next_round_);
   return next;
-}
-
-std::string Supervisor::Dump(SteadyTime now) const {
-  std::string out = name_ + "(" + std::string(StrategyName(strategy_));
-  if (phase_ != Phase::kRunning) out += ", " + std::string(PhaseName(phase_));
-  out += ")";
-  if (children_.empty()) return out + " -";
-  bool first = true;
-  for (const auto& c : children_) {
-    out += first ? " " : " | ";
-    first = false;
-    out += c->spec.id + ":" + std::string(ChildStateName(c->state));
-    if (c->pid != 0) out += " pid=" + std::to_string(c->pid);
-    if (c->restarts > 0) out += " restarts=" + std::to_string(c->restarts);
-    if (c->state == ChildState::kBackoff) {
-      out += " until=" + Relative(c->until, now);
-      if (c->in_group) out += " group";
-    }
-    if (c->state == ChildState::kStopping) {
-      if (c->kill_sent) {
-        out += " killed";
-      } else if (c->pid != 0) {
-        out += " kill=" + Relative(c->until, now);
-      }
-    }
-  }
-  return out;
 }
 
 // ---- driving ----------------------------------------------------------------
 
-std::vector<Action> Supervisor::Start() {
+std::vector<Action> Supervisor::Start(SteadyTime now) {
   FORKV_CHECK(phase_ == Phase::kIdle);
   phase_ = Phase::kRunning;
+  if (heartbeat_.ping_interval > Millis(0)) next_round_ = now + heartbeat_.ping_interval;
   std::vector<Action> out;
   for (auto& c : children_) SpawnChild(c.get(), &out);
   return out;
@@ -214,23 +120,36 @@ std::vector<Action> Supervisor::Handle(const Event& event, SteadyTime now, doubl
   return out;
 }
 
-// Started: record the pid. A child asked to stop before its pid was known
-// (it was `starting` with pid 0) gets its signal now.
+// Started: record the pid and arm the start deadline. A child asked to
+// stop before its pid was known (it was `starting` with pid 0) gets its
+// signal now.
 void Supervisor::On(const Started& e, SteadyTime now, double, std::vector<Action>* out) {
   ChildRecord* c = FindMutable(e.id);
   if (c == nullptr || c->pid != 0) return;
+  c->started_at = now;
   if (c->state == ChildState::kStarting) {
     c->pid = e.pid;
+    c->until = now + heartbeat_.start_timeout;
   } else if (c->state == ChildState::kStopping) {
     c->pid = e.pid;
     SendStopSignal(c, now, out);
   }
 }
 
+// Heard: the child's current incarnation spoke; it is not hung.
+void Supervisor::On(const Heard& e, SteadyTime, double, std::vector<Action>*) {
+  ChildRecord* c = FindMutable(e.id);
+  if (c == nullptr || !IsAlive(*c) || c->pid == 0) return;
+  c->heard = true;
+  c->missed = 0;
+}
+
 // Ready: starting -> running; stable uptime counts from here.
 void Supervisor::On(const Ready& e, SteadyTime now, double, std::vector<Action>*) {
   ChildRecord* c = FindMutable(e.id);
   if (c == nullptr || c->state != ChildState::kStarting) return;
+  c->heard = true;
+  c->missed = 0;
   c->state = ChildState::kRunning;
   c->ready = true;
   c->ready_at = now;
@@ -260,17 +179,12 @@ void Supervisor::On(const Exited& e, SteadyTime now, double jitter, std::vector<
   DecideExit(c, e.status, was_ready, now, jitter, out);
 }
 
-// HeartbeatMissed: hung (or never got ready). SIGKILL once per incarnation;
-// the exit that follows is a crash like any other (or ends a stop).
-void Supervisor::On(const HeartbeatMissed& e, SteadyTime, double, std::vector<Action>* out) {
-  ChildRecord* c = FindMutable(e.id);
-  if (c == nullptr || !IsAlive(*c) || c->pid == 0 || c->kill_sent) return;
-  Kill(c, out);
-}
-
 // Tick: SIGKILL the children whose stop deadline passed (reverse start
-// order, like stops), then spawn the children whose backoff is over and the
-// pending group (start order).
+// order, like stops); then, while running, SIGKILL the children late for
+// their start deadline, run the heartbeat round if due, and spawn the
+// children whose backoff is over and the pending group (start order). A
+// SIGKILLed child's exit that follows is a crash like any other (or ends a
+// stop).
 void Supervisor::On(const Tick&, SteadyTime now, double, std::vector<Action>* out) {
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
     ChildRecord* c = it->get();
@@ -279,12 +193,44 @@ void Supervisor::On(const Tick&, SteadyTime now, double, std::vector<Action>* ou
     }
   }
   if (phase_ != Phase::kRunning) return;
+  if (heartbeat_.start_timeout > Millis(0)) {
+    for (auto& c : children_) {
+      if (c->state == ChildState::kStarting && c->pid != 0 && !c->kill_sent && now >= c->until) {
+        Kill(c.get(), out,
+             "not ready within " + std::to_string(heartbeat_.start_timeout.count()) + " ms");
+      }
+    }
+  }
+  if (now >= next_round_) HeartbeatRound(now, out);
   for (auto& c : children_) {
-    if (c->state == ChildState::kBackoff && !c->in_group && now >= c->until) {
+    if (c->state == ChildState::kRestarting && !c->in_group && now >= c->until) {
       SpawnChild(c.get(), out);
     }
   }
   MaybeRestartGroup(now, out);
+}
+
+// One heartbeat round: a running child that stayed silent for max_missed
+// rounds is hung (SIGKILL); every other running child is pinged and its
+// count goes up (Heard clears it). A starting child that said hello is
+// pinged uncounted: loading is not pinged for liveness (the start deadline
+// covers it), but a loading store must know the manager is alive.
+void Supervisor::HeartbeatRound(SteadyTime now, std::vector<Action>* out) {
+  ++round_;
+  next_round_ = now + heartbeat_.ping_interval;
+  for (auto& c : children_) {
+    if (c->pid == 0 || c->kill_sent) continue;
+    if (c->state == ChildState::kStarting) {
+      if (c->heard) out->push_back(Ping{c->spec.id, round_});
+    } else if (c->state == ChildState::kRunning) {
+      if (c->missed >= heartbeat_.max_missed) {
+        Kill(c.get(), out, "missed " + std::to_string(c->missed) + " heartbeats");
+        continue;
+      }
+      ++c->missed;
+      out->push_back(Ping{c->spec.id, round_});
+    }
+  }
 }
 
 // StopRequested: live -> stopping (intent stop); not live -> stopped at once.
@@ -306,11 +252,11 @@ void Supervisor::On(const StopRequested& e, SteadyTime now, double, std::vector<
       MaybeRestartGroup(now, out);
       return;
     case ChildState::kStopped:
-    case ChildState::kBackoff:
+    case ChildState::kRestarting:
     case ChildState::kFailed:
       c->state = ChildState::kStopped;
       c->in_group = false;
-      if (dynamic_) Erase(c);
+      if (dynamic_) Remove(c, out);
       MaybeRestartGroup(now, out);
       return;
   }
@@ -327,7 +273,7 @@ void Supervisor::On(const RestartRequested& e, SteadyTime now, double, std::vect
   c->reason = "restart requested";
   switch (c->state) {
     case ChildState::kStopped:
-    case ChildState::kBackoff:
+    case ChildState::kRestarting:
     case ChildState::kFailed:
       SpawnChild(c, out);
       return;
@@ -342,16 +288,9 @@ void Supervisor::On(const RestartRequested& e, SteadyTime now, double, std::vect
 }
 
 // ShutdownRequested: every live child gets SIGTERM at once, in reverse start
-// order; pending restarts are cancelled. A second request SIGKILLs the rest.
+// order; pending restarts are cancelled. Once only: a repeat changes nothing.
 void Supervisor::On(const ShutdownRequested&, SteadyTime now, double, std::vector<Action>* out) {
-  if (phase_ == Phase::kDone) return;
-  if (phase_ == Phase::kShuttingDown) {
-    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-      ChildRecord* c = it->get();
-      if (IsAlive(*c) && c->pid != 0 && !c->kill_sent) Kill(c, out);
-    }
-    return;
-  }
+  if (phase_ == Phase::kDone || phase_ == Phase::kShuttingDown) return;
   phase_ = Phase::kShuttingDown;
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
     ChildRecord* c = it->get();
@@ -367,7 +306,7 @@ void Supervisor::On(const ShutdownRequested&, SteadyTime now, double, std::vecto
         // (a dynamic child is still removed after it exits).
         if (c->intent != StopIntent::kStop) c->intent = StopIntent::kShutdown;
         break;
-      case ChildState::kBackoff:
+      case ChildState::kRestarting:
         c->state = ChildState::kStopped;
         c->reason = "shutdown";
         break;
@@ -377,6 +316,17 @@ void Supervisor::On(const ShutdownRequested&, SteadyTime now, double, std::vecto
     }
   }
   MaybeCompleteShutdown(out);
+}
+
+// KillRequested: shut down if that had not begun, then SIGKILL every live
+// child that has not had one yet, in reverse start order.
+void Supervisor::On(const KillRequested&, SteadyTime now, double jitter, std::vector<Action>* out) {
+  if (phase_ == Phase::kDone) return;
+  if (phase_ != Phase::kShuttingDown) On(ShutdownRequested{}, now, jitter, out);
+  for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+    ChildRecord* c = it->get();
+    if (IsAlive(*c) && c->pid != 0 && !c->kill_sent) Kill(c, out);
+  }
 }
 
 // ---- transitions --------------------------------------------------------------
@@ -390,6 +340,8 @@ void Supervisor::SpawnChild(ChildRecord* c, std::vector<Action>* out) {
   c->kill_sent = false;
   c->in_group = false;
   c->ready = false;
+  c->heard = false;
+  c->missed = 0;
   out->push_back(Spawn{c->spec.id});
 }
 
@@ -413,9 +365,16 @@ void Supervisor::SendStopSignal(ChildRecord* c, SteadyTime now, std::vector<Acti
   out->push_back(Signal{c->spec.id, c->pid, SIGTERM});
 }
 
-void Supervisor::Kill(ChildRecord* c, std::vector<Action>* out) {
+void Supervisor::Kill(ChildRecord* c, std::vector<Action>* out, std::string why) {
   c->kill_sent = true;
-  out->push_back(Signal{c->spec.id, c->pid, SIGKILL});
+  if (!why.empty()) c->reason = why;
+  out->push_back(Signal{c->spec.id, c->pid, SIGKILL, std::move(why)});
+}
+
+void Supervisor::Remove(ChildRecord* c, std::vector<Action>* out) {
+  std::string id = c->spec.id;
+  Erase(c);
+  out->push_back(Removed{std::move(id)});
 }
 
 // A child we were stopping has exited.
@@ -430,14 +389,14 @@ void Supervisor::FinishStop(ChildRecord* c, SteadyTime now, std::vector<Action>*
   }
   if (phase_ == Phase::kRunning && intent == StopIntent::kGroup) {
     // Stopped for a group restart: wait for the rest of the group.
-    c->state = ChildState::kBackoff;
+    c->state = ChildState::kRestarting;
     c->until = group_at_;
     MaybeRestartGroup(now, out);
     return;
   }
   c->in_group = false;
   if (intent == StopIntent::kStop && dynamic_) {
-    Erase(c);  // a dropped store: forgotten once its process is gone
+    Remove(c, out);  // a dropped store: forgotten once its process is gone
   } else if (intent == StopIntent::kGroup || intent == StopIntent::kRestart) {
     c->reason = "not restarted: supervisor " + std::string(PhaseName(phase_));
   }
@@ -475,7 +434,7 @@ void Supervisor::DecideExit(ChildRecord* c, const ExitStatus& status, bool was_r
   }
   if (strategy_ == Strategy::kOneForOne) {
     // Restart this child alone once its backoff is over.
-    c->state = ChildState::kBackoff;
+    c->state = ChildState::kRestarting;
     c->until = now + d.delay;
     return;
   }
@@ -487,14 +446,12 @@ void Supervisor::DecideExit(ChildRecord* c, const ExitStatus& status, bool was_r
 ExitDecision Supervisor::Decide(ChildRecord* c, const ExitStatus& status, SteadyTime up_since,
                                 SteadyTime now, double jitter) {
   if (dynamic_) {
-    return DecideOnExit(policy_, c->spec.restart, status, /*stop_requested=*/false, up_since, now,
-                        jitter, &c->history);
+    return DecideOnExit(policy_, c->spec.restart, status, up_since, now, jitter, &c->history);
   }
   RestartHistory h;
   h.recent = std::move(intensity_.recent);
   h.backoff_step = c->history.backoff_step;
-  ExitDecision d = DecideOnExit(policy_, c->spec.restart, status, /*stop_requested=*/false,
-                                up_since, now, jitter, &h);
+  ExitDecision d = DecideOnExit(policy_, c->spec.restart, status, up_since, now, jitter, &h);
   intensity_.recent = std::move(h.recent);
   c->history.backoff_step = h.backoff_step;
   return d;
@@ -513,7 +470,7 @@ void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTi
   if (strategy_ == Strategy::kRestForOne) {
     while (children_[first].get() != trigger) ++first;
   }
-  trigger->state = ChildState::kBackoff;
+  trigger->state = ChildState::kRestarting;
   trigger->in_group = true;
   for (size_t i = children_.size(); i-- > first;) {
     ChildRecord* s = children_[i].get();
@@ -522,7 +479,7 @@ void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTi
       case ChildState::kStopped:
       case ChildState::kFailed:
         break;  // stopped on request, or given up: not ours to restart
-      case ChildState::kBackoff:
+      case ChildState::kRestarting:
         s->in_group = true;  // its own restart joins the group's
         break;
       case ChildState::kStopping:
@@ -546,7 +503,7 @@ void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTi
     }
   }
   for (auto& c : children_) {
-    if (c->in_group && c->state == ChildState::kBackoff) c->until = group_at_;
+    if (c->in_group && c->state == ChildState::kRestarting) c->until = group_at_;
   }
   MaybeRestartGroup(now, out);
 }
@@ -556,7 +513,7 @@ bool Supervisor::GroupExited() const {
   bool any = false;
   for (const auto& c : children_) {
     if (!c->in_group) continue;
-    if (c->state != ChildState::kBackoff) return false;
+    if (c->state != ChildState::kRestarting) return false;
     any = true;
   }
   return any;
@@ -575,7 +532,7 @@ void Supervisor::EscalateNow(std::string reason, bool permanent, std::vector<Act
   phase_ = Phase::kEscalated;
   for (auto& c : children_) {
     c->in_group = false;
-    if (c->state == ChildState::kBackoff) {
+    if (c->state == ChildState::kRestarting) {
       c->state = ChildState::kStopped;
       c->reason = "not restarted: supervisor escalated";
     }

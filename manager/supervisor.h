@@ -1,8 +1,10 @@
 // An OTP supervisor as a pure state machine: one supervisor owns an ordered
 // list of children (start order) and a restart strategy. The manager feeds it
-// events (a child started, became ready, exited, missed its heartbeats, time
-// passed, an operator asked for a stop, restart or shutdown) and executes the
-// actions it returns (spawn, signal, give up, escalate, shutdown complete).
+// events (a child started, was heard from, became ready, exited, time
+// passed, an operator asked for a stop, restart, shutdown or kill) and
+// executes the actions it returns (spawn, signal, ping, give up, escalate,
+// removed, shutdown complete). Heartbeats and start deadlines are its own
+// timers: it decides when to ping and when a silent child is hung.
 // No sockets, signals, clocks or fork here: `now` and a uniform random
 // `jitter_sample` are passed in, so every path is unit-tested with a fake
 // clock (tests/unit/supervisor_test.cc). The single-exit restart decision
@@ -13,20 +15,35 @@
 // Per-child states and what each event does to them (while the supervisor
 // is running; "decide" is the exit decision described below):
 //
-//   state     Started    Ready    Exited     Heartbeat  Stop        Restart      Tick
-//   stopped   -          -        -          -          dyn:remove  spawn        -
-//   starting  pid        running  decide     SIGKILL    TERM>stop   TERM>stop    -
-//   running   -          -        decide     SIGKILL    TERM>stop   TERM>stop    -
-//   backoff   -          -        -          -          stopped     spawn now    due: spawn
-//   stopping  pid,TERM*  -        by intent  SIGKILL    intent stop intent rstrt due: SIGKILL
-//   failed    -          -        -          -          stopped     spawn        -
+//   state       Started    Ready    Exited     Stop        Restart      Tick
+//   stopped     -          -        -          dyn:remove  spawn        -
+//   starting    pid        running  decide     TERM>stop   TERM>stop    late: SIGKILL (1)
+//   running     -          -        decide     TERM>stop   TERM>stop    silent: SIGKILL (2)
+//   restarting  -          -        -          stopped     spawn now    due: spawn
+//   stopping    pid,TERM*  -        by intent  intent stop intent rstrt due: SIGKILL
+//   failed      -          -        -          stopped     spawn        -
 //
 //   (*) a stop asked for before Started arrived is signalled when it does.
+//   "restarting" is the wait before a restart (backoff, or a group restart
+//   waiting for its members to exit).
+//   Heard (any control message of the current incarnation) clears its
+//   missed-heartbeat count; Ready implies Heard.
+//   (1) start deadline: a starting child not Ready within
+//       HeartbeatPolicy::start_timeout of its Started is SIGKILLed ("not
+//       ready within N ms"); the exit that follows is a crash.
+//   (2) heartbeats: every ping_interval (one round for all children) a
+//       running child gets a Ping, and its missed count goes up; a child
+//       whose count reached max_missed gets SIGKILL instead ("missed N
+//       heartbeats"). A starting child that was Heard gets an uncounted Ping
+//       (so a loading store knows the manager is alive). No rounds unless
+//       the supervisor is running.
 //   "stopping" remembers why (its intent): stop (operator: stays stopped; a
 //   dynamic child is then removed), restart (operator: spawned again at once,
 //   no backoff, not counted in the intensity), group (stopped by a
 //   one_for_all / rest_for_one restart: waits in backoff for the group),
 //   shutdown (stays stopped; ShutdownComplete once none is alive).
+//   A dynamic child that is removed (a stop on request ended) is reported
+//   with a Removed action: the parent forgets it then, without polling.
 //   Events for unknown ids, or that do not fit the state (a second Exited,
 //   Ready while stopping), are ignored: they are stale, not errors.
 //
@@ -71,8 +88,9 @@
 // comes from the manager shutting one supervisor down before the other, and
 // stopping hundreds of independent stores one by one would make a shutdown
 // last hundreds of timeouts. Backoff children are just cancelled. Once no
-// child is alive: ShutdownComplete (once). A second ShutdownRequested
-// SIGKILLs every live child immediately.
+// child is alive: ShutdownComplete (once). KillRequested (a second SIGTERM
+// at the root) SIGKILLs every live child immediately, shutting down first
+// if that had not begun.
 //
 // A shutdown_timeout of 0 means SIGKILL at once (OTP's brutal_kill).
 //
@@ -82,16 +100,18 @@
 //     spawn failed, feed Exited{id, exit 111} instead, immediately;
 //   - the child's "ready" message: Ready; each reaped pid: Exited (map the pid
 //     to the id yourself, the supervisor never sees unknown pids);
-//   - heartbeat or readiness timeout: HeartbeatMissed;
+//   - every control message from the child's current incarnation: Heard;
+//   - on Ping{id, seq}: send the child a ping;
 //   - poll with a timeout of NextDeadline() - now, and feed Tick whenever
 //     now >= NextDeadline() (feeding it more often is harmless);
 //   - `forkv drop/stop`: StopRequested; `forkv restart`: RestartRequested;
-//     SIGTERM: ShutdownRequested (to the store supervisor, then to the db
-//     pool on the stores' ShutdownComplete); a second SIGTERM: again.
+//     SIGTERM: ShutdownRequested (the order between supervisors is the
+//     root's, manager/root_machine.h); a second SIGTERM: KillRequested;
+//   - on Removed{id}: the dynamic child is gone from the supervisor.
 //
 // Thread-safety: none; one supervisor belongs to the manager's loop thread.
 // Copying is deleted: ChildRecord pointers handed out stay valid until that
-// child is removed (RemoveChild, or a dynamic child's stop).
+// child is removed (RemoveChild, or a dynamic child's stop: Removed).
 #pragma once
 
 #include <sys/types.h>
@@ -104,12 +124,21 @@
 #include <vector>
 
 #include "manager/supervisor_policy.h"
+#include "shared/clock.h"
 #include "shared/proc.h"
 
 namespace forkv::sup {
 
 enum class Strategy { kOneForOne, kOneForAll, kRestForOne };
 std::string_view StrategyName(Strategy s);  // "one_for_one", ...
+
+// Heartbeats and start deadlines. A zero ping_interval (the default) means
+// no heartbeat rounds; a zero start_timeout means no start deadline.
+struct HeartbeatPolicy {
+  Millis ping_interval{0};
+  int max_missed = 3;       // rounds without a word before SIGKILL
+  Millis start_timeout{0};  // Started -> Ready, at most
+};
 
 struct ChildSpec {
   std::string id;  // unique within the supervisor
@@ -130,7 +159,7 @@ struct Exited {  // reaped (or its spawn failed: exit 111)
   std::string id;
   ExitStatus status;
 };
-struct HeartbeatMissed {  // hung, or not ready in time: SIGKILL it
+struct Heard {  // a control message from the child's current incarnation
   std::string id;
 };
 struct Tick {};         // time passed; timers due at `now` fire
@@ -140,10 +169,11 @@ struct StopRequested {  // operator stop / drop: SIGTERM, no restart;
 struct RestartRequested {  // `forkv restart`: clears failed/backoff, restarts now
   std::string id;
 };
-struct ShutdownRequested {};  // stop every child; a second one SIGKILLs them
+struct ShutdownRequested {};  // stop every child (SIGTERM, SIGKILL after the timeout)
+struct KillRequested {};      // SIGKILL every live child now; shuts down too
 
-using Event = std::variant<Started, Ready, Exited, HeartbeatMissed, Tick, StopRequested,
-                           RestartRequested, ShutdownRequested>;
+using Event = std::variant<Started, Heard, Ready, Exited, Tick, StopRequested, RestartRequested,
+                           ShutdownRequested, KillRequested>;
 
 // ---- actions ------------------------------------------------------------
 
@@ -155,7 +185,13 @@ struct Signal {  // kill(pid, sig); sig is SIGTERM or SIGKILL
   std::string id;
   pid_t pid = 0;
   int sig = 0;
+  std::string why;  // set for kills the supervisor decided on its own (hung, late)
   bool operator==(const Signal&) const = default;
+};
+struct Ping {  // send the child a heartbeat ping with this round's seq
+  std::string id;
+  uint64_t seq = 0;
+  bool operator==(const Ping&) const = default;
 };
 struct GiveUp {  // the child is now `failed` and will not be restarted
   std::string id;
@@ -167,22 +203,29 @@ struct Escalate {  // this supervisor exceeded its intensity: the parent handles
   bool permanent = false;  // caused by exit 125: the root should exit 125, not 111
   bool operator==(const Escalate&) const = default;
 };
+struct Removed {  // a dynamic child's stop ended: the supervisor forgot it
+  std::string id;
+  bool operator==(const Removed&) const = default;
+};
 struct ShutdownComplete {  // after ShutdownRequested: no child is alive any more
   bool operator==(const ShutdownComplete&) const = default;
 };
 
-using Action = std::variant<Spawn, Signal, GiveUp, Escalate, ShutdownComplete>;
+using Action = std::variant<Spawn, Signal, Ping, GiveUp, Escalate, Removed, ShutdownComplete>;
 
-// "spawn a", "signal a pid=10 SIGTERM", "give_up a (reason)",
-// "escalate (reason)" / "escalate permanent (reason)", "shutdown_complete".
+// "spawn a", "signal a pid=10 SIGTERM" (+ " (why)" when set), "ping a #3",
+// "give_up a (reason)", "escalate (reason)" / "escalate permanent (reason)",
+// "removed a", "shutdown_complete".
 std::string ToString(const Action& action);
 // The actions joined with ", "; "" when empty.
 std::string ToString(const std::vector<Action>& actions);
 
 // ---- state --------------------------------------------------------------
 
-enum class ChildState { kStopped, kStarting, kRunning, kBackoff, kStopping, kFailed };
-std::string_view ChildStateName(ChildState s);  // "stopped", "starting", ...
+enum class ChildState { kStopped, kStarting, kRunning, kRestarting, kStopping, kFailed };
+// "stopped", "starting", "running", "restarting", "stopping", "failed": the
+// names `forkv status` shows.
+std::string_view ChildStateName(ChildState s);
 
 // Why a `stopping` child is being stopped: what happens when it exits.
 enum class StopIntent { kNone, kStop, kRestart, kGroup, kShutdown };
@@ -194,11 +237,15 @@ std::string_view PhaseName(Phase p);
 struct ChildRecord {
   ChildSpec spec;
   ChildState state = ChildState::kStopped;
-  pid_t pid = 0;          // 0: no process, or spawned but Started not yet fed
-  int restarts = 0;       // spawns after the first one, whatever the cause
-  std::string last_exit;  // "exited 3", "killed by signal 9 (SIGKILL)"; "" before any exit
-  std::string reason;     // the last decision: "restart in 20 ms", "more than 3 ...", ...
-  SteadyTime until{};     // backoff: when to spawn; stopping: when to SIGKILL
+  pid_t pid = 0;            // 0: no process, or spawned but Started not yet fed
+  int restarts = 0;         // spawns after the first one, whatever the cause
+  std::string last_exit;    // "exited 3", "killed by signal 9 (SIGKILL)"; "" before any exit
+  std::string reason;       // the last decision: "restart in 20 ms", "more than 3 ...", ...
+  SteadyTime until{};       // restarting: when to spawn; stopping: when to SIGKILL;
+                            // starting: the start deadline (if any)
+  SteadyTime started_at{};  // when this incarnation's Started was fed
+  bool heard = false;       // this incarnation sent a control message
+  int missed = 0;           // heartbeat rounds since it was last heard
   // Bookkeeping.
   StopIntent intent = StopIntent::kNone;
   bool kill_sent = false;  // SIGKILL sent to this incarnation
@@ -213,7 +260,8 @@ class Supervisor {
  public:
   // A dynamic supervisor gets children at run time (stores) and must be
   // one_for_one (checked).
-  Supervisor(std::string name, Strategy strategy, RestartPolicy policy, bool dynamic);
+  Supervisor(std::string name, Strategy strategy, RestartPolicy policy, bool dynamic,
+             HeartbeatPolicy heartbeat = {});
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
@@ -226,24 +274,25 @@ class Supervisor {
   // after its exit by itself).
   [[nodiscard]] bool RemoveChild(const std::string& id);
 
-  // Spawns every child in start order. Only once, from idle (checked).
-  std::vector<Action> Start();
+  // Spawns every child in start order; the first heartbeat round is one
+  // ping_interval after `now`. Only once, from idle (checked).
+  std::vector<Action> Start(SteadyTime now);
   // Feeds one event; returns the actions to execute, in order.
   // `jitter_sample` is uniform in [0, 1); only restart decisions use it.
   std::vector<Action> Handle(const Event& event, SteadyTime now, double jitter_sample);
   // The earliest pending timer (backoff expiry, group restart, SIGKILL
-  // deadline), or SteadyTime::max() when none.
+  // deadline, start deadline, heartbeat round), or SteadyTime::max() when none.
   SteadyTime NextDeadline() const;
 
   // One line, children in start order, times relative to `now`:
   // "db(one_for_one) db-0:running pid=10 restarts=1 | db-1:backoff until=+20ms"
   // The phase follows the strategy unless running: "db(one_for_all, escalated) ...".
-  // Per state: stopping "kill=+5000ms" or "killed"; backoff in a group " group".
+  // Per state: stopping "kill=+5000ms" or "killed"; restarting in a group " group";
+  // " missed=N" when a running child missed heartbeat rounds.
   std::string Dump(SteadyTime now) const;
 
   const std::string& name() const { return name_; }
   Strategy strategy() const { return strategy_; }
-  bool dynamic() const { return dynamic_; }
   Phase phase() const { return phase_; }
   // nullptr if unknown.
   const ChildRecord* Find(const std::string& id) const;
@@ -259,16 +308,19 @@ class Supervisor {
   void On(const Started& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Ready& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Exited& e, SteadyTime now, double jitter, std::vector<Action>* out);
-  void On(const HeartbeatMissed& e, SteadyTime now, double jitter, std::vector<Action>* out);
+  void On(const Heard& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Tick& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const StopRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const RestartRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const ShutdownRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
+  void On(const KillRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
+  void HeartbeatRound(SteadyTime now, std::vector<Action>* out);
 
   void SpawnChild(ChildRecord* c, std::vector<Action>* out);
   void BeginStop(ChildRecord* c, StopIntent intent, SteadyTime now, std::vector<Action>* out);
   void SendStopSignal(ChildRecord* c, SteadyTime now, std::vector<Action>* out);
-  void Kill(ChildRecord* c, std::vector<Action>* out);
+  void Kill(ChildRecord* c, std::vector<Action>* out, std::string why = "");
+  void Remove(ChildRecord* c, std::vector<Action>* out);
   void FinishStop(ChildRecord* c, SteadyTime now, std::vector<Action>* out);
   void DecideExit(ChildRecord* c, const ExitStatus& status, bool was_ready, SteadyTime now,
                   double jitter, std::vector<Action>* out);
@@ -285,7 +337,10 @@ class Supervisor {
   const Strategy strategy_;
   const RestartPolicy policy_;
   const bool dynamic_;
+  const HeartbeatPolicy heartbeat_;
   Phase phase_ = Phase::kIdle;
+  SteadyTime next_round_ = SteadyTime::max();           // next heartbeat round
+  uint64_t round_ = 0;                                  // heartbeat rounds so far (the ping seq)
   std::vector<std::unique_ptr<ChildRecord>> children_;  // start order
   std::unordered_map<std::string, ChildRecord*> by_id_;
   RestartHistory intensity_;  // static supervisors: every restart they perform

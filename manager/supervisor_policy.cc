@@ -13,13 +13,9 @@ Millis BackoffDelay(const RestartPolicy& policy, int step) {
 }
 
 ExitDecision DecideOnExit(const RestartPolicy& policy, RestartType type, const ExitStatus& status,
-                          bool stop_requested, SteadyTime started_at, SteadyTime now,
-                          double jitter_sample, RestartHistory* history) {
+                          SteadyTime started_at, SteadyTime now, double jitter_sample,
+                          RestartHistory* history) {
   ExitDecision d;
-  if (stop_requested) {
-    d.reason = "stopped on request";
-    return d;
-  }
   if (!status.signaled && status.code == kExitPermanentFailure) {
     d.kind = ExitDecision::Kind::kGiveUp;
     d.reason = "permanent failure (exit 125): not restarting";

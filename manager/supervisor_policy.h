@@ -2,8 +2,8 @@
 // (policy, history, event, now). No sockets, signals or clocks here: time and
 // randomness are passed in, so every path is unit-tested with a fake clock.
 //
-// On every exit of a child the manager asks DecideOnExit() what to do:
-//   stop requested by us (shutdown, drop)      -> kDone   (no restart)
+// On every exit of a child it did not stop itself, the supervisor
+// (manager/supervisor.h) asks DecideOnExit() what to do:
 //   exit code kExitPermanentFailure (125)      -> kGiveUp (s6's "don't restart")
 //   temporary child                            -> kDone
 //   transient child, clean exit (0 / SIGTERM)  -> kDone
@@ -15,16 +15,13 @@
 // once a child has stayed up for stable_after.
 #pragma once
 
-#include <chrono>
 #include <deque>
 #include <string>
 
+#include "shared/clock.h"
 #include "shared/proc.h"
 
 namespace forkv {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
-using Millis = std::chrono::milliseconds;
 
 struct RestartPolicy {
   int max_restarts = 3;
@@ -59,9 +56,11 @@ struct ExitDecision {
 };
 
 // `jitter_sample` is a uniform random number in [0, 1).
+// `started_at` is when the child's uptime began (Ready); a child up for
+// stable_after restarts its backoff from step 0.
 ExitDecision DecideOnExit(const RestartPolicy& policy, RestartType type, const ExitStatus& status,
-                          bool stop_requested, SteadyTime started_at, SteadyTime now,
-                          double jitter_sample, RestartHistory* history);
+                          SteadyTime started_at, SteadyTime now, double jitter_sample,
+                          RestartHistory* history);
 
 // The delay before restart number `step` (0-based) without jitter.
 Millis BackoffDelay(const RestartPolicy& policy, int step);

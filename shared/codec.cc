@@ -308,21 +308,35 @@ Result<nlohmann::json> DecodeJsonBody(std::string_view bytes) {
   }
 }
 
-std::string EncodeControl(const nlohmann::json& msg) { return EncodeJsonBody(msg); }
-
-Result<nlohmann::json> DecodeControl(std::string_view bytes) {
+Result<nlohmann::json> DecodeControlMap(std::string_view bytes) {
+  constexpr size_t kMaxControlBytes = 64 * 1024;
+  // The limit applies to the whole frame, not only to each string in it.
+  if (bytes.size() > kMaxControlBytes) {
+    return Status::TooLarge("control: " + std::to_string(bytes.size()) + " bytes, limit " +
+                            std::to_string(kMaxControlBytes));
+  }
   msgpack::object_handle oh;
-  Limits lim{.array = 1024, .map = 256, .bytes = 64 * 1024, .depth = 4};
+  Limits lim{.array = 1024, .map = 256, .bytes = kMaxControlBytes, .depth = 4};
   if (Status s = Unpack(bytes, lim, &oh); !s.ok()) return s;
   if (oh.get().type != msgpack::type::MAP) return Status::Malformed("control: not a map");
-  auto j = ObjectToJson(oh.get(), 0);
-  if (!j.ok()) return j.status();
-  auto it = j->find("type");
-  if (it == j->end() || !it->is_string()) return Status::Malformed("control: no string 'type'");
-  return j;
+  try {
+    return ObjectToJson(oh.get(), 0);
+  } catch (const std::bad_alloc&) {
+    return Status::TooLarge("control: too large to convert");
+  }
 }
 
 std::string EncodeWriteRequest(const WriteRequest& w) {
+  return EncodeWriteRequestView(WriteRequestView{.store = w.store,
+                                                 .gen = w.gen,
+                                                 .seq = w.seq,
+                                                 .op = w.op,
+                                                 .key = w.key,
+                                                 .value = w.value,
+                                                 .base_seq = w.base_seq});
+}
+
+std::string EncodeWriteRequestView(const WriteRequestView& w) {
   std::string out;
   out.reserve(40 + w.store.size() + w.key.size() + w.value.size());
   StringSink sink{&out};

@@ -43,6 +43,8 @@ std::string EncodeJsonBody(const nlohmann::json& j);
 Result<nlohmann::json> DecodeJsonBody(std::string_view bytes);
 
 std::string EncodeWriteRequest(const WriteRequest& w);
+// The same bytes from borrowed strings (no copy of key or value first).
+std::string EncodeWriteRequestView(const WriteRequestView& w);
 Result<WriteRequest> DecodeWriteRequest(std::string_view bytes);
 std::string EncodeWriteAck(const WriteAck& a);
 Result<WriteAck> DecodeWriteAck(std::string_view bytes);
@@ -55,9 +57,12 @@ Result<DropRequest> DecodeDropRequest(std::string_view bytes);
 std::string EncodeDropAck(const DropAck& a);
 Result<DropAck> DecodeDropAck(std::string_view bytes);
 
-// Control maps (backend "C" frames): a msgpack map with a string "type".
-std::string EncodeControl(const nlohmann::json& msg);
-Result<nlohmann::json> DecodeControl(std::string_view bytes);
+// Control maps (backend "C" frames) are typed in shared/control.h; this is
+// its decoding step: one msgpack map with str keys,
+// within the control limits (a 64 KiB frame, map <= 256 entries, array <=
+// 1024 elements, depth <= 4), as JSON. Does not look at "type". Never throws:
+// kMalformed, or kTooLarge for a limit.
+Result<nlohmann::json> DecodeControlMap(std::string_view bytes);
 
 // 8-byte little-endian tags used to match backend replies to requests.
 std::string EncodeTag(uint64_t tag);

@@ -18,10 +18,10 @@
 //     [4] body     any       op-specific (docs/protocol.md), nil when none
 //
 // Manager <-> children ("backend", manager ROUTER, child DEALER whose routing
-// id is its ChildId string), frames:
+// id is "s<gen>", "d<gen>" or "h<gen>", see shared/control_link.h), frames:
 //   manager -> store : "Q" | tag(8 bytes, opaque) | request frame
 //   store -> manager : "R" | tag                  | reply frame
-//   both directions  : "C" | control map (msgpack map, see ControlMessage)
+//   both directions  : "C" | control map (typed: ControlMessage, shared/control.h)
 //
 // Store <-> database worker (db ROUTER bound by the worker, store DEALER):
 //   store -> db : "W" | msgpack [store, gen, seq, op, key, value, base_seq] (WriteRequest)
@@ -76,7 +76,10 @@ inline constexpr uint8_t kMaxOp = 13;
 
 // "put", "get", ...; "?" for values outside the enum.
 std::string_view OpName(Op op);
-// True for ops the store process answers (as opposed to the manager).
+// True for the ops a store process answers: put, get, del, keys, count. The
+// manager answers every other op itself (ping included) and forwards only
+// these; a store answers anything else with kUnknownOp. False for values
+// outside the enum.
 bool IsStoreOp(Op op);
 
 struct Request {
@@ -141,6 +144,18 @@ struct WriteRequest {
   Op op = Op::kPut;  // kPut or kDel
   std::string key;
   std::string value;
+  uint64_t base_seq = 0;
+};
+
+// A WriteRequest whose strings are borrowed (for encoding without copying
+// the key and value first).
+struct WriteRequestView {
+  std::string_view store;
+  uint64_t gen = 0;
+  uint64_t seq = 0;
+  Op op = Op::kPut;
+  std::string_view key;
+  std::string_view value;
   uint64_t base_seq = 0;
 };
 

@@ -10,7 +10,16 @@
 
 namespace forkv {
 
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  fd_ = fd;
+}
+
 Result<int> BlockSignalsToFd(std::initializer_list<int> signals) {
+  return BlockSignalsToFd(std::vector<int>(signals));
+}
+
+Result<int> BlockSignalsToFd(const std::vector<int>& signals) {
   sigset_t mask;
   sigemptyset(&mask);
   for (int s : signals) sigaddset(&mask, s);

@@ -2,6 +2,8 @@
 
 #include <sys/un.h>
 
+#include <memory>
+
 namespace forkv {
 
 zmq::socket_t MakeSocket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& opts) {
@@ -73,6 +75,19 @@ Status SendMessages(zmq::socket_t& socket, Frames& frames) {
   } catch (const zmq::error_t& e) {
     return SendError(e);
   }
+}
+
+namespace {
+void DeleteString(void* /*data*/, void* hint) { delete static_cast<std::string*>(hint); }
+}  // namespace
+
+zmq::message_t MessageFromString(std::string&& bytes) {
+  auto owned = std::make_unique<std::string>(std::move(bytes));
+  // zmq_msg_init_data takes ownership only when it succeeds (it can fail
+  // with ENOMEM, and cppzmq then throws): release the string after it.
+  zmq::message_t msg(owned->data(), owned->size(), DeleteString, owned.get());
+  owned.release();
+  return msg;
 }
 
 std::string IpcPath(std::string_view endpoint) {

@@ -37,8 +37,15 @@ Result<bool> RecvFrames(zmq::socket_t& socket, Frames* out, bool wait = false);
 // Sends frames as one multipart message without blocking. Unavailable when
 // the peer is unknown (ROUTER_MANDATORY) or its queue is full.
 Status SendFrames(zmq::socket_t& socket, const std::vector<std::string_view>& frames);
-// Same, moving already-built messages (no copy of the payload).
+// Same, moving already-built messages (no copy of the payload). On error
+// the messages not yet accepted stay in `frames`.
 Status SendMessages(zmq::socket_t& socket, Frames& frames);
+
+// A message that owns `bytes` without copying them: the string moves to the
+// heap and ZeroMQ deletes it when it is done with the message (possibly on
+// one of its I/O threads, after the send has returned). For large payloads
+// built just to be sent, e.g. an encoded write with a 16 MiB value.
+zmq::message_t MessageFromString(std::string&& bytes);
 
 inline std::string_view View(const zmq::message_t& m) {
   return std::string_view(static_cast<const char*>(m.data()), m.size());

@@ -9,12 +9,16 @@
 #include <chrono>
 #include <zmq.hpp>
 
+#include "shared/clock.h"
 #include "shared/codec.h"
+#include "shared/control.h"
+#include "shared/control_link.h"
 #include "shared/names.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
 #include "shared/shard.h"
 #include "shared/signals.h"
+#include "shared/worker.h"
 #include "shared/zsock.h"
 #include "store_worker/store_map.h"
 #include "store_worker/write_tracker.h"
@@ -23,6 +27,10 @@ namespace forkv {
 namespace {
 
 using std::chrono::milliseconds;
+
+Status NotAStoreOp(Op op) {
+  return Status::UnknownOp(std::string(OpName(op)) + " is not a store operation");
+}
 
 class StoreServer {
  public:
@@ -39,28 +47,28 @@ class StoreServer {
   struct LoadState {
     uint64_t load_id = 0;
     bool done = false;
-    Clock::time_point sent_at;
+    SteadyTime sent_at;
   };
 
-  void Connect();
-  void SendControl(const nlohmann::json& msg);
+  bool Connect();
+  void SendControl(const ControlMessage& msg);
   void SendReply(std::string_view tag, const std::string& reply);
   void SendLoad(uint32_t shard);
   void SendWrite(const PendingWrite& w);
   void OnManagerMessage(Frames& frames);
   void OnRequest(std::string_view tag, std::string_view payload);
-  void OnControl(std::string_view payload);
+  void OnControl(const ControlMessage& msg);
   void OnDbMessage(uint32_t shard, Frames& frames);
   void OnWriteAck(uint32_t shard, const WriteAck& ack);
   void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
-  void OnTimer(Clock::time_point now);
+  void OnTimer(SteadyTime now);
   bool IsLoaded() const;
 
   const StoreOptions& opts_;
   int signal_fd_;
   uint32_t shard_count_;
   zmq::context_t ctx_{1};
-  zmq::socket_t manager_;
+  ControlLink manager_;
   std::vector<zmq::socket_t> dbs_;
   StoreMap map_;
   WriteTracker tracker_;
@@ -68,37 +76,44 @@ class StoreServer {
   uint64_t next_load_id_ = 1;
   bool ready_sent_ = false;
   bool stopping_ = false;
-  Clock::time_point last_manager_msg_ = Clock::now();
-  Clock::time_point started_ = Clock::now();
+  SteadyTime last_manager_msg_ = SteadyClock::now();
+  SteadyTime started_ = SteadyClock::now();
 };
 
-void StoreServer::Connect() {
-  std::string rid = "s" + std::to_string(opts_.gen);
-  manager_ = MakeSocket(ctx_, zmq::socket_type::dealer,
-                        {.send_hwm = 100000,
-                         .recv_hwm = 100000,
-                         .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
-                         .routing_id = rid});
-  manager_.connect(opts_.backend);
-  for (const auto& ep : opts_.db_endpoints) {
-    dbs_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer,
-                              {.send_hwm = 100000,
-                               .recv_hwm = 100000,
-                               .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
-                               .routing_id = rid}));
-    dbs_.back().connect(ep);
+bool StoreServer::Connect() {
+  // The link to the manager carries every client request and reply of this
+  // store, hence the deep queues; the same routing id on every shard.
+  SocketOptions so{.send_hwm = 100000,
+                   .recv_hwm = 100000,
+                   .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes)};
+  auto link = ControlLink::Connect(ctx_, opts_.backend, ChildRole::kStore, opts_.gen, so);
+  if (!link.ok()) {
+    spdlog::critical("{}", link.status().ToString());
+    return false;
   }
+  manager_ = std::move(link).value();
+  so.routing_id = manager_.routing_id();
+  for (const auto& ep : opts_.db_endpoints) {
+    dbs_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer, so));
+    try {
+      dbs_.back().connect(ep);
+    } catch (const zmq::error_t& e) {
+      spdlog::critical("cannot connect to database worker {}: {}", ep, e.what());
+      return false;
+    }
+  }
+  return true;
 }
 
-void StoreServer::SendControl(const nlohmann::json& msg) {
-  std::string body = EncodeControl(msg);
-  if (Status s = SendFrames(manager_, {kTagControl, body}); !s.ok()) {
-    spdlog::warn("control message to manager not sent: {}", s.ToString());
+void StoreServer::SendControl(const ControlMessage& msg) {
+  if (Status s = manager_.Send(msg); !s.ok()) {
+    spdlog::warn("control message '{}' to manager not sent: {}", ControlTypeName(msg),
+                 s.ToString());
   }
 }
 
 void StoreServer::SendReply(std::string_view tag, const std::string& reply) {
-  if (Status s = SendFrames(manager_, {kTagReply, tag, reply}); !s.ok()) {
+  if (Status s = SendFrames(manager_.socket(), {kTagReply, tag, reply}); !s.ok()) {
     spdlog::warn("reply to manager not sent: {}", s.ToString());
   }
 }
@@ -106,7 +121,7 @@ void StoreServer::SendReply(std::string_view tag, const std::string& reply) {
 void StoreServer::SendLoad(uint32_t shard) {
   LoadState& l = loads_[shard];
   l.load_id = next_load_id_++;
-  l.sent_at = Clock::now();
+  l.sent_at = SteadyClock::now();
   std::string body =
       EncodeLoadRequest({.store = opts_.name, .gen = opts_.gen, .load_id = l.load_id});
   if (Status s = SendFrames(dbs_[shard], {kTagLoad, body}); !s.ok()) {
@@ -115,15 +130,20 @@ void StoreServer::SendLoad(uint32_t shard) {
 }
 
 void StoreServer::SendWrite(const PendingWrite& w) {
-  std::string body = EncodeWriteRequest({.store = opts_.name,
-                                         .gen = opts_.gen,
-                                         .seq = w.seq,
-                                         .op = w.op,
-                                         .key = w.key,
-                                         .value = w.value,
-                                         .base_seq = tracker_.LowestUnacked(w.shard)});
+  // Encoded straight from the pending write, and the encoding handed to
+  // ZeroMQ without a copy: the value alone may be 16 MiB.
+  Frames frames;
+  frames.emplace_back(kTagWrite.data(), kTagWrite.size());
+  frames.push_back(MessageFromString(
+      EncodeWriteRequestView(WriteRequestView{.store = opts_.name,
+                                              .gen = opts_.gen,
+                                              .seq = w.seq,
+                                              .op = w.op,
+                                              .key = w.key,
+                                              .value = w.value,
+                                              .base_seq = tracker_.LowestUnacked(w.shard)})));
   // A write that cannot be queued now stays pending; the retry timer resends it.
-  if (Status s = SendFrames(dbs_[w.shard], {kTagWrite, body}); !s.ok()) {
+  if (Status s = SendMessages(dbs_[w.shard], frames); !s.ok()) {
     spdlog::warn("write seq {} to shard {} not sent yet: {}", w.seq, w.shard, s.ToString());
   }
 }
@@ -136,23 +156,38 @@ bool StoreServer::IsLoaded() const {
 }
 
 void StoreServer::OnManagerMessage(Frames& frames) {
-  last_manager_msg_ = Clock::now();
+  last_manager_msg_ = SteadyClock::now();
   if (frames.size() == 3 && View(frames[0]) == kTagRequest) {
     OnRequest(View(frames[1]), View(frames[2]));
-  } else if (frames.size() == 2 && View(frames[0]) == kTagControl) {
-    OnControl(View(frames[1]));
+  } else if (!frames.empty() && View(frames[0]) == kTagControl) {
+    auto msg = DecodeControlFrames(frames);
+    if (!msg.ok()) {
+      spdlog::warn("bad control message from manager: {}", msg.status().ToString());
+      return;
+    }
+    OnControl(*msg);
   } else {
     spdlog::warn("dropping malformed message from manager ({} frames)", frames.size());
   }
 }
 
 void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
-  auto decoded = DecodeRequest(payload);
+  // The manager decoded and validated this request before forwarding it
+  // byte for byte; the checks are repeated (cheaply: the view's strings
+  // point into `payload`, nothing is copied) because the frame comes from
+  // another process. Only a write copies its key and value, into the
+  // pending write that must outlive the frame.
+  auto decoded = DecodeRequestView(payload);
   if (!decoded.ok()) {
     SendReply(tag, EncodeStatusReply(PeekRequestId(payload), decoded.status()));
     return;
   }
-  Request& req = *decoded;
+  const RequestView& req = *decoded;
+  if (!IsStoreOp(req.op)) {
+    // The manager answers every other op (ping included) itself.
+    SendReply(tag, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+    return;
+  }
   if (Status s = ValidateRequest(req); !s.ok()) {
     SendReply(tag, EncodeStatusReply(req.id, s));
     return;
@@ -170,7 +205,8 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
               EncodeStatusReply(req.id, Status::Internal("request routed to the wrong store")));
     return;
   }
-  uint64_t tag_value = DecodeTag(tag).ok() ? *DecodeTag(tag) : 0;
+  auto decoded_tag = DecodeTag(tag);
+  uint64_t tag_value = decoded_tag.ok() ? *decoded_tag : 0;
   Reply reply;
   reply.id = req.id;
   switch (req.op) {
@@ -202,9 +238,6 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
       reply.body = EncodeUintBody(map_.Count());
       SendReply(tag, EncodeReply(reply));
       return;
-    case Op::kPing:
-      SendReply(tag, EncodeReply(reply));
-      return;
     case Op::kDel:
       if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
         SendReply(tag, EncodeStatusReply(req.id, Status::NotFound("no such key")));
@@ -212,45 +245,41 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
       }
       [[fallthrough]];
     case Op::kPut: {
+      // The one copy of the request: the pending write owns its key and
+      // value until the ack (a del's value means nothing and is not kept).
       uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
-      const PendingWrite& w = tracker_.Add(shard, req.op, std::move(req.key), std::move(req.value),
-                                           tag_value, req.id, Clock::now());
+      std::string value = req.op == Op::kPut ? std::string(req.value) : std::string();
+      const PendingWrite& w = tracker_.Add(shard, req.op, std::string(req.key), std::move(value),
+                                           tag_value, req.id, SteadyClock::now());
       SendWrite(w);
       return;
     }
     default:
-      SendReply(tag, EncodeStatusReply(req.id, Status::UnknownOp(std::string(OpName(req.op)) +
-                                                                 " is not a store operation")));
+      // not reached: IsStoreOp() was checked above
+      SendReply(tag, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
   }
 }
 
-void StoreServer::OnControl(std::string_view payload) {
-  auto msg = DecodeControl(payload);
-  if (!msg.ok()) {
-    spdlog::warn("bad control message from manager: {}", msg.status().ToString());
-    return;
-  }
-  const std::string type = (*msg)["type"].get<std::string>();
-  if (type == "ping") {
-    nlohmann::json pong = {{"type", "pong"},
-                           {"seq", msg->value("seq", 0)},
-                           {"gen", opts_.gen},
-                           {"stats",
-                            {{"keys", map_.Count()},
-                             {"bytes", map_.PayloadBytes()},
-                             {"pending_writes", tracker_.PendingCount()},
-                             {"loaded", IsLoaded()}}}};
-    SendControl(pong);
-  } else if (type == "db_up") {
+void StoreServer::OnControl(const ControlMessage& msg) {
+  if (const auto* ping = std::get_if<PingMsg>(&msg)) {
+    SendControl(PongMsg{.seq = ping->seq,
+                        .gen = opts_.gen,
+                        .stats = {{"keys", map_.Count()},
+                                  {"bytes", map_.PayloadBytes()},
+                                  {"pending_writes", tracker_.PendingCount()},
+                                  {"loaded", IsLoaded()}}});
+  } else if (const auto* up = std::get_if<DbUpMsg>(&msg)) {
     // A database worker (re)started: whatever it had not acknowledged is
     // lost with the old incarnation, so resend it, in order.
-    uint32_t shard = msg->value("shard", 0u);
+    uint32_t shard = up->shard;
     if (shard >= shard_count_) return;
     if (!loads_[shard].done) SendLoad(shard);
-    auto pending = tracker_.MarkResend(shard, Clock::now());
+    auto pending = tracker_.MarkResend(shard, SteadyClock::now());
     if (!pending.empty())
       spdlog::info("shard {} restarted: resending {} writes", shard, pending.size());
     for (const PendingWrite* w : pending) SendWrite(*w);
+  } else {
+    spdlog::debug("ignored control message '{}' from manager", ControlTypeName(msg));
   }
 }
 
@@ -306,19 +335,19 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
 void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
   LoadState& l = loads_[shard];
   if (l.done || chunk.load_id != l.load_id) return;  // stale answer to an earlier load
-  l.sent_at = Clock::now();  // progress: the retry timer counts from the last chunk
+  l.sent_at = SteadyClock::now();  // progress: the retry timer counts from the last chunk
   for (auto& [k, v] : chunk.entries) map_.Put(std::move(k), std::move(v));
   if (!chunk.last) return;
   l.done = true;
   if (IsLoaded() && !ready_sent_) {
     ready_sent_ = true;
-    auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - started_).count();
+    auto ms = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_).count();
     spdlog::info("store '{}' loaded {} keys in {} ms", opts_.name, map_.Count(), ms);
-    SendControl({{"type", "ready"}, {"gen", opts_.gen}, {"keys", map_.Count()}, {"load_ms", ms}});
+    SendControl(ReadyMsg{.gen = opts_.gen, .stats = {{"keys", map_.Count()}, {"load_ms", ms}}});
   }
 }
 
-void StoreServer::OnTimer(Clock::time_point now) {
+void StoreServer::OnTimer(SteadyTime now) {
   auto retry = milliseconds(opts_.write_retry_ms);
   for (uint32_t shard : tracker_.StalledShards(now, retry)) {
     auto pending = tracker_.MarkResend(shard, now);
@@ -332,20 +361,17 @@ void StoreServer::OnTimer(Clock::time_point now) {
 }
 
 int StoreServer::Run() {
-  Connect();
-  SendControl({{"type", "hello"},
-               {"role", "store"},
-               {"name", opts_.name},
-               {"gen", opts_.gen},
-               {"pid", getpid()}});
+  if (!Connect()) return kExitSystem;
+  SendControl(
+      HelloMsg{.role = ChildRole::kStore, .gen = opts_.gen, .pid = getpid(), .name = opts_.name});
   for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
 
-  Clock::time_point stop_deadline;
+  SteadyTime stop_deadline;
   Frames frames;
   while (true) {
     std::vector<zmq::pollitem_t> items;
     items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
-    items.push_back({manager_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({manager_.socket().handle(), 0, ZMQ_POLLIN, 0});
     for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});
     try {
       zmq::poll(items, milliseconds(100));
@@ -356,7 +382,7 @@ int StoreServer::Run() {
       for (int sig : DrainSignalFd(signal_fd_)) {
         if (sig == SIGTERM && !stopping_) {
           stopping_ = true;
-          stop_deadline = Clock::now() + std::chrono::seconds(5);
+          stop_deadline = SteadyClock::now() + std::chrono::seconds(5);
           spdlog::info("SIGTERM: finishing {} in-flight writes", tracker_.PendingCount());
         } else if (sig == SIGTERM) {
           return kExitOk;  // second SIGTERM: immediate
@@ -367,7 +393,7 @@ int StoreServer::Run() {
     // left is reported again by the next zmq_poll).
     if (items[1].revents & ZMQ_POLLIN) {
       for (int budget = 0; budget < 1024; ++budget) {
-        auto got = RecvFrames(manager_, &frames);
+        auto got = manager_.Receive(&frames);
         if (!got.ok() || !*got) break;
         OnManagerMessage(frames);
       }
@@ -380,7 +406,7 @@ int StoreServer::Run() {
         OnDbMessage(shard, frames);
       }
     }
-    Clock::time_point now = Clock::now();
+    SteadyTime now = SteadyClock::now();
     OnTimer(now);
     if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline)) {
       if (tracker_.PendingCount() != 0) {
@@ -398,11 +424,12 @@ int StoreServer::Run() {
 }  // namespace
 
 int RunStore(const StoreOptions& options) {
-  ResetSignalsForWorker();
-  if (options.parent_pid != 0) DieWithParent(SIGKILL, options.parent_pid);
-  // Before the ZeroMQ context exists, so its threads inherit the mask.
-  auto sigfd = BlockSignalsToFd({SIGTERM, SIGHUP});
-  InitLogging("forkv-store", options.log_level);
+  // First, before the ZeroMQ context exists (StoreServer owns it).
+  auto sigfd = StartWorker({.process_name = "forkv-store",
+                            .log_level = options.log_level,
+                            .parent_pid = options.parent_pid,
+                            .parent_death_signal = SIGKILL,
+                            .signals = {SIGTERM, SIGHUP}});
   if (!sigfd.ok()) {
     spdlog::critical("{}", sigfd.status().ToString());
     return kExitSystem;
@@ -417,10 +444,8 @@ int RunStore(const StoreOptions& options) {
     return 1;
   }
 #endif
-  StoreServer server(options, *sigfd);
-  int code = server.Run();
-  close(*sigfd);
-  return code;
+  StoreServer server(options, sigfd->get());
+  return server.Run();
 }
 
 }  // namespace forkv

@@ -9,7 +9,7 @@ namespace forkv {
 WriteTracker::WriteTracker(uint32_t shard_count) : shards_(shard_count == 0 ? 1 : shard_count) {}
 
 const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, std::string value,
-                                      uint64_t tag, uint64_t request_id, Clock::time_point now) {
+                                      uint64_t tag, uint64_t request_id, SteadyTime now) {
   FORKV_CHECK(shard < shards_.size());
   Shard& s = shards_[shard];
   PendingWrite w;
@@ -53,7 +53,7 @@ std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vect
   return done;
 }
 
-std::vector<const PendingWrite*> WriteTracker::MarkResend(uint32_t shard, Clock::time_point now) {
+std::vector<const PendingWrite*> WriteTracker::MarkResend(uint32_t shard, SteadyTime now) {
   std::vector<const PendingWrite*> out;
   if (shard >= shards_.size()) return out;
   for (auto& [seq, w] : shards_[shard].pending) {
@@ -63,8 +63,8 @@ std::vector<const PendingWrite*> WriteTracker::MarkResend(uint32_t shard, Clock:
   return out;
 }
 
-std::vector<uint32_t> WriteTracker::StalledShards(Clock::time_point now,
-                                                  Clock::duration timeout) const {
+std::vector<uint32_t> WriteTracker::StalledShards(SteadyTime now,
+                                                  SteadyClock::duration timeout) const {
   std::vector<uint32_t> out;
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     const auto& pending = shards_[i].pending;
@@ -73,7 +73,7 @@ std::vector<uint32_t> WriteTracker::StalledShards(Clock::time_point now,
   return out;
 }
 
-int WriteTracker::PendingForKey(const std::string& key) const {
+int WriteTracker::PendingForKey(std::string_view key) const {
   auto it = per_key_.find(key);
   return it == per_key_.end() ? 0 : it->second;
 }

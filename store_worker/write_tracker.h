@@ -13,14 +13,14 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "shared/clock.h"
 #include "shared/protocol.h"
 
 namespace forkv {
-
-using Clock = std::chrono::steady_clock;
 
 struct PendingWrite {
   uint64_t seq = 0;
@@ -30,7 +30,7 @@ struct PendingWrite {
   std::string value;
   uint64_t tag = 0;         // the manager's tag of the client request
   uint64_t request_id = 0;  // the client's request id
-  Clock::time_point sent_at;
+  SteadyTime sent_at;
 };
 
 class WriteTracker {
@@ -39,7 +39,7 @@ class WriteTracker {
 
   // Records a new write and returns it (with its seq assigned).
   const PendingWrite& Add(uint32_t shard, Op op, std::string key, std::string value, uint64_t tag,
-                          uint64_t request_id, Clock::time_point now);
+                          uint64_t request_id, SteadyTime now);
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
   //
@@ -52,12 +52,12 @@ class WriteTracker {
   std::vector<PendingWrite> Complete(uint32_t shard, const std::vector<uint64_t>& seqs,
                                      std::vector<PendingWrite>* superseded = nullptr);
   // Everything still pending on `shard`, in seq order, stamped as resent now.
-  std::vector<const PendingWrite*> MarkResend(uint32_t shard, Clock::time_point now);
+  std::vector<const PendingWrite*> MarkResend(uint32_t shard, SteadyTime now);
   // Shards with a write pending longer than `timeout`.
-  std::vector<uint32_t> StalledShards(Clock::time_point now, Clock::duration timeout) const;
+  std::vector<uint32_t> StalledShards(SteadyTime now, SteadyClock::duration timeout) const;
 
   // Writes in flight for `key` (any shard).
-  int PendingForKey(const std::string& key) const;
+  int PendingForKey(std::string_view key) const;
   size_t PendingCount() const;
   size_t PendingOnShard(uint32_t shard) const { return shards_[shard].pending.size(); }
   // The lowest seq of `shard` not yet acknowledged (the next seq to be
@@ -73,8 +73,13 @@ class WriteTracker {
     uint64_t next_seq = 1;
     std::map<uint64_t, PendingWrite> pending;
   };
+  // Looked up by string_view without building a std::string first.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<Shard> shards_;
-  std::unordered_map<std::string, int> per_key_;
+  std::unordered_map<std::string, int, KeyHash, std::equal_to<>> per_key_;
 };
 
 }  // namespace forkv

@@ -1,6 +1,7 @@
 // libFuzzer target for every decoder that reads bytes from another process:
 // the client request (manager frontend, store), the reply (client), control
-// maps (manager and workers), the store <-> database worker messages, the
+// maps (manager and workers: the untyped DecodeControl and the typed
+// DecodeControlMessage), the store <-> database worker messages, the
 // manager <-> database worker drop messages, structured bodies and backend
 // tags.
 //
@@ -13,7 +14,10 @@
 //  - a decoded message re-encodes to bytes that decode to the same message;
 //  - a failure is a non-OK Status with a non-empty message and one of the
 //    codes docs/protocol.md allows for undecodable input;
-//  - PeekRequestId() agrees with DecodeRequest() whenever the latter succeeds.
+//  - PeekRequestId() agrees with DecodeRequest() whenever the latter succeeds;
+//  - DecodeRequestView() agrees with DecodeRequest();
+//  - a typed control message is also an untyped one (DecodeControlMap), and
+//    its fields are valid (a store hello's name, stats maps).
 // A violated property calls __builtin_trap(), which libFuzzer reports as a
 // crash with the input saved as an artifact.
 #include <cstddef>
@@ -24,6 +28,7 @@
 #include <string_view>
 
 #include "shared/codec.h"
+#include "shared/control.h"
 #include "shared/names.h"
 #include "shared/protocol.h"
 #include "shared/status.h"
@@ -43,7 +48,8 @@ enum Target : uint8_t {
   kDropAck = 8,
   kJsonBody = 9,
   kTag = 10,
-  kTargets = 11,
+  kControlMessage = 11,
+  kTargets = 12,
 };
 
 [[noreturn]] void Fail(const char* what) {
@@ -102,6 +108,9 @@ void FuzzRequest(std::string_view in) {
   Require(SameRequest(*r, *r2), "request round trip changed it");
   Require(ValidateRequest(*r2).code() == v.code(), "validation differs after round trip");
   Require(PeekRequestId(again) == r->id, "PeekRequestId of re-encoded request");
+  auto view = DecodeRequestView(in);
+  Require(view.ok(), "DecodeRequestView refused what DecodeRequest accepted");
+  Require(SameRequest(view->ToRequest(), *r), "DecodeRequestView disagrees with DecodeRequest");
 }
 
 void FuzzReply(std::string_view in) {
@@ -123,19 +132,62 @@ void FuzzReply(std::string_view in) {
 }
 
 void FuzzControl(std::string_view in) {
-  auto c = DecodeControl(in);
+  auto c = DecodeControlMap(in);
   if (!c.ok()) {
     RequireDecodeError(c.status());
     return;
   }
-  Require(c->is_object() && c->contains("type") && (*c)["type"].is_string(),
-          "control without a string type");
-  // What the manager and the workers do with it: read fields, re-encode.
+  Require(c->is_object(), "control map that is not a map");
+  // What the typed decoder does with it: read fields, re-encode.
   (void)c->value("type", "");
-  auto c2 = DecodeControl(EncodeControl(*c));
+  auto c2 = DecodeControlMap(EncodeJsonBody(*c));
   Require(c2.ok(), "re-encoded control does not decode");
   // Compared as printed text: NaN != NaN, but both print as null.
   Require(Printed(*c2) == Printed(*c), "control round trip changed it");
+}
+
+// Stats as printed text: NaN != NaN, but both print as null.
+bool SameControl(const ControlMessage& a, const ControlMessage& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* r = std::get_if<ReadyMsg>(&a)) {
+    const auto& r2 = std::get<ReadyMsg>(b);
+    return r->gen == r2.gen && Printed(r->stats) == Printed(r2.stats);
+  }
+  if (const auto* p = std::get_if<PongMsg>(&a)) {
+    const auto& p2 = std::get<PongMsg>(b);
+    return p->seq == p2.seq && p->gen == p2.gen && Printed(p->stats) == Printed(p2.stats);
+  }
+  return a == b;
+}
+
+void FuzzControlMessage(std::string_view in) {
+  auto m = DecodeControlMessage(in);
+  auto untyped = DecodeControlMap(in);
+  if (!m.ok()) {
+    RequireDecodeError(m.status());
+    return;
+  }
+  Require(untyped.ok(), "a typed control message the untyped decoder refuses");
+  Require((*untyped)["type"] == std::string(ControlTypeName(*m)),
+          "typed and untyped decoders disagree on type");
+  if (const auto* hello = std::get_if<HelloMsg>(&*m)) {
+    Require(hello->pid >= 0, "negative pid");
+    if (hello->role == ChildRole::kStore) {
+      Require(ValidateStoreName(hello->name).ok(), "store hello with an invalid name");
+    } else {
+      Require(hello->name.empty(), "name set outside a store hello");
+    }
+    if (hello->role != ChildRole::kDb) Require(hello->shard == 0, "shard set outside a db hello");
+  } else if (const auto* ready = std::get_if<ReadyMsg>(&*m)) {
+    Require(ready->stats.is_object(), "ready stats not a map");
+  } else if (const auto* pong = std::get_if<PongMsg>(&*m)) {
+    Require(pong->stats.is_object(), "pong stats not a map");
+  }
+  std::string again = EncodeControlMessage(*m);
+  auto m2 = DecodeControlMessage(again);
+  Require(m2.ok(), "re-encoded control message does not decode");
+  Require(SameControl(*m, *m2), "control message round trip changed it");
+  Require(EncodeControlMessage(*m2) == again, "control message encoding is not stable");
 }
 
 void FuzzWriteRequest(std::string_view in) {
@@ -279,6 +331,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kTag:
       FuzzTag(in);
+      break;
+    case kControlMessage:
+      FuzzControlMessage(in);
       break;
   }
   return 0;

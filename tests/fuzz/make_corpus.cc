@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "shared/codec.h"
+#include "shared/control.h"
 #include "shared/protocol.h"
 
 namespace forkv {
@@ -34,6 +35,7 @@ enum : uint8_t {
   kDropAck = 8,
   kJsonBody = 9,
   kTag = 10,
+  kControlMessage = 11,
 };
 
 struct Sink {
@@ -229,42 +231,103 @@ void Replies(Writer& w) {
 void Controls(Writer& w) {
   using nlohmann::json;
   w.Add(kControl, "control-hello-store",
-        EncodeControl(
+        EncodeJsonBody(
             {{"type", "hello"}, {"role", "store"}, {"name", "users"}, {"gen", 17}, {"pid", 4242}}));
-  w.Add(
-      kControl, "control-hello-db",
-      EncodeControl({{"type", "hello"}, {"role", "db"}, {"shard", 1}, {"gen", 18}, {"pid", 4243}}));
+  w.Add(kControl, "control-hello-db",
+        EncodeJsonBody(
+            {{"type", "hello"}, {"role", "db"}, {"shard", 1}, {"gen", 18}, {"pid", 4243}}));
   w.Add(kControl, "control-ready",
-        EncodeControl({{"type", "ready"}, {"gen", 17}, {"keys", 3}, {"load_ms", 12}}));
-  w.Add(kControl, "control-ping", EncodeControl({{"type", "ping"}, {"seq", 99}}));
+        EncodeJsonBody({{"type", "ready"}, {"gen", 17}, {"keys", 3}, {"load_ms", 12}}));
+  w.Add(kControl, "control-ping", EncodeJsonBody({{"type", "ping"}, {"seq", 99}}));
   w.Add(kControl, "control-pong-store",
-        EncodeControl(
+        EncodeJsonBody(
             {{"type", "pong"},
              {"seq", 99},
              {"gen", 17},
              {"stats", {{"keys", 3}, {"bytes", 100}, {"pending_writes", 0}, {"loaded", true}}}}));
   w.Add(kControl, "control-pong-db",
-        EncodeControl({{"type", "pong"},
-                       {"seq", 99},
-                       {"gen", 18},
-                       {"stats",
-                        {{"queue_depth", 0},
-                         {"last_batch", 4},
-                         {"batches", 10},
-                         {"writes", 40},
-                         {"failed_batches", 0},
-                         {"last_fsync_us", 120},
-                         {"last_fsync_unix_ms", 1700000000000},
-                         {"fsync_mode", "periodic"}}}}));
-  w.Add(kControl, "control-db-up", EncodeControl({{"type", "db_up"}, {"shard", 0}}));
-  w.Add(kControl, "control-no-type", EncodeControl({{"seq", 1}}));
-  w.Add(kControl, "control-type-not-string", EncodeControl({{"type", 5}}));
-  w.Add(kControl, "control-array", EncodeControl(json::array({"type", "ping"})));
+        EncodeJsonBody({{"type", "pong"},
+                        {"seq", 99},
+                        {"gen", 18},
+                        {"stats",
+                         {{"queue_depth", 0},
+                          {"last_batch", 4},
+                          {"batches", 10},
+                          {"writes", 40},
+                          {"failed_batches", 0},
+                          {"last_fsync_us", 120},
+                          {"last_fsync_unix_ms", 1700000000000},
+                          {"fsync_mode", "periodic"}}}}));
+  w.Add(kControl, "control-db-up", EncodeJsonBody({{"type", "db_up"}, {"shard", 0}}));
+  w.Add(kControl, "control-no-type", EncodeJsonBody({{"seq", 1}}));
+  w.Add(kControl, "control-type-not-string", EncodeJsonBody({{"type", 5}}));
+  w.Add(kControl, "control-array", EncodeJsonBody(json::array({"type", "ping"})));
   w.Add(kControl, "control-int-key", Pack([](auto& pk) {
           pk.pack_map(1);
           pk.pack_uint8(1);
           Str(pk, "ping");
         }));
+}
+
+// The typed control messages (shared/control.h): every type and role from
+// the real encoder, the maps the children sent before the types existed,
+// and rejected fields.
+void ControlMessages(Writer& w) {
+  using nlohmann::json;
+  auto add = [&](const std::string& name, const std::string& frame) {
+    w.Add(kControlMessage, "typed-" + name, frame);
+  };
+  add("hello-store", EncodeControlMessage(HelloMsg{
+                         .role = ChildRole::kStore, .gen = 17, .pid = 4242, .name = "users"}));
+  add("hello-db",
+      EncodeControlMessage(HelloMsg{.role = ChildRole::kDb, .gen = 18, .pid = 4243, .shard = 1}));
+  add("hello-http", EncodeControlMessage(HelloMsg{.role = ChildRole::kHttp, .gen = 19, .pid = 1}));
+  add("ready-store",
+      EncodeControlMessage(ReadyMsg{.gen = 17, .stats = {{"keys", 3}, {"load_ms", 12}}}));
+  add("ready-db", EncodeControlMessage(ReadyMsg{.gen = 18}));
+  add("ready-http", EncodeControlMessage(ReadyMsg{.gen = 19, .stats = {{"port", 8080}}}));
+  add("ping", EncodeControlMessage(PingMsg{.seq = 99}));
+  add("pong-store",
+      EncodeControlMessage(PongMsg{
+          .seq = 99,
+          .gen = 17,
+          .stats = {{"keys", 3}, {"bytes", 100}, {"pending_writes", 0}, {"loaded", true}}}));
+  add("pong-db", EncodeControlMessage(PongMsg{
+                     .seq = 99,
+                     .gen = 18,
+                     .stats = {{"queue_depth", 0},
+                               {"fsync_mode", "periodic"},
+                               {"batch_size_histogram",
+                                {{"le", {1, 2, 4}}, {"counts", {0, 1, 2, 3}}, {"sum", 2.5}}}}}));
+  add("pong-http", EncodeControlMessage(
+                       PongMsg{.seq = 99, .gen = 19, .stats = {{"port", 8080}, {"requests", 5}}}));
+  add("db-up", EncodeControlMessage(DbUpMsg{.shard = 0}));
+  add("old-ready-store",
+      EncodeJsonBody({{"type", "ready"}, {"gen", 17}, {"keys", 3}, {"load_ms", 12}}));
+  add("hello-db-signed-pid", Pack([](auto& pk) {
+        pk.pack_map(5);
+        Str(pk, "type");
+        Str(pk, "hello");
+        Str(pk, "role");
+        Str(pk, "db");
+        Str(pk, "shard");
+        pk.pack_int8(1);
+        Str(pk, "gen");
+        pk.pack_int64(18);
+        Str(pk, "pid");
+        pk.pack_int32(4243);
+      }));
+  add("hello-unknown-role",
+      EncodeJsonBody({{"type", "hello"}, {"role", "manager"}, {"gen", 1}, {"pid", 1}}));
+  add("hello-store-bad-name",
+      EncodeJsonBody(
+          {{"type", "hello"}, {"role", "store"}, {"name", ".."}, {"gen", 1}, {"pid", 1}}));
+  add("ping-negative-seq", EncodeJsonBody({{"type", "ping"}, {"seq", -1}}));
+  add("ping-float-seq", EncodeJsonBody({{"type", "ping"}, {"seq", 1.5}}));
+  add("pong-stats-array",
+      EncodeJsonBody({{"type", "pong"}, {"seq", 1}, {"gen", 1}, {"stats", json::array({1})}}));
+  add("db-up-shard-2-32", EncodeJsonBody({{"type", "db_up"}, {"shard", uint64_t{1} << 32}}));
+  add("unknown-type", EncodeJsonBody({{"type", "shutdown"}}));
 }
 
 void Internal(Writer& w) {
@@ -363,6 +426,7 @@ int main(int argc, char** argv) {
   forkv::Requests(w);
   forkv::Replies(w);
   forkv::Controls(w);
+  forkv::ControlMessages(w);
   forkv::Internal(w);
   forkv::Bodies(w);
   forkv::Tags(w);

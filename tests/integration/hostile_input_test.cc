@@ -739,7 +739,7 @@ TEST_F(HostileInputTest, GarbageToDatabaseWorkersChangesNothing) {
         {"D", EncodeLoadChunk({.load_id = 1, .last = true})},
         {"x", EncodeDropAck({.drop_id = 1})},
         {"Q", EncodeTag(1), EncodeRequest({.id = 1, .op = Op::kPing})},
-        {"C", EncodeControl({{"type", "ping"}, {"seq", 1}})},
+        {"C", EncodeJsonBody({{"type", "ping"}, {"seq", 1}})},
         {std::string(1000, 'W'), "x"},
     };
     for (int i = 0; i < 200; ++i) {
@@ -842,10 +842,10 @@ TEST_F(HostileInputTest, GarbageToManagerBackendChangesNothing) {
         {"C"},
         {"C", random_bytes(20)},
         {"C", ""},
-        {"C", EncodeControl({{"type", "ready"}, {"gen", 1}})},
-        {"C", EncodeControl({{"type", "hello"}, {"role", "db"}, {"shard", 0}, {"gen", 1}})},
-        {"C", EncodeControl({{"type", "pong"}, {"stats", {{"pid", "x"}}}})},
-        {"C", EncodeControl({{"nottype", 1}})},
+        {"C", EncodeJsonBody({{"type", "ready"}, {"gen", 1}})},
+        {"C", EncodeJsonBody({{"type", "hello"}, {"role", "db"}, {"shard", 0}, {"gen", 1}})},
+        {"C", EncodeJsonBody({{"type", "pong"}, {"stats", {{"pid", "x"}}}})},
+        {"C", EncodeJsonBody({{"nottype", 1}})},
         {"C", "x", "y"},
         {"Q", EncodeTag(1), EncodeRequest({.id = 1, .op = Op::kPing})},
         {"x", EncodeDropAck({.drop_id = 1})},

@@ -5,6 +5,8 @@
 #include <msgpack.hpp>
 #include <random>
 
+#include "shared/control.h"
+
 namespace forkv {
 namespace {
 
@@ -134,7 +136,7 @@ TEST(CodecTest, RandomBytesNeverCrash) {
     (void)DecodeWriteRequest(s);
     (void)DecodeWriteAck(s);
     (void)DecodeLoadChunk(s);
-    (void)DecodeControl(s);
+    (void)DecodeControlMessage(s);
     (void)DecodeDropRequest(s);
   }
   SUCCEED();
@@ -144,7 +146,7 @@ TEST(CodecTest, DeeplyNestedBodyIsRejectedNotRecursedForever) {
   std::string nested(100000, '\x91');  // fixarray(1) x 100000
   nested += '\xc0';
   EXPECT_FALSE(DecodeJsonBody(nested).ok());
-  EXPECT_FALSE(DecodeControl(nested).ok());
+  EXPECT_FALSE(DecodeControlMessage(nested).ok());
 }
 
 TEST(CodecTest, InternalMessagesRoundTrip) {
@@ -183,10 +185,10 @@ TEST(CodecTest, WriteRequestRejectsNonWriteOps) {
 }
 
 TEST(CodecTest, ControlNeedsTypeString) {
-  EXPECT_TRUE(DecodeControl(EncodeControl({{"type", "ping"}, {"seq", 1}})).ok());
-  EXPECT_FALSE(DecodeControl(EncodeControl({{"seq", 1}})).ok());
-  EXPECT_FALSE(DecodeControl(EncodeControl({{"type", 3}})).ok());
-  EXPECT_FALSE(DecodeControl(EncodeControl(nlohmann::json::array({1, 2}))).ok());
+  EXPECT_TRUE(DecodeControlMessage(EncodeJsonBody({{"type", "ping"}, {"seq", 1}})).ok());
+  EXPECT_FALSE(DecodeControlMessage(EncodeJsonBody({{"seq", 1}})).ok());
+  EXPECT_FALSE(DecodeControlMessage(EncodeJsonBody({{"type", 3}})).ok());
+  EXPECT_FALSE(DecodeControlMessage(EncodeJsonBody(nlohmann::json::array({1, 2}))).ok());
 }
 
 }  // namespace

@@ -10,9 +10,9 @@ using namespace std::chrono_literals;
 
 class PolicyTest : public ::testing::Test {
  protected:
-  ExitDecision Exit(ExitStatus st, RestartType type = RestartType::kPermanent, bool stop = false,
+  ExitDecision Exit(ExitStatus st, RestartType type = RestartType::kPermanent,
                     double jitter = 0.5) {
-    return DecideOnExit(policy_, type, st, stop, started_, now_, jitter, &history_);
+    return DecideOnExit(policy_, type, st, started_, now_, jitter, &history_);
   }
   static ExitStatus Killed(int sig) { return {.signaled = true, .code = 0, .signal = sig}; }
   static ExitStatus Code(int c) { return {.signaled = false, .code = c, .signal = 0}; }
@@ -92,9 +92,9 @@ TEST_F(PolicyTest, BackoffIsCapped) {
 }
 
 TEST_F(PolicyTest, JitterStaysWithinBounds) {
-  auto lo = Exit(Code(1), RestartType::kPermanent, false, 0.0);
+  auto lo = Exit(Code(1), RestartType::kPermanent, 0.0);
   history_.Reset();
-  auto hi = Exit(Code(1), RestartType::kPermanent, false, 0.999999);
+  auto hi = Exit(Code(1), RestartType::kPermanent, 0.999999);
   EXPECT_EQ(lo.delay, 8ms);
   EXPECT_EQ(hi.delay, 11ms);  // 10 * 1.19999 truncated
 }
@@ -103,10 +103,6 @@ TEST_F(PolicyTest, PermanentFailureCodeIsNeverRestarted) {
   auto d = Exit(Code(kExitPermanentFailure));
   EXPECT_EQ(d.kind, ExitDecision::Kind::kGiveUp);
   EXPECT_TRUE(history_.recent.empty());
-}
-
-TEST_F(PolicyTest, StopRequestedMeansDone) {
-  EXPECT_EQ(Exit(Killed(SIGKILL), RestartType::kPermanent, true).kind, ExitDecision::Kind::kDone);
 }
 
 TEST_F(PolicyTest, RestartTypes) {

@@ -28,11 +28,12 @@ ChildSpec Spec(std::string id, RestartType type = RestartType::kPermanent,
 class SupervisorTest : public ::testing::Test {
  protected:
   // A supervisor named "sup" with the given children (start order).
-  void Make(Strategy strategy, const std::vector<ChildSpec>& specs, bool dynamic = false) {
-    sup_ = std::make_unique<Supervisor>("sup", strategy, policy_, dynamic);
+  void Make(Strategy strategy, const std::vector<ChildSpec>& specs, bool dynamic = false,
+            HeartbeatPolicy heartbeat = {}) {
+    sup_ = std::make_unique<Supervisor>("sup", strategy, policy_, dynamic, heartbeat);
     for (const ChildSpec& s : specs) EXPECT_EQ(ToString(sup_->AddChild(s)), "");
   }
-  std::string Start() { return Execute(sup_->Start()); }
+  std::string Start() { return Execute(sup_->Start(now_)); }
   std::string Feed(const Event& e) { return Execute(sup_->Handle(e, now_, jitter_)); }
   std::string Tick() { return Feed(sup::Tick{}); }
   std::string Crash(const std::string& id) { return Feed(Exited{id, Killed(SIGKILL)}); }
@@ -123,7 +124,7 @@ TEST_P(SupervisorMatrixTest, ExitOfTheMiddleChild) {
   switch (strategy) {
     case Strategy::kOneForOne:
       EXPECT_EQ(actions, "");
-      EXPECT_EQ(Dump(), s + " a:running pid=10 | b:backoff until=+10ms | c:running pid=12");
+      EXPECT_EQ(Dump(), s + " a:running pid=10 | b:restarting until=+10ms | c:running pid=12");
       now_ += 9ms;
       EXPECT_EQ(Tick(), "");
       now_ += 1ms;
@@ -134,8 +135,8 @@ TEST_P(SupervisorMatrixTest, ExitOfTheMiddleChild) {
       EXPECT_EQ(actions, "signal c pid=12 SIGTERM, signal a pid=10 SIGTERM");
       EXPECT_EQ(Terminated("c"), "");
       EXPECT_EQ(Terminated("a"), "");
-      EXPECT_EQ(Dump(), s + " a:backoff until=+10ms group | b:backoff until=+10ms group | " +
-                            "c:backoff until=+10ms group");
+      EXPECT_EQ(Dump(), s + " a:restarting until=+10ms group | b:restarting until=+10ms group | " +
+                            "c:restarting until=+10ms group");
       now_ += 10ms;
       EXPECT_EQ(Tick(), "spawn a, spawn b, spawn c");
       EXPECT_EQ(Dump(), s + " a:starting pid=13 restarts=1 | b:starting pid=14 restarts=1 | " +
@@ -362,7 +363,7 @@ TEST_F(SupervisorTest, OneForAllRestartsOnlyAfterEverySiblingExited) {
   ReadyAll();
   EXPECT_EQ(Crash("b"), "signal c pid=12 SIGTERM, signal a pid=10 SIGTERM");
   EXPECT_EQ(Dump(),
-            "sup(one_for_all) a:stopping pid=10 kill=+100ms | b:backoff until=+10ms group | "
+            "sup(one_for_all) a:stopping pid=10 kill=+100ms | b:restarting until=+10ms group | "
             "c:stopping pid=12 kill=+100ms");
   EXPECT_EQ(sup_->NextDeadline(), now_ + 100ms);  // the group is not complete: no wake-up for it
   now_ += 10ms;
@@ -385,7 +386,7 @@ TEST_F(SupervisorTest, OneForAllKillsASiblingThatIgnoresSigterm) {
   EXPECT_EQ(Tick(), "");
   now_ += 1ms;
   EXPECT_EQ(Tick(), "signal b pid=11 SIGKILL");
-  EXPECT_EQ(Dump(), "sup(one_for_all) a:backoff until=-290ms group | b:stopping pid=11 killed");
+  EXPECT_EQ(Dump(), "sup(one_for_all) a:restarting until=-290ms group | b:stopping pid=11 killed");
   EXPECT_EQ(Tick(), "");
   EXPECT_EQ(Crash("b"), "spawn a, spawn b");
 }
@@ -482,8 +483,8 @@ TEST_F(SupervisorTest, RestForOneMergesPendingGroups) {
   now_ += 5ms;
   EXPECT_EQ(Crash("a"), "signal b pid=11 SIGTERM");
   EXPECT_EQ(Dump(),
-            "sup(rest_for_one) a:backoff until=+10ms group | b:stopping pid=11 kill=+100ms | "
-            "c:backoff until=+10ms group");
+            "sup(rest_for_one) a:restarting until=+10ms group | b:stopping pid=11 kill=+100ms | "
+            "c:restarting until=+10ms group");
   EXPECT_EQ(Terminated("b"), "");
   EXPECT_EQ(sup_->NextDeadline(), now_ + 10ms);
   now_ += 10ms;
@@ -540,7 +541,7 @@ TEST_F(SupervisorTest, StoppedDynamicChildIsRemovedAfterItsExit) {
   EXPECT_EQ(Feed(StopRequested{"s1"}), "signal s1 pid=10 SIGTERM");
   EXPECT_FALSE(sup_->RemoveChild("s1"));  // still alive
   EXPECT_NE(sup_->Find("s1"), nullptr);
-  EXPECT_EQ(Feed(Exited{"s1", Code(0)}), "");
+  EXPECT_EQ(Feed(Exited{"s1", Code(0)}), "removed s1");
   EXPECT_EQ(sup_->Find("s1"), nullptr);
   EXPECT_EQ(Dump(), "sup(one_for_one) s2:running pid=11");
   EXPECT_EQ(Crash("s1"), "");  // unknown now: ignored
@@ -552,8 +553,8 @@ TEST_F(SupervisorTest, StopCancelsABackoffAndRemovesAFailedDynamicChild) {
   EXPECT_EQ(Crash("s1"), "");
   EXPECT_EQ(Feed(Exited{"s2", Code(kExitPermanentFailure)}),
             "give_up s2 (exited 125; permanent failure (exit 125): not restarting)");
-  EXPECT_EQ(Feed(StopRequested{"s1"}), "");
-  EXPECT_EQ(Feed(StopRequested{"s2"}), "");
+  EXPECT_EQ(Feed(StopRequested{"s1"}), "removed s1");
+  EXPECT_EQ(Feed(StopRequested{"s2"}), "removed s2");
   EXPECT_EQ(Dump(), "sup(one_for_one) -");
   now_ += 1h;
   EXPECT_EQ(Tick(), "");
@@ -576,24 +577,111 @@ TEST_F(SupervisorTest, StopBeforeStartedIsSignalledOnStarted) {
   EXPECT_EQ(Dump(), "sup(one_for_one) a:stopping pid=42 kill=+100ms");
 }
 
-TEST_F(SupervisorTest, MissedHeartbeatKillsOnceAndTheExitIsACrash) {
-  Make(Strategy::kOneForOne, {Spec("a"), Spec("b")});
+// ---- heartbeats and start deadlines ---------------------------------------------
+
+constexpr HeartbeatPolicy kHeartbeat{
+    .ping_interval = 1000ms, .max_missed = 3, .start_timeout = 5000ms};
+
+TEST_F(SupervisorTest, SilentRunningChildIsKilledAfterMaxMissedRounds) {
+  Make(Strategy::kOneForOne, {Spec("a"), Spec("b")}, false, kHeartbeat);
   Start();
   ReadyAll();
-  EXPECT_EQ(Feed(HeartbeatMissed{"a"}), "signal a pid=10 SIGKILL");
-  EXPECT_EQ(Feed(HeartbeatMissed{"a"}), "");  // already killed
-  EXPECT_EQ(Crash("a"), "");
-  EXPECT_EQ(Dump(), "sup(one_for_one) a:backoff until=+10ms | b:running pid=11");
-  EXPECT_EQ(Feed(HeartbeatMissed{"a"}), "");  // no process
-  now_ += 10ms;
-  EXPECT_EQ(Tick(), "spawn a");
-  // Not ready in time (the manager's readiness deadline): the same.
-  EXPECT_EQ(Feed(HeartbeatMissed{"a"}), "signal a pid=12 SIGKILL");
-  // Hung while stopping: killed now, and no second SIGKILL at the deadline.
-  EXPECT_EQ(Feed(StopRequested{"b"}), "signal b pid=11 SIGTERM");
-  EXPECT_EQ(Feed(HeartbeatMissed{"b"}), "signal b pid=11 SIGKILL");
-  now_ += 1s;
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 1000ms);
+  now_ += 999ms;
   EXPECT_EQ(Tick(), "");
+  for (int round = 1; round <= 3; ++round) {
+    now_ += round == 1 ? 1ms : 1000ms;
+    EXPECT_EQ(Tick(), "ping a #" + std::to_string(round) + ", ping b #" + std::to_string(round));
+    EXPECT_EQ(Feed(Heard{"b"}), "");  // b answers, a stays silent
+  }
+  EXPECT_EQ(Dump(), "sup(one_for_one) a:running pid=10 missed=3 | b:running pid=11");
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "signal a pid=10 SIGKILL (missed 3 heartbeats), ping b #4");
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "ping b #5");  // a killed once only
+  // The exit of a child killed as hung is a crash like any other.
+  EXPECT_EQ(Crash("a"), "");
+  EXPECT_EQ(StateOf("a"), ChildState::kRestarting);
+  EXPECT_EQ(sup_->Find("a")->last_exit, "killed by signal 9 (SIGKILL)");
+}
+
+TEST_F(SupervisorTest, HeardClearsTheMissedCount) {
+  Make(Strategy::kOneForOne, {Spec("a")}, false, kHeartbeat);
+  Start();
+  ReadyAll();
+  for (int round = 1; round <= 10; ++round) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "ping a #" + std::to_string(round));
+    if (round % 3 == 0) {
+      EXPECT_EQ(Feed(Heard{"a"}), "");  // every third round is enough
+    }
+  }
+  EXPECT_EQ(Dump(), "sup(one_for_one) a:running pid=10 missed=1");
+}
+
+TEST_F(SupervisorTest, StartingChildHasAStartDeadlineNotHeartbeats) {
+  Make(Strategy::kOneForOne, {Spec("a"), Spec("b")}, false, kHeartbeat);
+  Start();
+  EXPECT_EQ(Feed(Ready{"b"}), "");
+  // Not heard yet: a starting child is not pinged.
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "ping b #1");
+  EXPECT_EQ(Feed(Heard{"b"}), "");
+  // After its hello it gets uncounted pings: loading is not hanging.
+  EXPECT_EQ(Feed(Heard{"a"}), "");
+  for (int round = 2; round <= 4; ++round) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "ping a #" + std::to_string(round) + ", ping b #" + std::to_string(round));
+    EXPECT_EQ(Feed(Heard{"b"}), "");
+  }
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 1000ms);  // the round and the start deadline coincide
+  now_ += 999ms;
+  EXPECT_EQ(Tick(), "");
+  now_ += 1ms;
+  EXPECT_EQ(Tick(), "signal a pid=10 SIGKILL (not ready within 5000 ms), ping b #5");
+  EXPECT_EQ(sup_->Find("a")->reason, "not ready within 5000 ms");
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "ping b #6");  // killed once
+  EXPECT_EQ(Crash("a"), "");
+  EXPECT_EQ(StateOf("a"), ChildState::kRestarting);
+}
+
+TEST_F(SupervisorTest, ReadyInTimeDisarmsTheStartDeadline) {
+  Make(Strategy::kOneForOne, {Spec("a")}, false,
+       {.ping_interval = 0ms, .max_missed = 3, .start_timeout = 5000ms});
+  Start();
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 5000ms);
+  now_ += 4999ms;
+  EXPECT_EQ(Feed(Ready{"a"}), "");
+  EXPECT_EQ(sup_->NextDeadline(), SteadyTime::max());  // no rounds configured either
+  now_ += 1h;
+  EXPECT_EQ(Tick(), "");
+  EXPECT_EQ(Dump(), "sup(one_for_one) a:running pid=10");
+}
+
+TEST_F(SupervisorTest, NoHeartbeatsUnlessRunning) {
+  Make(Strategy::kOneForOne, {Spec("a", RestartType::kPermanent, 10000ms)}, false, kHeartbeat);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(ShutdownRequested{}), "signal a pid=10 SIGTERM");
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 10000ms);  // only the SIGKILL deadline
+  for (int i = 0; i < 5; ++i) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "");
+  }
+}
+
+TEST_F(SupervisorTest, HungWhileStoppingIsKilledAtTheStopDeadlineOnly) {
+  Make(Strategy::kOneForOne, {Spec("a")}, false, kHeartbeat);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(StopRequested{"a"}), "signal a pid=10 SIGTERM");
+  now_ += 100ms;
+  EXPECT_EQ(Tick(), "signal a pid=10 SIGKILL");
+  for (int i = 0; i < 5; ++i) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "");  // a stopping child is not pinged
+  }
 }
 
 TEST_F(SupervisorTest, RestartRequestClearsFailedAndItsHistory) {
@@ -630,7 +718,7 @@ TEST_F(SupervisorTest, RestartRequestOfALiveChildRespawnsItAtOnceUncounted) {
   }
   EXPECT_EQ(Dump(), "sup(one_for_one) a:starting pid=15 restarts=5");
   EXPECT_EQ(Crash("a"), "");
-  EXPECT_EQ(StateOf("a"), ChildState::kBackoff);
+  EXPECT_EQ(StateOf("a"), ChildState::kRestarting);
   // In backoff: spawned now instead of at the timer.
   EXPECT_EQ(Feed(RestartRequested{"a"}), "spawn a");
   now_ += 1h;
@@ -667,15 +755,28 @@ TEST_F(SupervisorTest, ShutdownStopsInReverseOrderAndKillsStragglers) {
   EXPECT_EQ(Tick(), "");
 }
 
-TEST_F(SupervisorTest, SecondShutdownRequestKillsEverythingNow) {
+TEST_F(SupervisorTest, KillRequestAfterShutdownKillsEverythingNow) {
   Make(Strategy::kOneForAll, {Spec("a"), Spec("b"), Spec("c")});
   Start();
   EXPECT_EQ(Feed(ShutdownRequested{}),
             "signal c pid=12 SIGTERM, signal b pid=11 SIGTERM, signal a pid=10 SIGTERM");
   EXPECT_EQ(Terminated("b"), "");
-  EXPECT_EQ(Feed(ShutdownRequested{}), "signal c pid=12 SIGKILL, signal a pid=10 SIGKILL");
+  EXPECT_EQ(Feed(ShutdownRequested{}), "");  // a repeat changes nothing
+  EXPECT_EQ(Feed(KillRequested{}), "signal c pid=12 SIGKILL, signal a pid=10 SIGKILL");
+  EXPECT_EQ(Feed(KillRequested{}), "");  // already killed
   EXPECT_EQ(Crash("a"), "");
   EXPECT_EQ(Crash("c"), "shutdown_complete");
+}
+
+TEST_F(SupervisorTest, KillRequestShutsDownFirst) {
+  Make(Strategy::kOneForOne, {Spec("a"), Spec("b")});
+  Start();
+  EXPECT_EQ(Crash("b"), "");  // b waits for its restart
+  EXPECT_EQ(Feed(KillRequested{}), "signal a pid=10 SIGTERM, signal a pid=10 SIGKILL");
+  EXPECT_EQ(Dump(), "sup(one_for_one, shutting_down) a:stopping pid=10 killed | b:stopped");
+  now_ += 1h;
+  EXPECT_EQ(Tick(), "");  // no restart of b, no second SIGKILL of a
+  EXPECT_EQ(Crash("a"), "shutdown_complete");
 }
 
 TEST_F(SupervisorTest, ShutdownCancelsAPendingGroupRestart) {
@@ -720,11 +821,11 @@ TEST_F(SupervisorTest, StaleEventsAreIgnored) {
   EXPECT_EQ(Crash("ghost"), "");
   EXPECT_EQ(Feed(StopRequested{"ghost"}), "");
   EXPECT_EQ(Feed(RestartRequested{"ghost"}), "");
-  EXPECT_EQ(Feed(HeartbeatMissed{"ghost"}), "");
+  EXPECT_EQ(Feed(Heard{"ghost"}), "");
   EXPECT_EQ(Crash("a"), "");
   EXPECT_EQ(Crash("a"), "");  // a second report of the same exit
   EXPECT_EQ(Feed(Ready{"a"}), "");
-  EXPECT_EQ(Dump(), "sup(one_for_one) a:backoff until=+10ms");
+  EXPECT_EQ(Dump(), "sup(one_for_one) a:restarting until=+10ms");
 }
 
 TEST_F(SupervisorTest, NextDeadlineIsTheEarliestTimer) {
@@ -739,15 +840,14 @@ TEST_F(SupervisorTest, NextDeadlineIsTheEarliestTimer) {
 }
 
 TEST_F(SupervisorTest, ActionsPrintAsText) {
-  std::vector<Action> all = {Spawn{"a"},
-                             Signal{"a", 7, SIGTERM},
-                             GiveUp{"a", "why"},
-                             Escalate{"boom", false},
-                             Escalate{"boom", true},
-                             ShutdownComplete{}};
+  std::vector<Action> all = {
+      Spawn{"a"},         Signal{"a", 7, SIGTERM}, Signal{"a", 7, SIGKILL, "hung"}, Ping{"a", 3},
+      GiveUp{"a", "why"}, Escalate{"boom", false}, Escalate{"boom", true},          Removed{"a"},
+      ShutdownComplete{}};
   EXPECT_EQ(ToString(all),
-            "spawn a, signal a pid=7 SIGTERM, give_up a (why), escalate (boom), escalate "
-            "permanent (boom), shutdown_complete");
+            "spawn a, signal a pid=7 SIGTERM, signal a pid=7 SIGKILL (hung), ping a #3, "
+            "give_up a (why), escalate (boom), escalate permanent (boom), removed a, "
+            "shutdown_complete");
   EXPECT_EQ(ToString(std::vector<Action>{}), "");
 }
 

@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 TEST(WriteTrackerTest, SeqsArePerShardAndStartAtOne) {
   WriteTracker t(2);
-  Clock::time_point now{};
+  SteadyTime now{};
   EXPECT_EQ(t.Add(0, Op::kPut, "a", "1", 10, 100, now).seq, 1u);
   EXPECT_EQ(t.Add(0, Op::kPut, "b", "2", 11, 101, now).seq, 2u);
   EXPECT_EQ(t.Add(1, Op::kPut, "c", "3", 12, 102, now).seq, 1u);
@@ -19,7 +19,7 @@ TEST(WriteTrackerTest, SeqsArePerShardAndStartAtOne) {
 
 TEST(WriteTrackerTest, CompleteReturnsInSeqOrderAndIgnoresUnknown) {
   WriteTracker t(1);
-  Clock::time_point now{};
+  SteadyTime now{};
   t.Add(0, Op::kPut, "a", "1", 1, 1, now);
   t.Add(0, Op::kDel, "a", "", 2, 2, now);
   t.Add(0, Op::kPut, "b", "2", 3, 3, now);
@@ -34,7 +34,7 @@ TEST(WriteTrackerTest, CompleteReturnsInSeqOrderAndIgnoresUnknown) {
 
 TEST(WriteTrackerTest, PendingPerKeyCounts) {
   WriteTracker t(2);
-  Clock::time_point now{};
+  SteadyTime now{};
   t.Add(0, Op::kPut, "k", "1", 1, 1, now);
   t.Add(0, Op::kPut, "k", "2", 2, 2, now);
   EXPECT_EQ(t.PendingForKey("k"), 2);
@@ -46,7 +46,7 @@ TEST(WriteTrackerTest, PendingPerKeyCounts) {
 
 TEST(WriteTrackerTest, StalledShardsAndResendInOrder) {
   WriteTracker t(2);
-  Clock::time_point t0{};
+  SteadyTime t0{};
   t.Add(1, Op::kPut, "a", "1", 1, 1, t0);
   t.Add(1, Op::kPut, "b", "2", 2, 2, t0 + 1s);
   t.Add(0, Op::kPut, "c", "3", 3, 3, t0 + 3s);
@@ -67,7 +67,7 @@ namespace {
 TEST(WriteTrackerTest, AckAboveAGapSupersedesTheWritesBelow) {
   // seq 2's ack was lost but 3's arrived: 2 must never be resent after 3.
   WriteTracker t(1);
-  Clock::time_point now{};
+  SteadyTime now{};
   t.Add(0, Op::kPut, "k", "old", 1, 1, now);
   t.Add(0, Op::kPut, "k", "new", 2, 2, now);
   t.Add(0, Op::kPut, "z", "later", 3, 3, now);

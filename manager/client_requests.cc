@@ -1,0 +1,265 @@
+// The manager's frontend: client requests in, replies out. Each request is
+// decoded once (a view into its frame), validated, then answered here
+// (ping, stores, status, kill), handed to the drop coordinator (drop) or to
+// the request router (everything that waits for or goes to a store).
+// Requests the router holds are parked here under its handle.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <set>
+
+#include "manager/catalogue.h"
+#include "manager/manager.h"
+#include "shared/codec.h"
+#include "shared/names.h"
+#include "shared/proc.h"
+
+namespace forkv {
+
+// ---- clients ------------------------------------------------------------------
+
+void Manager::SendToClient(Envelope& env, std::string_view reply) {
+  Frames frames;
+  frames.reserve(env.size() + 1);
+  for (auto& m : env) frames.push_back(std::move(m));
+  frames.emplace_back(reply.data(), reply.size());
+  if (Status s = SendMessages(frontend_, frames); !s.ok()) {
+    spdlog::debug("reply not delivered: {}", s.ToString());
+  }
+}
+
+void Manager::Complete(Handle h, std::string_view reply) {
+  auto it = parked_.find(h);
+  if (it == parked_.end()) return;
+  SendToClient(it->second.envelope, reply);
+  parked_.erase(it);
+}
+
+void Manager::CompleteAll(const std::vector<Failure>& failures) {
+  for (const Failure& f : failures) Complete(f.handle, EncodeStatusReply(f.request_id, f.status));
+}
+
+std::string Manager::ServingBody(const std::string& store, bool created) const {
+  const sup::ChildRecord* rec = store_sup_.Find(store);
+  return EncodeJsonBody(
+      {{"name", store}, {"pid", rec != nullptr ? rec->pid : 0}, {"created", created}});
+}
+
+void Manager::OnFrontend(Frames& frames) {
+  if (frames.size() < 2) {
+    spdlog::debug("dropping a client message without envelope");
+    return;
+  }
+  // A client's envelope is its routing id, plus an empty delimiter for REQ
+  // sockets: anything bigger is not a forkv client, and echoing it back
+  // would let one peer make the manager hold arbitrary amounts of memory.
+  size_t envelope_bytes = 0;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) envelope_bytes += frames[i].size();
+  if (frames.size() > kMaxEnvelopeFrames + 1 || envelope_bytes > kMaxEnvelopeBytes) {
+    spdlog::warn("dropping a client message with a {}-frame, {}-byte envelope", frames.size() - 1,
+                 envelope_bytes);
+    return;
+  }
+  zmq::message_t payload = std::move(frames.back());
+  frames.pop_back();
+  Envelope env = std::move(frames);
+  // Routing needs the header fields only: the view's key and value point
+  // into `payload`, which is forwarded as is.
+  auto view = DecodeRequestView(View(payload));
+  if (!view.ok()) {
+    SendStatus(env, PeekRequestId(View(payload)), view.status());
+    return;
+  }
+  if (Status s = ValidateRequest(*view); !s.ok()) {
+    SendStatus(env, view->id, s);
+    return;
+  }
+  OnClientRequest(std::move(env), std::move(payload), *view);
+}
+
+void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req) {
+  if (!root_.running()) {
+    SendStatus(env, req.id, Status::Unavailable("forkv-manager is shutting down"));
+    return;
+  }
+  const std::string name(req.store);
+  bool names_store = req.op != Op::kPing && req.op != Op::kStores && req.op != Op::kStatus;
+  if (names_store && drops_.IsDropping(name)) {
+    SendStatus(env, req.id, Status::Unavailable("store '" + name + "' is being dropped"));
+    return;
+  }
+  SteadyTime now = SteadyClock::now();
+  switch (req.op) {
+    case Op::kPing:
+      SendToClient(env, EncodeReply({.id = req.id, .body = EncodeJsonBody(PingJson(Tree(), now))}));
+      return;
+    case Op::kStores:
+      SendToClient(env,
+                   EncodeReply({.id = req.id, .body = EncodeJsonBody(StoresJson(Tree(), now))}));
+      return;
+    case Op::kStatus:
+      SendToClient(env,
+                   EncodeReply({.id = req.id, .body = EncodeJsonBody(StatusJson(Tree(), now))}));
+      return;
+    case Op::kDrop:
+      HandleDrop(std::move(env), req);
+      return;
+    case Op::kKill:
+      HandleKill(std::move(env), req);
+      return;
+    default:
+      break;
+  }
+  // Everything else goes through the router: store ops, create, wait, restart.
+  Child* store = table_.FindStore(name);
+  bool created = false;
+  if (store == nullptr && (req.op == Op::kPut || req.op == Op::kCreate)) {
+    // Get-or-create: a put or create of a new name starts its store.
+    auto made = CreateStore(name);
+    if (!made.ok()) {
+      SendStatus(env, req.id, made.status());
+      return;
+    }
+    store = *made;
+    created = true;
+  }
+  if (store == nullptr) {
+    SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
+    return;
+  }
+  Handle h = next_handle_++;
+  RouteRequest route{.id = req.id,
+                     .op = req.op,
+                     .store = name,
+                     .wait_ms = req.op == Op::kWait ? req.arg : 0,
+                     .created = created && req.op == Op::kCreate};
+  Verdict v = router_.Admit(h, route, store_sup_.Find(name), now);
+  switch (v.kind) {
+    case Verdict::Kind::kForward:
+      Forward(h, req.id, *store, {std::move(env), std::move(payload)});
+      break;
+    case Verdict::Kind::kQueued:
+      parked_.emplace(h, Parked{std::move(env), std::move(payload)});
+      break;
+    case Verdict::Kind::kWaiting:
+      parked_.emplace(h, Parked{std::move(env), {}});
+      break;
+    case Verdict::Kind::kAnswer:
+      SendToClient(env, EncodeReply({.id = req.id, .body = ServingBody(name, route.created)}));
+      break;
+    case Verdict::Kind::kReject:
+      SendStatus(env, req.id, v.status);
+      break;
+  }
+  if (req.op == Op::kRestart) {
+    spdlog::info("restart of store '{}' requested", name);
+    Feed(store_sup_, sup::RestartRequested{name});
+  }
+}
+
+void Manager::Forward(Handle h, uint64_t request_id, const Child& store, Parked parked) {
+  std::string tag = EncodeTag(h);
+  Frames frames;
+  frames.emplace_back(store.routing_id.data(), store.routing_id.size());
+  frames.emplace_back(kTagRequest.data(), kTagRequest.size());
+  frames.emplace_back(tag.data(), tag.size());
+  frames.push_back(std::move(parked.payload));
+  if (Status s = SendMessages(backend_, frames); !s.ok()) {
+    SendStatus(parked.envelope, request_id,
+               Status::Unavailable("store '" + store.name + "' is not reachable: " + s.message()));
+    return;
+  }
+  router_.Sent(h, request_id, store.gen);
+  parked_.emplace(h, Parked{std::move(parked.envelope), {}});
+}
+
+Status Manager::SaveCatalogueNow() {
+  std::set<std::string> names;
+  for (const auto& [name, c] : table_.stores()) {
+    if (!drops_.IsDropping(name)) names.insert(name);
+  }
+  Status s = SaveCatalogue(opts_.data_dir, names);
+  if (!s.ok()) spdlog::error("cannot save the catalogue: {}", s.ToString());
+  return s;
+}
+
+Result<Child*> Manager::CreateStore(const std::string& name) {
+  Child* store = table_.AddStore(name);
+  if (Status s = SaveCatalogueNow(); !s.ok()) {
+    table_.RemoveStore(name);
+    return s;
+  }
+  Execute(store_sup_, store_sup_.AddChild({.id = name,
+                                           .restart = RestartType::kPermanent,
+                                           .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)}));
+  return store;
+}
+
+void Manager::HandleDrop(Envelope env, const RequestView& req) {
+  const std::string name(req.store);
+  Child* store = table_.FindStore(name);
+  if (store == nullptr) {
+    SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
+    return;
+  }
+  Status gone = Status::Unavailable("store '" + name + "' was dropped");
+  CompleteAll(router_.FailInFlight(store->gen, gone));
+  CompleteAll(router_.FailStore(name, gone));
+  Handle h = next_handle_++;
+  parked_.emplace(h, Parked{std::move(env), {}});
+  // The fence generation is above every incarnation the store ever had.
+  for (const ShardDrop& d : drops_.Begin(h, req.id, name, next_gen_++, SteadyClock::now())) {
+    SendDrop(d);
+  }
+  (void)SaveCatalogueNow();  // logged; the drop goes on (its keys are deleted anyway)
+  spdlog::info("dropping store '{}'", name);
+  Feed(store_sup_, sup::StopRequested{name});  // Removed once its process is gone
+}
+
+void Manager::HandleKill(Envelope env, const RequestView& req) {
+  const std::string name(req.store);
+  const sup::ChildRecord* rec = store_sup_.Find(name);
+  if (table_.FindStore(name) == nullptr || rec == nullptr) {
+    SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
+    return;
+  }
+  if (rec->pid == 0) {
+    SendStatus(env, req.id, Status::Unavailable("store '" + name + "' has no process now"));
+    return;
+  }
+  int sig = req.arg == 0 ? SIGKILL : static_cast<int>(req.arg);
+  if (kill(rec->pid, sig) != 0) {
+    SendStatus(env, req.id, Status::InvalidArgument(std::string("kill: ") + std::strerror(errno)));
+    return;
+  }
+  spdlog::info("sent {} to store '{}' (pid {}) on request", SignalName(sig), name, rec->pid);
+  SendToClient(env, EncodeReply({.id = req.id,
+                                 .body = EncodeJsonBody({{"pid", rec->pid}, {"signal", sig}})}));
+}
+
+void Manager::SendDrop(const ShardDrop& d) {
+  std::string body = EncodeDropRequest(d.request);
+  if (Status s = SendFrames(db_admin_[d.shard], {kTagDrop, body}); !s.ok()) {
+    spdlog::warn("drop of '{}' to shard {} not sent yet: {}", d.request.store, d.shard,
+                 s.ToString());
+  }
+}
+
+void Manager::FinishDrop(const DropDone& done) {
+  spdlog::info("store '{}' dropped{}", done.store,
+               done.status.ok() ? "" : ": " + done.status.ToString());
+  Complete(done.id, EncodeStatusReply(done.request_id, done.status));
+}
+
+void Manager::OnDbAdmin(uint32_t shard, Frames& frames) {
+  if (frames.size() != 2 || View(frames[0]) != kTagDropAck) return;
+  auto ack = DecodeDropAck(View(frames[1]));
+  if (!ack.ok()) {
+    spdlog::warn("bad drop ack from shard {}: {}", shard, ack.status().ToString());
+    return;
+  }
+  if (auto done = drops_.OnAck(shard, *ack)) FinishDrop(*done);
+}
+
+}  // namespace forkv

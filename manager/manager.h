@@ -1,0 +1,148 @@
+// The manager process's one object: its sockets, its machines and the bytes
+// of pending client requests. Internal to manager/; the entry point is
+// RunManager() (manager_loop.h). Its methods are split by concern:
+//   manager_init.cc     Init(): options, data dir LOCK/FORMAT/catalogue,
+//                       internal endpoints, sockets
+//   client_requests.cc  the frontend: decode, validate, dispatch to the
+//                       router, drops, kills; parked requests and replies
+//   manager_loop.cc     Run(): poll, read, feed the machines, execute their
+//                       actions (spawn, signal, ping, reap), timers
+// Thread-safety: none; one thread owns it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "manager/child_table.h"
+#include "manager/drop_coordinator.h"
+#include "manager/manager_options.h"
+#include "manager/request_router.h"
+#include "manager/root_machine.h"
+#include "manager/spawn_specs.h"
+#include "manager/status_view.h"
+#include "manager/supervisor.h"
+#include "shared/codec.h"
+#include "shared/control.h"
+#include "shared/zsock.h"
+
+namespace forkv {
+
+inline constexpr size_t kMaxEnvelopeFrames = 4;
+inline constexpr size_t kMaxEnvelopeBytes = 1024;
+inline constexpr Millis kDropTimeout{30000};
+
+// A client's address: every frame before the payload (ROUTER identity, plus
+// the empty delimiter when the client is a REQ socket).
+using Envelope = Frames;
+
+// The bytes of a request the router holds: where to answer, and the
+// payload until it is forwarded.
+struct Parked {
+  Envelope envelope;
+  zmq::message_t payload;
+};
+
+inline sup::HeartbeatPolicy HeartbeatOf(const ManagerOptions& o) {
+  return {.ping_interval = Millis(o.ping_interval_ms),
+          .max_missed = o.max_missed_pings,
+          .start_timeout = Millis(o.start_timeout_ms)};
+}
+
+class Manager {
+ public:
+  Manager(const ManagerOptions& opts, int signal_fd)
+      : opts_(opts),
+        signal_fd_(signal_fd),
+        table_(opts.db_workers, !opts.http_listen.empty()),
+        db_sup_("db_pool", sup::Strategy::kOneForOne, opts.db_policy, false, HeartbeatOf(opts)),
+        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, true, HeartbeatOf(opts)),
+        web_sup_("web", sup::Strategy::kOneForOne, opts.http_policy, false, HeartbeatOf(opts)),
+        root_(!opts.http_listen.empty()),
+        router_({.max_queued_per_store = opts.max_queued_per_store,
+                 .request_wait = Millis(opts.request_wait_ms)}),
+        drops_(opts.db_workers, kDropTimeout) {}
+  ~Manager();
+
+  Status Init();
+  int Run();
+
+ private:
+  // Clients.
+  void OnFrontend(Frames& frames);
+  void OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req);
+  void SendToClient(Envelope& env, std::string_view reply);
+  void SendStatus(Envelope& env, uint64_t id, const Status& s) {
+    SendToClient(env, EncodeStatusReply(id, s));
+  }
+  // Answers a parked request and forgets it.
+  void Complete(Handle h, std::string_view reply);
+  void CompleteAll(const std::vector<Failure>& failures);
+  void Forward(Handle h, uint64_t request_id, const Child& store, Parked parked);
+  Result<Child*> CreateStore(const std::string& name);
+  // The catalogue on disk: every store in the table but those being dropped.
+  Status SaveCatalogueNow();
+  void HandleDrop(Envelope env, const RequestView& req);
+  void HandleKill(Envelope env, const RequestView& req);
+  std::string ServingBody(const std::string& store, bool created) const;
+
+  // Children.
+  void OnBackend(Frames& frames);
+  void OnControl(Child* child, const ControlMessage& msg);
+  void OnChildServing(Child* child);
+  void OnDbAdmin(uint32_t shard, Frames& frames);
+  void SendControl(const Child& child, const ControlMessage& msg);
+  void SendDrop(const ShardDrop& d);
+  void FinishDrop(const DropDone& done);
+  void OnSignals();
+  void ReapAll();
+  void OnChildExit(Child* child, pid_t pid, const ExitStatus& status);
+
+  // The machines.
+  sup::Supervisor& SupervisorOf(ChildRole kind);
+  sup::Supervisor& SupervisorOf(Group g);
+  Child* ChildOf(const sup::Supervisor& s, const std::string& id);
+  void Feed(sup::Supervisor& s, const sup::Event& event);
+  void Execute(sup::Supervisor& s, const std::vector<sup::Action>& actions);
+  void FeedRoot(const root::Event& event);
+  void StartProcess(sup::Supervisor& s, Child* child);
+  void OnTimers(SteadyTime now);
+  SteadyTime NextWake() const;
+  TreeView Tree() const {
+    return {opts_, table_, db_sup_, store_sup_, web_sup_, root_, getpid(), started_};
+  }
+  void MaybeNotifyReady();
+
+  const ManagerOptions& opts_;
+  int signal_fd_;
+  ChildTable table_;
+  sup::Supervisor db_sup_;
+  sup::Supervisor store_sup_;
+  sup::Supervisor web_sup_;
+  RootMachine root_;
+  RequestRouter router_;
+  DropCoordinator drops_;
+  std::unordered_map<Handle, Parked> parked_;
+  ManagerLayout layout_;
+
+  zmq::context_t ctx_{1};
+  zmq::socket_t frontend_;
+  zmq::socket_t backend_;
+  std::vector<zmq::socket_t> db_admin_;
+  int lock_fd_ = -1;
+  bool frontend_bound_ = false;
+
+  Handle next_handle_ = 1;  // request tags, waiter and drop ids
+  uint64_t next_gen_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
+  SteadyTime started_ = SteadyClock::now();
+  SteadyTime next_watchdog_ = SteadyTime::max();
+  uint64_t watchdog_usec_ = 0;
+  bool notified_ready_ = false;
+};
+
+}  // namespace forkv

@@ -1,0 +1,82 @@
+// Manager construction and Init(): everything before the loop runs.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "manager/catalogue.h"
+#include "manager/manager.h"
+#include "shared/runtime.h"
+
+namespace forkv {
+
+Manager::~Manager() {
+  for (const auto& ep : layout_.db_endpoints) unlink(IpcPath(ep).c_str());
+  if (!layout_.backend_endpoint.empty()) unlink(IpcPath(layout_.backend_endpoint).c_str());
+  if (frontend_bound_) unlink(IpcPath(opts_.endpoint).c_str());
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+Status Manager::Init() {
+  if (Status s = ValidateOptions(opts_); !s.ok()) return s;
+  if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
+  std::string lock_path = opts_.data_dir + "/LOCK";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Unavailable("another forkv-manager is using " + opts_.data_dir);
+  }
+  if (Status s = CheckOrInitDataFormat(opts_.data_dir, opts_.db_workers); !s.ok()) return s;
+  auto catalogue = LoadCatalogue(opts_.data_dir);
+  if (!catalogue.ok()) return catalogue.status();
+  for (const std::string& name : *catalogue) table_.AddStore(name);
+
+  std::string run_dir = ResolveRunDir(opts_, getuid());
+  if (Status s = MakeDirectories(run_dir); !s.ok()) return s;
+  std::string bin_dir = std::filesystem::path(SiblingBinary("forkv-store")).parent_path();
+  layout_ = MakeLayout(opts_, run_dir, getpid(), bin_dir);
+  for (const auto& ep : layout_.db_endpoints) {
+    if (Status s = CheckEndpoint(ep); !s.ok()) return s;
+  }
+  if (Status s = CheckEndpoint(layout_.backend_endpoint); !s.ok()) return s;
+  if (Status s = CheckEndpoint(opts_.endpoint); !s.ok()) return s;
+  if (Status s = EnsureEndpointDirectory(opts_.endpoint); !s.ok()) return s;
+  for (const auto& exe : RequiredBinaries(opts_, layout_)) {
+    if (access(exe.c_str(), X_OK) != 0) return Status::Internal("worker binary missing: " + exe);
+  }
+
+  frontend_ = MakeSocket(ctx_, zmq::socket_type::router,
+                         {.send_hwm = 100000,
+                          .recv_hwm = 100000,
+                          .max_message_bytes = static_cast<int64_t>(kMaxRequestFrameBytes)});
+  backend_ = MakeSocket(ctx_, zmq::socket_type::router,
+                        {.send_hwm = 100000,
+                         .recv_hwm = 100000,
+                         .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
+                         .router_mandatory = true,
+                         .router_handover = true});
+  try {
+    frontend_.bind(opts_.endpoint);
+    frontend_bound_ = true;
+    for (const auto& ep : opts_.listen) frontend_.bind(ep);
+    backend_.bind(layout_.backend_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("cannot bind: ") + e.what());
+  }
+  std::string admin_id = "m" + std::to_string(getpid());
+  for (const auto& ep : layout_.db_endpoints) {
+    db_admin_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer, {.routing_id = admin_id}));
+    db_admin_.back().connect(ep);
+  }
+  // Generations grow across manager runs: start from the wall clock.
+  next_gen_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+  if (sd_watchdog_enabled(0, &watchdog_usec_) <= 0) watchdog_usec_ = 0;
+  if (watchdog_usec_ != 0) next_watchdog_ = SteadyClock::now();
+  return Status::Ok();
+}
+
+}  // namespace forkv

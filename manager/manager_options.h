@@ -1,0 +1,48 @@
+// The manager's options (forkv-manager's command line, manager/main.cc) and
+// their checks. Pure: no sockets, no files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "manager/supervisor_policy.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+struct ManagerOptions {
+  std::string endpoint;             // --socket: clients connect here
+  std::vector<std::string> listen;  // --listen: more client endpoints (tcp://127.0.0.1:PORT)
+  std::string data_dir = "./var";
+  std::string run_dir;  // internal ipc sockets; default: the --socket directory
+  std::string log_level = "info";
+  uint32_t db_workers = 2;
+  std::string fsync_mode = "periodic";  // always | periodic | never
+  int fsync_interval_ms = 1000;
+  int ping_interval_ms = 1000;
+  int max_missed_pings = 3;
+  int start_timeout_ms = 60000;  // a starting child must be ready within this
+  int request_wait_ms = 4000;    // a request waits this long for a restarting store
+  size_t max_queued_per_store = 10000;
+  int shutdown_timeout_ms = 5000;  // per phase, then SIGKILL
+  RestartPolicy store_policy;
+  RestartPolicy db_policy;
+  // --http HOST:PORT: run the HTTP gateway (forkv-http) as a supervised
+  // child; empty = off.
+  std::string http_listen;
+  int http_threads = 64;
+  int http_upstream_timeout_ms = 10000;  // the gateway answers 504 after this
+  RestartPolicy http_policy;
+};
+
+// InvalidArgument naming the first bad option: --db-workers outside 1..64,
+// an unknown --fsync mode, a malformed --http address, non-positive
+// intervals or timeouts.
+Status ValidateOptions(const ManagerOptions& options);
+
+// Where the internal sockets go: --run-dir, else the directory of the
+// --socket ipc path, else /tmp/forkv-<uid>.
+std::string ResolveRunDir(const ManagerOptions& options, uint32_t uid);
+
+}  // namespace forkv

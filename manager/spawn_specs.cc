@@ -1,0 +1,75 @@
+#include "manager/spawn_specs.h"
+
+#include <signal.h>
+
+namespace forkv {
+
+ManagerLayout MakeLayout(const ManagerOptions& o, const std::string& run_dir, pid_t pid,
+                         const std::string& bin_dir) {
+  ManagerLayout l;
+  l.manager_pid = pid;
+  std::string prefix = "ipc://" + run_dir + "/m" + std::to_string(pid);
+  l.backend_endpoint = prefix + "-be.sock";
+  for (uint32_t i = 0; i < o.db_workers; ++i) {
+    l.db_endpoints.push_back(prefix + "-db" + std::to_string(i) + ".sock");
+  }
+  l.store_exe = bin_dir + "/forkv-store";
+  l.db_exe = bin_dir + "/forkv-db";
+  l.http_exe = bin_dir + "/forkv-http";
+  return l;
+}
+
+std::vector<std::string> RequiredBinaries(const ManagerOptions& o, const ManagerLayout& l) {
+  std::vector<std::string> exes = {l.store_exe, l.db_exe};
+  if (!o.http_listen.empty()) exes.push_back(l.http_exe);
+  return exes;
+}
+
+SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
+                         uint64_t gen) {
+  std::string dbs;
+  for (const std::string& ep : l.db_endpoints) dbs += (dbs.empty() ? "" : ",") + ep;
+  return {.exe = l.store_exe,
+          .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
+                   "--db", dbs, "--log-level", o.log_level, "--parent-pid",
+                   std::to_string(l.manager_pid)},
+          .parent_death_signal = SIGKILL};
+}
+
+SpawnSpec DbSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint32_t shard,
+                      uint64_t gen) {
+  return {.exe = l.db_exe,
+          .args = {"--shard",
+                   std::to_string(shard),
+                   "--shards",
+                   std::to_string(o.db_workers),
+                   "--dir",
+                   o.data_dir + "/shard-" + std::to_string(shard),
+                   "--bind",
+                   l.db_endpoints.at(shard),
+                   "--backend",
+                   l.backend_endpoint,
+                   "--gen",
+                   std::to_string(gen),
+                   "--fsync",
+                   o.fsync_mode,
+                   "--fsync-interval-ms",
+                   std::to_string(o.fsync_interval_ms),
+                   "--log-level",
+                   o.log_level,
+                   "--parent-pid",
+                   std::to_string(l.manager_pid)},
+          .parent_death_signal = SIGTERM};
+}
+
+SpawnSpec HttpSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint64_t gen) {
+  return {
+      .exe = l.http_exe,
+      .args = {"--listen", o.http_listen, "--manager", o.endpoint, "--backend", l.backend_endpoint,
+               "--gen", std::to_string(gen), "--log-level", o.log_level, "--parent-pid",
+               std::to_string(l.manager_pid), "--threads", std::to_string(o.http_threads),
+               "--upstream-timeout-ms", std::to_string(o.http_upstream_timeout_ms)},
+      .parent_death_signal = SIGKILL};
+}
+
+}  // namespace forkv

@@ -1,0 +1,46 @@
+// What the manager starts: the argv of each child binary, as a pure
+// function of the options and the manager's layout (its pid, internal
+// endpoints, binary paths). The manager's loop only hands the result to
+// SpawnChild() (shared/proc.h); children inherit the manager's environment.
+//
+// Internal endpoints are built from the manager's pid and the shard index,
+// never from store names: ipc paths must fit in 107 bytes, and a restarted
+// manager (a new pid) never binds or unlinks a predecessor's files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "manager/manager_options.h"
+#include "shared/proc.h"
+
+namespace forkv {
+
+struct ManagerLayout {
+  pid_t manager_pid = 0;
+  std::string backend_endpoint;           // ipc://RUN/m<pid>-be.sock
+  std::vector<std::string> db_endpoints;  // ipc://RUN/m<pid>-db<i>.sock, one per shard
+  std::string store_exe, db_exe, http_exe;
+};
+
+// `bin_dir` holds forkv-store, forkv-db and forkv-http.
+ManagerLayout MakeLayout(const ManagerOptions& options, const std::string& run_dir, pid_t pid,
+                         const std::string& bin_dir);
+
+// Every binary the options need (forkv-http only with --http).
+std::vector<std::string> RequiredBinaries(const ManagerOptions& options,
+                                          const ManagerLayout& layout);
+
+// One store incarnation. SIGKILL on parent death: a store has nothing to flush.
+SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
+                         const std::string& name, uint64_t gen);
+// One database worker incarnation. SIGTERM on parent death: it syncs and closes.
+SpawnSpec DbSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout, uint32_t shard,
+                      uint64_t gen);
+// The HTTP gateway. SIGKILL on parent death: stateless.
+SpawnSpec HttpSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout, uint64_t gen);
+
+}  // namespace forkv

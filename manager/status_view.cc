@@ -1,0 +1,119 @@
+#include "manager/status_view.h"
+
+namespace forkv {
+namespace {
+
+const sup::Supervisor& SupervisorOf(const TreeView& v, const Child& c) {
+  switch (c.kind) {
+    case ChildRole::kStore:
+      return v.stores;
+    case ChildRole::kHttp:
+      return v.web;
+    case ChildRole::kDb:
+      break;
+  }
+  return v.dbs;
+}
+
+bool IsRunning(const sup::Supervisor& s, const std::string& id) {
+  const sup::ChildRecord* r = s.Find(id);
+  return r != nullptr && r->state == sup::ChildState::kRunning;
+}
+
+nlohmann::json SupervisorJson(const sup::Supervisor& s, nlohmann::json children) {
+  return {{"name", s.name()},
+          {"kind", "supervisor"},
+          {"strategy", sup::StrategyName(s.strategy())},
+          {"phase", sup::PhaseName(s.phase())},
+          {"children", std::move(children)}};
+}
+
+}  // namespace
+
+nlohmann::json ChildJson(const TreeView& v, const Child& c, SteadyTime now) {
+  const sup::ChildRecord* rec = SupervisorOf(v, c).Find(c.name);
+  pid_t pid = rec != nullptr ? rec->pid : 0;
+  std::string last_exit = rec != nullptr ? rec->last_exit : "";
+  if (rec != nullptr && rec->state == sup::ChildState::kFailed) last_exit += "; " + rec->reason;
+  nlohmann::json j = {
+      {"name", c.name},
+      {"kind", ChildRoleName(c.kind)},
+      {"state", rec != nullptr ? sup::ChildStateName(rec->state) : "stopped"},
+      {"pid", pid},
+      {"restarts", rec != nullptr ? rec->restarts : 0},
+      {"generation", c.gen},
+      {"uptime_ms", pid != 0 ? std::max<int64_t>(0, MillisBetween(rec->started_at, now)) : 0},
+      {"last_exit", last_exit}};
+  switch (c.kind) {
+    case ChildRole::kDb:
+      j["shard"] = c.shard;
+      j["fsync_mode"] = v.options.fsync_mode;
+      for (auto it = c.stats.begin(); it != c.stats.end(); ++it) j[it.key()] = it.value();
+      break;
+    case ChildRole::kHttp:
+      j["listen"] = v.options.http_listen;
+      for (auto it = c.stats.begin(); it != c.stats.end(); ++it) j[it.key()] = it.value();
+      break;
+    case ChildRole::kStore:
+      if (auto it = c.stats.find("keys"); it != c.stats.end()) j["keys"] = *it;
+      break;
+  }
+  return j;
+}
+
+nlohmann::json PingJson(const TreeView& v, SteadyTime now) {
+  return {{"pid", v.manager_pid},
+          {"version", kManagerVersion},
+          {"uptime_ms", MillisBetween(v.manager_started, now)},
+          {"stores", v.table.stores().size()}};
+}
+
+nlohmann::json StoresJson(const TreeView& v, SteadyTime now) {
+  nlohmann::json stores = nlohmann::json::array();
+  for (const auto& [name, c] : v.table.stores()) stores.push_back(ChildJson(v, c, now));
+  nlohmann::json dbs = nlohmann::json::array();
+  for (const Child& c : v.table.dbs()) dbs.push_back(ChildJson(v, c, now));
+  return {{"stores", std::move(stores)}, {"db_workers", std::move(dbs)}};
+}
+
+nlohmann::json StatusJson(const TreeView& v, SteadyTime now) {
+  nlohmann::json view = StoresJson(v, now);
+  nlohmann::json groups =
+      nlohmann::json::array({SupervisorJson(v.dbs, std::move(view["db_workers"])),
+                             SupervisorJson(v.stores, std::move(view["stores"]))});
+  if (const Child* http = v.table.http()) {
+    groups.push_back(SupervisorJson(v.web, nlohmann::json::array({ChildJson(v, *http, now)})));
+  }
+  // The root restarts nothing itself: a group that escalates stops the
+  // whole tree in order and systemd restarts all of it (one_for_all).
+  nlohmann::json tree = {{"name", "root"},
+                         {"kind", "supervisor"},
+                         {"strategy", "one_for_all"},
+                         {"phase", RootStateName(v.root.state())},
+                         {"children", std::move(groups)}};
+  return {{"manager",
+           {{"pid", v.manager_pid},
+            {"uptime_ms", MillisBetween(v.manager_started, now)},
+            {"endpoint", v.options.endpoint},
+            {"data_dir", v.options.data_dir},
+            {"version", kManagerVersion},
+            {"state", v.root.running() ? "running" : "stopping"}}},
+          {"tree", std::move(tree)}};
+}
+
+Readiness CheckReadiness(const TreeView& v) {
+  Readiness r;
+  for (const Child& c : v.table.dbs()) {
+    if (!IsRunning(v.dbs, c.name)) return r;
+  }
+  if (const Child* http = v.table.http(); http != nullptr && !IsRunning(v.web, http->name)) {
+    return r;
+  }
+  for (const sup::ChildRecord* rec : v.stores.Children()) {
+    if (rec->state == sup::ChildState::kStarting) ++r.loading;
+  }
+  r.ready = r.loading == 0;
+  return r;
+}
+
+}  // namespace forkv

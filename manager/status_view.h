@@ -1,0 +1,50 @@
+// What `forkv ping`, `forkv stores` and `forkv status` show, and whether the
+// service is ready for systemd: pure functions of the child table, the three
+// supervisors, the root machine and the options at `now`. The JSON shapes
+// are the protocol's (docs/protocol.md, "Bodies").
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "manager/child_table.h"
+#include "manager/manager_options.h"
+#include "manager/root_machine.h"
+#include "manager/supervisor.h"
+#include "shared/clock.h"
+
+namespace forkv {
+
+inline constexpr char kManagerVersion[] = "0.1.0";
+
+// Everything the views read; nothing is copied.
+struct TreeView {
+  const ManagerOptions& options;
+  const ChildTable& table;
+  const sup::Supervisor& dbs;
+  const sup::Supervisor& stores;
+  const sup::Supervisor& web;
+  const RootMachine& root;
+  pid_t manager_pid = 0;
+  SteadyTime manager_started{};
+};
+
+// {pid, version, uptime_ms, stores}
+nlohmann::json PingJson(const TreeView& view, SteadyTime now);
+// {stores: [child...], db_workers: [child...]}
+nlohmann::json StoresJson(const TreeView& view, SteadyTime now);
+// {manager: {...}, tree: {root -> db_pool, stores[, web]}}
+nlohmann::json StatusJson(const TreeView& view, SteadyTime now);
+// One child object: name, kind, state, pid, restarts, generation,
+// uptime_ms, last_exit, plus its kind's stats.
+nlohmann::json ChildJson(const TreeView& view, const Child& child, SteadyTime now);
+
+struct Readiness {
+  bool ready = false;  // every database worker (and the gateway) running, no store loading
+  size_t loading = 0;  // stores still starting
+};
+Readiness CheckReadiness(const TreeView& view);
+
+}  // namespace forkv

@@ -1,0 +1,95 @@
+// Typed control messages between the manager and its children (the backend
+// "C" frames, docs/protocol.md "Manager <-> children"). One struct per
+// message type and one codec for all of them; no child builds a map by hand.
+//
+// On the wire a control message is a msgpack map with str keys and a str
+// "type" (decode limits: 64 KiB, map <= 256, array <= 1024, depth <= 4):
+//
+//   type     from -> to             fields
+//   hello    child -> manager       role ("store"|"db"|"http"), gen, pid;
+//                                   store: name; db: shard
+//   ready    child -> manager       gen, stats (map; store: keys, load_ms;
+//                                   http: port; db: empty, and then left out)
+//   ping     manager -> child       seq
+//   pong     child -> manager       seq, gen, stats (map, per role)
+//   db_up    manager -> store       shard
+//
+// gen, pid, seq and shard are msgpack non-negative integers (shard < 2^32,
+// pid < 2^63); name is a str that passes ValidateStoreName (shared/names.h).
+// The encoder writes the map nlohmann::json writes (keys in byte order), so
+// the bytes are those the children sent before these types existed.
+//
+// Decoding: unknown extra fields are ignored (forward compatibility), and so
+// are fields of another role (a db hello's "name"). A missing required field,
+// a field of the wrong type (a negative or float number where a uint is
+// required, stats that is not a map), an unknown "type" or an unknown role is
+// kMalformed with a message naming the field; bytes that are not one msgpack
+// map within the limits are kMalformed or kTooLarge. `ready` may omit stats
+// (a database worker's has none); `pong` may not. The stats maps' contents
+// are not checked here: they are per role and only displayed.
+//
+// Pure: no sockets. Never throws on any input.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "shared/status.h"
+
+namespace forkv {
+
+enum class ChildRole { kStore, kDb, kHttp };
+// "store", "db", "http".
+std::string_view ChildRoleName(ChildRole role);
+// The routing id a child's DEALER uses on the manager's backend (and a
+// store's on every database worker): "s<gen>", "d<gen>" or "h<gen>".
+std::string ChildRoutingId(ChildRole role, uint64_t gen);
+
+struct HelloMsg {
+  ChildRole role = ChildRole::kStore;
+  uint64_t gen = 0;
+  int64_t pid = 0;     // >= 0
+  std::string name;    // stores only ("" otherwise; not sent for other roles)
+  uint32_t shard = 0;  // database workers only (not sent for other roles)
+  bool operator==(const HelloMsg&) const = default;
+};
+
+struct ReadyMsg {
+  uint64_t gen = 0;
+  nlohmann::json stats = nlohmann::json::object();  // always a map
+  bool operator==(const ReadyMsg&) const = default;
+};
+
+struct PingMsg {
+  uint64_t seq = 0;
+  bool operator==(const PingMsg&) const = default;
+};
+
+struct PongMsg {
+  uint64_t seq = 0;
+  uint64_t gen = 0;
+  nlohmann::json stats = nlohmann::json::object();  // always a map
+  bool operator==(const PongMsg&) const = default;
+};
+
+struct DbUpMsg {
+  uint32_t shard = 0;
+  bool operator==(const DbUpMsg&) const = default;
+};
+
+using ControlMessage = std::variant<HelloMsg, ReadyMsg, PingMsg, PongMsg, DbUpMsg>;
+
+// "hello", "ready", "ping", "pong", "db_up".
+std::string_view ControlTypeName(const ControlMessage& msg);
+
+// The msgpack map above. `stats` must be a JSON object (a broken invariant
+// otherwise: CHECK). A store hello's name is sent as given; the decoder is
+// the one that validates it.
+std::string EncodeControlMessage(const ControlMessage& msg);
+// Untrusted bytes in; never throws.
+Result<ControlMessage> DecodeControlMessage(std::string_view bytes);
+
+}  // namespace forkv

@@ -1,0 +1,284 @@
+// forkv-store against a fake manager backend and a fake database worker:
+// the internal protocol as the store speaks it (docs/protocol.md, "Manager
+// <-> children" and "Store <-> database worker"), frame by frame, with no
+// forkv-manager or forkv-db involved.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <zmq.hpp>
+
+#include "shared/codec.h"
+#include "shared/control.h"
+#include "shared/proc.h"
+#include "shared/zsock.h"
+#include "tests/support/harness.h"
+
+namespace forkv::test {
+namespace {
+
+std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout = 10s) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+  Frames frames;
+  auto got = RecvFrames(s, &frames, /*wait=*/true);
+  if (!got.ok() || !*got) return std::nullopt;
+  return frames;
+}
+
+class StoreProtocolTest : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kGen = 7;
+  static constexpr const char* kRid = "s7";
+
+  void SetUp() override {
+    backend_ = MakeSocket(ctx_, zmq::socket_type::router, {.router_mandatory = true});
+    db_ = MakeSocket(ctx_, zmq::socket_type::router, {.router_mandatory = true});
+    std::string be = "ipc://" + dir_.path() + "/be.sock";
+    std::string db = "ipc://" + dir_.path() + "/db0.sock";
+    backend_.bind(be);
+    db_.bind(db);
+    auto pid = SpawnChild({.exe = BinaryPath("forkv-store"),
+                           .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend",
+                                    be, "--db", db, "--log-level", "warn"}});
+    ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+    pid_ = *pid;
+  }
+
+  void TearDown() override {
+    if (pid_ != 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // The next control message from the store.
+  ControlMessage NextControl() {
+    auto frames = RecvWithin(backend_);
+    EXPECT_TRUE(frames.has_value()) << "no control message from the store";
+    if (!frames) return DbUpMsg{.shard = 0xdead};
+    EXPECT_EQ(frames->size(), 3u);
+    EXPECT_EQ(View((*frames)[0]), kRid);
+    EXPECT_EQ(View((*frames)[1]), "C");
+    auto msg = DecodeControlMessage(View(frames->back()));
+    EXPECT_TRUE(msg.ok()) << msg.status().ToString();
+    if (!msg.ok()) return DbUpMsg{.shard = 0xdead};
+    return *msg;
+  }
+
+  // Sends a client request to the store as the manager does and returns its
+  // reply, checking the tag comes back.
+  std::optional<Reply> Ask(uint64_t tag, const Request& req) {
+    std::string bytes = EncodeRequest(req);
+    std::string t = EncodeTag(tag);
+    EXPECT_TRUE(SendFrames(backend_, {kRid, "Q", t, bytes}).ok());
+    return AwaitReply(tag);
+  }
+  std::optional<Reply> AwaitReply(uint64_t tag) {
+    auto frames = RecvWithin(backend_);
+    if (!frames || frames->size() != 4 || View((*frames)[1]) != "R") {
+      ADD_FAILURE() << "no reply for tag " << tag;
+      return std::nullopt;
+    }
+    EXPECT_EQ(View((*frames)[2]), EncodeTag(tag));
+    auto r = DecodeReply(View((*frames)[3]));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return std::nullopt;
+    return *r;
+  }
+  // The next write the store sends to the database worker.
+  std::optional<WriteRequest> NextWrite() {
+    auto frames = RecvWithin(db_);
+    if (!frames || frames->size() != 3 || View((*frames)[1]) != "W") {
+      ADD_FAILURE() << "no write from the store";
+      return std::nullopt;
+    }
+    auto w = DecodeWriteRequest(View((*frames)[2]));
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    if (!w.ok()) return std::nullopt;
+    return *w;
+  }
+  void Ack(uint64_t seq) {
+    std::string ack = EncodeWriteAck({.seqs = {seq}});
+    ASSERT_TRUE(SendFrames(db_, {kRid, "A", ack}).ok());
+  }
+
+  // Hello, then the load from the one shard, answered with `entries`, then ready.
+  void StartStore(std::vector<std::pair<std::string, std::string>> entries) {
+    ControlMessage hello = NextControl();
+    ASSERT_TRUE(std::holds_alternative<HelloMsg>(hello)) << ControlTypeName(hello);
+    EXPECT_EQ(std::get<HelloMsg>(hello),
+              (HelloMsg{.role = ChildRole::kStore, .gen = kGen, .pid = pid_, .name = "users"}));
+    auto load = RecvWithin(db_);
+    ASSERT_TRUE(load.has_value()) << "no load request";
+    ASSERT_EQ(load->size(), 3u);
+    EXPECT_EQ(View((*load)[0]), kRid);
+    ASSERT_EQ(View((*load)[1]), "L");
+    auto l = DecodeLoadRequest(View((*load)[2]));
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    EXPECT_EQ(l->store, "users");
+    EXPECT_EQ(l->gen, kGen);
+    std::string chunk =
+        EncodeLoadChunk({.load_id = l->load_id, .last = true, .entries = std::move(entries)});
+    ASSERT_TRUE(SendFrames(db_, {kRid, "D", chunk}).ok());
+  }
+
+  TempDir dir_;
+  zmq::context_t ctx_{1};
+  zmq::socket_t backend_;
+  zmq::socket_t db_;
+  pid_t pid_ = 0;
+};
+
+TEST_F(StoreProtocolTest, ReadyCarriesTheLoadFiguresInStats) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({{"a", "1"}, {"b", "2"}}));
+  ControlMessage ready = NextControl();
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(ready)) << ControlTypeName(ready);
+  const ReadyMsg& r = std::get<ReadyMsg>(ready);
+  EXPECT_EQ(r.gen, kGen);
+  EXPECT_EQ(r.stats["keys"], 2) << r.stats.dump();
+  EXPECT_TRUE(r.stats.contains("load_ms") && r.stats["load_ms"].is_number_unsigned())
+      << r.stats.dump();
+
+  std::string ping = EncodeControlMessage(PingMsg{.seq = 41});
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", ping}).ok());
+  ControlMessage pong = NextControl();
+  ASSERT_TRUE(std::holds_alternative<PongMsg>(pong)) << ControlTypeName(pong);
+  const PongMsg& p = std::get<PongMsg>(pong);
+  EXPECT_EQ(p.seq, 41u);
+  EXPECT_EQ(p.gen, kGen);
+  EXPECT_EQ(p.stats["keys"], 2) << p.stats.dump();
+  EXPECT_EQ(p.stats["loaded"], true) << p.stats.dump();
+  EXPECT_EQ(p.stats["pending_writes"], 0) << p.stats.dump();
+}
+
+TEST_F(StoreProtocolTest, OnlyStoreOpsAreServed) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+  uint64_t tag = 100;
+  for (Op op : {Op::kPing, Op::kStores, Op::kCreate, Op::kStatus, Op::kWait}) {
+    for (const char* store : {"", "users"}) {
+      ++tag;
+      auto r = Ask(tag, {.id = tag, .op = op, .store = store});
+      ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(r->id, tag);
+      EXPECT_EQ(StatusCodeName(r->code), StatusCodeName(StatusCode::kUnknownOp))
+          << OpName(op) << " '" << store << "': " << r->message;
+      EXPECT_EQ(r->message, std::string(OpName(op)) + " is not a store operation");
+    }
+  }
+  ++tag;
+  auto count = Ask(tag, {.id = tag, .op = Op::kCount, .store = "users"});
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(count->code, StatusCode::kOk) << count->message;
+}
+
+TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({{"old", "x"}}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+
+  // A put of a large binary value reaches the worker intact.
+  std::string value(3 << 20, '\0');
+  for (size_t i = 0; i < value.size(); i += 997) value[i] = static_cast<char>(i % 251);
+  std::string put = EncodeRequest(
+      {.id = 1, .op = Op::kPut, .store = "users", .key = std::string("k\0ey", 4), .value = value});
+  std::string t1 = EncodeTag(1);
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t1, put}).ok());
+  auto w = NextWrite();
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->store, "users");
+  EXPECT_EQ(w->gen, kGen);
+  EXPECT_EQ(w->seq, 1u);
+  EXPECT_EQ(w->base_seq, 1u);
+  EXPECT_EQ(w->op, Op::kPut);
+  EXPECT_EQ(w->key, std::string("k\0ey", 4));
+  EXPECT_TRUE(w->value == value) << "value of " << w->value.size() << " bytes differs";
+  // Not applied before the ack.
+  auto early = Ask(2, {.id = 2, .op = Op::kGet, .store = "users", .key = std::string("k\0ey", 4)});
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->code, StatusCode::kNotFound);
+  Ack(1);
+  auto put_reply = AwaitReply(1);
+  ASSERT_TRUE(put_reply.has_value());
+  EXPECT_EQ(put_reply->code, StatusCode::kOk) << put_reply->message;
+  auto got = Ask(3, {.id = 3, .op = Op::kGet, .store = "users", .key = std::string("k\0ey", 4)});
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->code, StatusCode::kOk) << got->message;
+  auto body = DecodeJsonBody(got->body);
+  ASSERT_TRUE(body.ok() && body->is_binary());
+  EXPECT_TRUE(std::string(body->get_binary().begin(), body->get_binary().end()) == value);
+
+  // A del carries no value to the worker, whatever the client sent.
+  std::string del =
+      EncodeRequest({.id = 4, .op = Op::kDel, .store = "users", .key = "old", .value = "junk"});
+  std::string t4 = EncodeTag(4);
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t4, del}).ok());
+  auto d = NextWrite();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->op, Op::kDel);
+  EXPECT_EQ(d->seq, 2u);
+  EXPECT_EQ(d->key, "old");
+  EXPECT_EQ(d->value, "");
+  Ack(2);
+  auto del_reply = AwaitReply(4);
+  ASSERT_TRUE(del_reply.has_value());
+  EXPECT_EQ(del_reply->code, StatusCode::kOk) << del_reply->message;
+  auto keys = Ask(5, {.id = 5, .op = Op::kCount, .store = "users"});
+  ASSERT_TRUE(keys.has_value());
+  auto n = DecodeJsonBody(keys->body);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+
+  // db_up: an unacknowledged write is resent, in order.
+  std::string put2 = EncodeRequest({.id = 6, .op = Op::kPut, .store = "users", .key = "z"});
+  std::string t6 = EncodeTag(6);
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t6, put2}).ok());
+  auto first = NextWrite();
+  ASSERT_TRUE(first.has_value());
+  std::string up = EncodeControlMessage(DbUpMsg{.shard = 0});
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", up}).ok());
+  auto resent = NextWrite();
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_EQ(resent->seq, first->seq);
+  EXPECT_EQ(resent->key, "z");
+
+  // SIGTERM with a write in flight: the store waits for it, then exits 0.
+  ASSERT_EQ(kill(pid_, SIGTERM), 0);
+  Ack(first->seq);
+  auto last = AwaitReply(6);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->code, StatusCode::kOk) << last->message;
+  int status = 0;
+  ASSERT_TRUE(WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }));
+  pid_ = 0;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), kExitOk);
+}
+
+TEST_F(StoreProtocolTest, BadControlMessagesAreDroppedNotFatal) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+  std::vector<std::string> bad = {
+      "",
+      "\xc1",
+      EncodeJsonBody({{"type", "ping"}}),               // no seq
+      EncodeJsonBody({{"type", "ping"}, {"seq", -1}}),  // negative
+      EncodeJsonBody({{"type", "db_up"}, {"shard", "0"}}),
+      EncodeJsonBody({{"type", "reboot"}}),
+  };
+  for (const auto& b : bad) ASSERT_TRUE(SendFrames(backend_, {kRid, "C", b}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", "x", "y"}).ok());
+  std::string ping = EncodeControlMessage(PingMsg{.seq = 5});
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", ping}).ok());
+  ControlMessage pong = NextControl();  // the only answer
+  ASSERT_TRUE(std::holds_alternative<PongMsg>(pong)) << ControlTypeName(pong);
+  EXPECT_EQ(std::get<PongMsg>(pong).seq, 5u);
+  EXPECT_FALSE(RecvWithin(backend_, 200ms).has_value());
+  EXPECT_TRUE(IsAlive(pid_));
+}
+
+}  // namespace
+}  // namespace forkv::test

@@ -1,0 +1,111 @@
+#include "manager/spawn_specs.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "manager/manager_options.h"
+
+namespace forkv {
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+ManagerOptions Options() {
+  ManagerOptions o;
+  o.endpoint = "ipc:///run/f/manager.sock";
+  o.data_dir = "/var/lib/forkv";
+  o.db_workers = 2;
+  o.fsync_mode = "always";
+  o.fsync_interval_ms = 250;
+  o.log_level = "debug";
+  return o;
+}
+
+TEST(SpawnSpecsTest, LayoutNamesEndpointsByManagerPidAndShard) {
+  ManagerLayout l = MakeLayout(Options(), "/run/f", 4242, "/opt/forkv/bin");
+  EXPECT_EQ(l.manager_pid, 4242);
+  EXPECT_EQ(l.backend_endpoint, "ipc:///run/f/m4242-be.sock");
+  EXPECT_EQ(Join(l.db_endpoints), "ipc:///run/f/m4242-db0.sock ipc:///run/f/m4242-db1.sock");
+  EXPECT_EQ(l.store_exe, "/opt/forkv/bin/forkv-store");
+  EXPECT_EQ(Join(RequiredBinaries(Options(), l)),
+            "/opt/forkv/bin/forkv-store /opt/forkv/bin/forkv-db");
+  ManagerOptions with_http = Options();
+  with_http.http_listen = "127.0.0.1:0";
+  EXPECT_EQ(RequiredBinaries(with_http, l).back(), "/opt/forkv/bin/forkv-http");
+}
+
+TEST(SpawnSpecsTest, StoreArgv) {
+  ManagerLayout l = MakeLayout(Options(), "/run/f", 7, "/b");
+  SpawnSpec s = StoreSpawnSpec(Options(), l, "users", 99);
+  EXPECT_EQ(s.exe, "/b/forkv-store");
+  EXPECT_EQ(Join(s.args),
+            "--name users --gen 99 --backend ipc:///run/f/m7-be.sock --db "
+            "ipc:///run/f/m7-db0.sock,ipc:///run/f/m7-db1.sock --log-level debug --parent-pid 7");
+  EXPECT_EQ(s.parent_death_signal, SIGKILL);
+}
+
+TEST(SpawnSpecsTest, DbArgv) {
+  ManagerLayout l = MakeLayout(Options(), "/run/f", 7, "/b");
+  SpawnSpec s = DbSpawnSpec(Options(), l, 1, 100);
+  EXPECT_EQ(s.exe, "/b/forkv-db");
+  EXPECT_EQ(Join(s.args),
+            "--shard 1 --shards 2 --dir /var/lib/forkv/shard-1 --bind ipc:///run/f/m7-db1.sock "
+            "--backend ipc:///run/f/m7-be.sock --gen 100 --fsync always --fsync-interval-ms 250 "
+            "--log-level debug --parent-pid 7");
+  EXPECT_EQ(s.parent_death_signal, SIGTERM);  // it syncs and closes
+}
+
+TEST(SpawnSpecsTest, HttpArgv) {
+  ManagerOptions o = Options();
+  o.http_listen = "127.0.0.1:8080";
+  o.http_threads = 8;
+  o.http_upstream_timeout_ms = 1500;
+  ManagerLayout l = MakeLayout(o, "/run/f", 7, "/b");
+  SpawnSpec s = HttpSpawnSpec(o, l, 101);
+  EXPECT_EQ(s.exe, "/b/forkv-http");
+  EXPECT_EQ(Join(s.args),
+            "--listen 127.0.0.1:8080 --manager ipc:///run/f/manager.sock --backend "
+            "ipc:///run/f/m7-be.sock --gen 101 --log-level debug --parent-pid 7 --threads 8 "
+            "--upstream-timeout-ms 1500");
+  EXPECT_EQ(s.parent_death_signal, SIGKILL);
+}
+
+TEST(ManagerOptionsTest, BadOptionsAreNamed) {
+  EXPECT_TRUE(ValidateOptions(Options()).ok());
+  auto bad = [](auto mutate) {
+    ManagerOptions o = Options();
+    mutate(o);
+    Status s = ValidateOptions(o);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    return s.message();
+  };
+  EXPECT_EQ(bad([](ManagerOptions& o) { o.db_workers = 0; }), "--db-workers must be 1..64");
+  EXPECT_EQ(bad([](ManagerOptions& o) { o.db_workers = 65; }), "--db-workers must be 1..64");
+  EXPECT_EQ(bad([](ManagerOptions& o) { o.fsync_mode = "sometimes"; }),
+            "--fsync must be always, periodic or never");
+  EXPECT_EQ(bad([](ManagerOptions& o) { o.ping_interval_ms = 0; }),
+            "--ping-interval-ms must be positive");
+  EXPECT_EQ(bad([](ManagerOptions& o) { o.shutdown_timeout_ms = -1; }),
+            "--shutdown-timeout-ms must be positive");
+  EXPECT_FALSE(bad([](ManagerOptions& o) { o.http_listen = "nope"; }).empty());
+}
+
+TEST(ManagerOptionsTest, RunDirFollowsTheSocketUnlessGiven) {
+  ManagerOptions o = Options();
+  EXPECT_EQ(ResolveRunDir(o, 1000), "/run/f");
+  o.run_dir = "/elsewhere";
+  EXPECT_EQ(ResolveRunDir(o, 1000), "/elsewhere");
+  o.run_dir.clear();
+  o.endpoint = "tcp://127.0.0.1:7070";
+  EXPECT_EQ(ResolveRunDir(o, 1000), "/tmp/forkv-1000");
+}
+
+}  // namespace
+}  // namespace forkv

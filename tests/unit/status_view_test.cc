@@ -1,0 +1,124 @@
+// The status views over real supervisors fed synthetic events: no processes.
+#include "manager/status_view.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace forkv {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StatusViewTest : public ::testing::Test {
+ protected:
+  StatusViewTest() {
+    options_.endpoint = "ipc:///tmp/x/manager.sock";
+    options_.data_dir = "/data";
+    options_.db_workers = 1;
+    options_.http_listen = "127.0.0.1:0";
+    (void)dbs_.AddChild({.id = "db-0"});
+    (void)web_.AddChild({.id = "http"});
+    Start(dbs_, &table_.dbs()[0]);
+    Start(web_, table_.http());
+    table_.dbs()[0].stats = {{"queue_depth", 3}};
+  }
+  void Start(sup::Supervisor& s, Child* c) {
+    (void)s.Start(now_);
+    (void)s.Handle(sup::Started{c->name, next_pid_}, now_, 0.5);
+    table_.Attach(c, next_pid_++, next_gen_++);
+  }
+  TreeView View() const {
+    return {options_, table_, dbs_, stores_, web_, root_, 4242, now_ - 5000ms};
+  }
+
+  ManagerOptions options_;
+  ChildTable table_{1, true};
+  sup::Supervisor dbs_{"db_pool", sup::Strategy::kOneForOne, {}, false};
+  sup::Supervisor stores_{"stores", sup::Strategy::kOneForOne, {}, true};
+  sup::Supervisor web_{"web", sup::Strategy::kOneForOne, {}, false};
+  RootMachine root_{true};
+  SteadyTime now_ = SteadyTime{} + 1h;
+  pid_t next_pid_ = 100;
+  uint64_t next_gen_ = 10;
+};
+
+TEST_F(StatusViewTest, ChildrenShowTheirSupervisorsState) {
+  (void)stores_.Start(now_);
+  Child* users = table_.AddStore("users");
+  (void)stores_.AddChild({.id = "users"});
+  (void)stores_.Handle(sup::Started{"users", 300}, now_ - 2000ms, 0.5);
+  table_.Attach(users, 300, 77);
+  users->stats = {{"keys", 12}, {"bytes", 99}};
+  nlohmann::json j = StoresJson(View(), now_);
+  ASSERT_EQ(j["stores"].size(), 1u);
+  const nlohmann::json& s = j["stores"][0];
+  EXPECT_EQ(s["name"], "users");
+  EXPECT_EQ(s["state"], "starting");
+  EXPECT_EQ(s["pid"], 300);
+  EXPECT_EQ(s["generation"], 77);
+  EXPECT_EQ(s["uptime_ms"], 2000);
+  EXPECT_EQ(s["keys"], 12);
+  EXPECT_FALSE(s.contains("bytes"));  // only keys are shown for stores
+  const nlohmann::json& db = j["db_workers"][0];
+  EXPECT_EQ(db["shard"], 0);
+  EXPECT_EQ(db["fsync_mode"], "periodic");
+  EXPECT_EQ(db["queue_depth"], 3);
+
+  // Crashed and given up: failed, the reason appended, no pid, no uptime.
+  RestartPolicy none;
+  none.max_restarts = 0;
+  sup::Supervisor strict("stores", sup::Strategy::kOneForOne, none, true);
+  (void)strict.Start(now_);
+  (void)strict.AddChild({.id = "users"});
+  (void)strict.Handle(sup::Started{"users", 300}, now_, 0.5);
+  (void)strict.Handle(sup::Exited{"users", {.signaled = true, .signal = SIGSEGV}}, now_, 0.5);
+  TreeView v{options_, table_, dbs_, strict, web_, root_, 4242, now_};
+  nlohmann::json f = ChildJson(v, *users, now_);
+  EXPECT_EQ(f["state"], "failed");
+  EXPECT_EQ(f["pid"], 0);
+  EXPECT_EQ(f["uptime_ms"], 0);
+  EXPECT_EQ(f["last_exit"],
+            "killed by signal 11 (SIGSEGV); more than 0 restarts in 5000 ms: giving up");
+}
+
+TEST_F(StatusViewTest, StatusIsTheTree) {
+  nlohmann::json j = StatusJson(View(), now_);
+  EXPECT_EQ(j["manager"]["pid"], 4242);
+  EXPECT_EQ(j["manager"]["uptime_ms"], 5000);
+  EXPECT_EQ(j["manager"]["state"], "running");
+  EXPECT_EQ(j["manager"]["data_dir"], "/data");
+  const nlohmann::json& tree = j["tree"];
+  EXPECT_EQ(tree["name"], "root");
+  EXPECT_EQ(tree["phase"], "running");
+  ASSERT_EQ(tree["children"].size(), 3u);
+  EXPECT_EQ(tree["children"][0]["name"], "db_pool");
+  EXPECT_EQ(tree["children"][0]["children"][0]["name"], "db-0");
+  EXPECT_EQ(tree["children"][1]["name"], "stores");
+  EXPECT_EQ(tree["children"][2]["children"][0]["listen"], "127.0.0.1:0");
+  EXPECT_EQ(PingJson(View(), now_)["stores"], 0);
+
+  (void)root_.Handle(root::Term{"SIGTERM"});
+  j = StatusJson(View(), now_);
+  EXPECT_EQ(j["manager"]["state"], "stopping");
+  EXPECT_EQ(j["tree"]["phase"], "stopping_front");
+}
+
+TEST_F(StatusViewTest, ReadyOnceWorkersAndGatewayRunAndNoStoreLoads) {
+  EXPECT_FALSE(CheckReadiness(View()).ready);
+  (void)dbs_.Handle(sup::Ready{"db-0"}, now_, 0.5);
+  EXPECT_FALSE(CheckReadiness(View()).ready);  // the gateway is not ready yet
+  (void)web_.Handle(sup::Ready{"http"}, now_, 0.5);
+  (void)stores_.Start(now_);
+  (void)stores_.AddChild({.id = "a"});
+  (void)stores_.Handle(sup::Started{"a", 1}, now_, 0.5);
+  Readiness r = CheckReadiness(View());
+  EXPECT_FALSE(r.ready);
+  EXPECT_EQ(r.loading, 1u);
+  (void)stores_.Handle(sup::Ready{"a"}, now_, 0.5);
+  r = CheckReadiness(View());
+  EXPECT_TRUE(r.ready);
+  EXPECT_EQ(r.loading, 0u);
+}
+
+}  // namespace
+}  // namespace forkv
