@@ -66,6 +66,8 @@ class Manager {
         router_({.max_queued_per_store = opts.max_queued_per_store,
                  .request_wait = Millis(opts.request_wait_ms)}),
         drops_(opts.db_workers, kDropTimeout) {}
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
   ~Manager();
 
   Status Init();
