@@ -28,6 +28,7 @@
 #include "manager/supervisor.h"
 #include "shared/codec.h"
 #include "shared/control.h"
+#include "shared/ipc_claim.h"
 #include "shared/zsock.h"
 
 namespace forkv {
@@ -131,12 +132,14 @@ class Manager {
   std::unordered_map<Handle, Parked> parked_;
   ManagerLayout layout_;
 
+  // Declared before the sockets: released (the socket files unlinked if
+  // still ours) after the sockets are closed.
+  std::vector<IpcClaim> claims_;
   zmq::context_t ctx_{1};
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
   std::vector<zmq::socket_t> db_admin_;
   int lock_fd_ = -1;
-  bool frontend_bound_ = false;
 
   Handle next_handle_ = 1;  // request tags, waiter and drop ids
   uint64_t next_gen_ = 0;

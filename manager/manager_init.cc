@@ -14,9 +14,10 @@
 namespace forkv {
 
 Manager::~Manager() {
+  // The workers bound these (each after the previous one's exit); they are
+  // named after this manager's pid, so no other manager uses them. The
+  // client and backend socket files go with their claims_.
   for (const auto& ep : layout_.db_endpoints) unlink(IpcPath(ep).c_str());
-  if (!layout_.backend_endpoint.empty()) unlink(IpcPath(layout_.backend_endpoint).c_str());
-  if (frontend_bound_) unlink(IpcPath(opts_.endpoint).c_str());
   if (lock_fd_ >= 0) close(lock_fd_);
 }
 
@@ -57,13 +58,27 @@ Status Manager::Init() {
                          .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes),
                          .router_mandatory = true,
                          .router_handover = true});
-  try {
-    frontend_.bind(opts_.endpoint);
-    frontend_bound_ = true;
-    for (const auto& ep : opts_.listen) frontend_.bind(ep);
-    backend_.bind(layout_.backend_endpoint);
-  } catch (const zmq::error_t& e) {
-    return Status::Unavailable(std::string("cannot bind: ") + e.what());
+  // One manager per endpoint: a ZeroMQ ipc bind would silently take over a
+  // socket file another manager serves (shared/ipc_claim.h).
+  struct Bind {
+    zmq::socket_t& socket;
+    const std::string& endpoint;
+    const char* who;
+  };
+  std::vector<Bind> binds = {{frontend_, opts_.endpoint, "client endpoint"}};
+  for (const auto& ep : opts_.listen) binds.push_back({frontend_, ep, "--listen endpoint"});
+  binds.push_back({backend_, layout_.backend_endpoint, "backend endpoint"});
+  for (const Bind& b : binds) {
+    auto claim = IpcClaim::Claim(b.endpoint, b.who);
+    if (!claim.ok()) return claim.status();
+    try {
+      b.socket.bind(b.endpoint);
+    } catch (const zmq::error_t& e) {
+      return Status::Unavailable("cannot bind " + std::string(b.who) + " " + b.endpoint + ": " +
+                                 e.what());
+    }
+    claim->Bound();
+    claims_.push_back(std::move(claim).value());
   }
   std::string admin_id = "m" + std::to_string(getpid());
   for (const auto& ep : layout_.db_endpoints) {

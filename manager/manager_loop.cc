@@ -153,8 +153,10 @@ void Manager::OnSignals() {
     } else if (sig == SIGTERM || sig == SIGINT) {
       if (!root_.running()) spdlog::warn("second {}: killing every child now", SignalName(sig));
       FeedRoot(root::Term{SignalName(sig)});
-    } else if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: nothing to reload");
+    } else {
+      // SIGHUP and the signals whose default would kill the manager (and,
+      // through PR_SET_PDEATHSIG, its tree): noted, nothing else.
+      spdlog::info("{} received: ignored (nothing to reload)", SignalName(sig));
     }
   }
   if (reap) ReapAll();
@@ -372,7 +374,12 @@ int Manager::Run() {
 
 int RunManager(const ManagerOptions& options) {
   // Block before the ZeroMQ context exists so its threads inherit the mask.
-  auto sigfd = BlockSignalsToFd({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
+  // Besides the ones it acts on, every signal whose default action is to
+  // terminate: a stray `kill -USR1` must not take the tree down.
+  std::vector<int> signals = {SIGCHLD, SIGTERM,   SIGINT,  SIGHUP, SIGUSR1, SIGUSR2,
+                              SIGALRM, SIGVTALRM, SIGPROF, SIGIO,  SIGPWR,  SIGSTKFLT};
+  for (int rt = SIGRTMIN; rt <= SIGRTMAX; ++rt) signals.push_back(rt);
+  auto sigfd = BlockSignalsToFd(signals);
   signal(SIGPIPE, SIG_IGN);
   if (!sigfd.ok()) {
     spdlog::critical("{}", sigfd.status().ToString());

@@ -157,9 +157,9 @@ CommandResult RunCommand(const std::string& exe, const std::vector<std::string>&
   return r;
 }
 
-ManagerProcess::ManagerProcess(std::string dir)
+ManagerProcess::ManagerProcess(std::string dir, std::string endpoint)
     : dir_(std::move(dir)),
-      endpoint_("ipc://" + dir_ + "/m.sock"),
+      endpoint_(endpoint.empty() ? "ipc://" + dir_ + "/m.sock" : std::move(endpoint)),
       data_dir_(dir_ + "/data"),
       log_path_(dir_ + "/manager.log") {}
 

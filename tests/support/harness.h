@@ -70,7 +70,8 @@ CommandResult RunCommand(const std::string& exe, const std::vector<std::string>&
 // its own process group; the destructor SIGKILLs the group and reaps.
 class ManagerProcess {
  public:
-  explicit ManagerProcess(std::string dir);  // dir: socket, data and log live here
+  // dir: socket, data and log live here; `endpoint` overrides the socket.
+  explicit ManagerProcess(std::string dir, std::string endpoint = "");
   ~ManagerProcess();
   ManagerProcess(const ManagerProcess&) = delete;
   ManagerProcess& operator=(const ManagerProcess&) = delete;

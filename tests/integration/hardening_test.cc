@@ -1,0 +1,83 @@
+// Hardening against a careless or hostile operator (issue: "Hardening"):
+// an endpoint is owned by one manager; stray signals do not kill the tree.
+// Real processes, real sockets, real signals.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "shared/zsock.h"
+#include "tests/support/harness.h"
+
+namespace forkv::test {
+namespace {
+
+class HardeningTest : public ForkvTest {};
+
+// Before: the second manager logged "ready", served its own empty dataset
+// on the first one's socket and unlinked that socket when it exited.
+TEST(EndpointOwnershipTest, ASecondManagerOnTheSameSocketIsRefused) {
+  BecomeSubreaper();
+  TempDir dir1, dir2;
+  // Declared first, destroyed last: the first manager's teardown reaps its tree.
+  ManagerProcess second(dir2.path(), "ipc://" + dir1.path() + "/m.sock");
+  ManagerProcess first(dir1.path());
+  ASSERT_TRUE(first.Start());
+  ASSERT_EQ(first.Cli({"put", "users", "alice", "42"}).exit_code, 0);
+  second.StartNoWait();
+  ExitStatus status;
+  ASSERT_TRUE(second.WaitExit(&status));
+  EXPECT_EQ(status.ToString(), "exited 111");
+  EXPECT_NE(second.LogTail().find("is in use by another forkv process"), std::string::npos)
+      << second.LogTail();
+  // The first manager still serves its data, on a socket file that is still there.
+  EXPECT_TRUE(std::filesystem::exists(IpcPath(first.endpoint())));
+  CommandResult get = first.Cli({"get", "users", "alice"});
+  EXPECT_EQ(get.exit_code, 0);
+  EXPECT_EQ(get.out, "42");
+}
+
+TEST(EndpointOwnershipTest, AForeignListenerOnTheSocketPathIsRefused) {
+  BecomeSubreaper();
+  TempDir dir;
+  std::string path = dir.path() + "/taken.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  ManagerProcess m(dir.path(), "ipc://" + path);
+  m.StartNoWait();
+  ExitStatus status;
+  ASSERT_TRUE(m.WaitExit(&status));
+  EXPECT_EQ(status.ToString(), "exited 111");
+  EXPECT_NE(m.LogTail().find("a process accepts connections there"), std::string::npos)
+      << m.LogTail();
+  close(fd);
+  // A stale file (nobody listening any more) is taken over.
+  ASSERT_TRUE(std::filesystem::exists(path));
+  ASSERT_TRUE(m.Start());
+  EXPECT_EQ(m.Cli({"ping"}).exit_code, 0);
+}
+
+// Before: SIGUSR1 (or any default-fatal signal) killed the manager and so,
+// through PR_SET_PDEATHSIG, the whole tree.
+TEST_F(HardeningTest, StraySignalsDoNotKillTheManager) {
+  ASSERT_EQ(mgr_->Cli({"put", "s", "k", "v"}).exit_code, 0);
+  pid_t store = mgr_->StorePid("s");
+  for (int sig :
+       {SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGRTMIN, SIGRTMAX - 1}) {
+    mgr_->Signal(sig);
+  }
+  ASSERT_TRUE(WaitFor([&] { return mgr_->LogTail().find("SIGUSR2") != std::string::npos; }));
+  EXPECT_TRUE(IsAlive(mgr_->pid()));
+  EXPECT_EQ(mgr_->Cli({"get", "s", "k"}).out, "v");
+  EXPECT_EQ(mgr_->StorePid("s"), store);  // the tree is untouched
+}
+
+}  // namespace
+}  // namespace forkv::test
