@@ -76,11 +76,15 @@ GatewayServer::GatewayServer(zmq::context_t& ctx, GatewayOptions opts)
   // Without TCP_NODELAY a response written in two parts waits for the
   // client's delayed ACK: ~40 ms per request (measured, docs/http.md).
   server_->set_tcp_nodelay(true);
-  // httplib's own options (SO_REUSEADDR), and the listening socket's fd,
-  // whose backlog Bind() raises: the library listens with a backlog of 5,
-  // and a burst of new connections would lose SYNs (1 s client retries).
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which
+  // a second gateway (another manager's) binds the same port and the kernel
+  // splits requests between two datasets; without it that bind fails. And
+  // the listening socket's fd, whose backlog Bind() raises: the library
+  // listens with a backlog of 5, and a burst of new connections would lose
+  // SYNs (1 s client retries).
   server_->set_socket_options([this](int fd) {
-    httplib::default_socket_options(fd);
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listen_fd_ = fd;
   });
   // Room for the largest value plus the request line and headers: a bigger

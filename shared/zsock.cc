@@ -2,6 +2,7 @@
 
 #include <sys/un.h>
 
+#include <atomic>
 #include <memory>
 
 namespace forkv {
@@ -78,14 +79,30 @@ Status SendMessages(zmq::socket_t& socket, Frames& frames) {
 }
 
 namespace {
-void DeleteString(void* /*data*/, void* hint) { delete static_cast<std::string*>(hint); }
+// The bytes of a zero-copy message, freed by whichever thread ZeroMQ is
+// on when it is done (often its I/O thread). libzmq hands the message over
+// through lock-free pipes that ThreadSanitizer cannot see, so the handover
+// is also published through `ready` (release here, acquire before the
+// delete): the same order libzmq guarantees, made visible to the checker.
+struct OwnedBytes {
+  std::string bytes;
+  std::atomic<bool> ready{false};
+};
+
+void DeleteOwnedBytes(void* /*data*/, void* hint) {
+  auto* owned = static_cast<OwnedBytes*>(hint);
+  (void)owned->ready.load(std::memory_order_acquire);
+  delete owned;
+}
 }  // namespace
 
 zmq::message_t MessageFromString(std::string&& bytes) {
-  auto owned = std::make_unique<std::string>(std::move(bytes));
+  auto owned = std::make_unique<OwnedBytes>();
+  owned->bytes = std::move(bytes);
+  owned->ready.store(true, std::memory_order_release);
   // zmq_msg_init_data takes ownership only when it succeeds (it can fail
-  // with ENOMEM, and cppzmq then throws): release the string after it.
-  zmq::message_t msg(owned->data(), owned->size(), DeleteString, owned.get());
+  // with ENOMEM, and cppzmq then throws): release the bytes after it.
+  zmq::message_t msg(owned->bytes.data(), owned->bytes.size(), DeleteOwnedBytes, owned.get());
   owned.release();
   return msg;
 }

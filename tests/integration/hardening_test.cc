@@ -81,3 +81,44 @@ TEST_F(HardeningTest, StraySignalsDoNotKillTheManager) {
 
 }  // namespace
 }  // namespace forkv::test
+
+namespace forkv::test {
+namespace {
+
+class GatewayPortTest : public ForkvTest {
+ protected:
+  GatewayPortTest() : port_(FreeTcpPort()) {}
+  std::vector<std::string> ManagerArgs() const override {
+    return {"--http", "127.0.0.1:" + std::to_string(port_)};
+  }
+  bool GatewayRunning() {
+    nlohmann::json tree = mgr_->CliJson({"status"})["tree"];
+    for (const auto& group : tree.value("children", nlohmann::json::array())) {
+      if (group.value("name", "") != "web") continue;
+      for (const auto& c : group["children"]) {
+        if (c.value("state", "") == "running") return true;
+      }
+    }
+    return false;
+  }
+  int port_;
+};
+
+// Before: httplib set SO_REUSEPORT, so a second gateway (another manager's)
+// bound the same port and the kernel split requests between two datasets.
+TEST_F(GatewayPortTest, ASecondGatewayOnTheSamePortFailsToStart) {
+  ASSERT_NE(port_, 0);
+  ASSERT_TRUE(WaitFor([&] { return GatewayRunning(); }));
+  TempDir other;
+  CommandResult r = RunCommand(
+      "/usr/bin/timeout",
+      {"10", BinaryPath("forkv-http"), "--listen", "127.0.0.1:" + std::to_string(port_),
+       "--manager", "ipc://" + other.path() + "/nobody.sock"});
+  EXPECT_EQ(r.exit_code, 111) << r.err;  // 124 would mean it bound and served
+  EXPECT_NE(r.err.find("cannot bind 127.0.0.1:" + std::to_string(port_)), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(GatewayRunning());
+}
+
+}  // namespace
+}  // namespace forkv::test
