@@ -99,10 +99,11 @@ void DeleteOwnedBytes(void* /*data*/, void* hint) {
 zmq::message_t MessageFromString(std::string&& bytes) {
   auto owned = std::make_unique<OwnedBytes>();
   owned->bytes = std::move(bytes);
-  owned->ready.store(true, std::memory_order_release);
   // zmq_msg_init_data takes ownership only when it succeeds (it can fail
   // with ENOMEM, and cppzmq then throws): release the bytes after it.
   zmq::message_t msg(owned->bytes.data(), owned->bytes.size(), DeleteOwnedBytes, owned.get());
+  // The last access of this thread: from here on the bytes are ZeroMQ's.
+  owned->ready.store(true, std::memory_order_release);
   owned.release();
   return msg;
 }
