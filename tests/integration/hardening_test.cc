@@ -110,10 +110,10 @@ TEST_F(GatewayPortTest, ASecondGatewayOnTheSamePortFailsToStart) {
   ASSERT_NE(port_, 0);
   ASSERT_TRUE(WaitFor([&] { return GatewayRunning(); }));
   TempDir other;
-  CommandResult r = RunCommand(
-      "/usr/bin/timeout",
-      {"10", BinaryPath("forkv-http"), "--listen", "127.0.0.1:" + std::to_string(port_),
-       "--manager", "ipc://" + other.path() + "/nobody.sock"});
+  CommandResult r =
+      RunCommand("/usr/bin/timeout",
+                 {"10", BinaryPath("forkv-http"), "--listen", "127.0.0.1:" + std::to_string(port_),
+                  "--manager", "ipc://" + other.path() + "/nobody.sock"});
   EXPECT_EQ(r.exit_code, 111) << r.err;  // 124 would mean it bound and served
   EXPECT_NE(r.err.find("cannot bind 127.0.0.1:" + std::to_string(port_)), std::string::npos)
       << r.err;
