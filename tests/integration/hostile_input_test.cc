@@ -139,16 +139,6 @@ class HostileInputTest : public ForkvTest {
     return s;
   }
 
-  // Waits up to `timeout` for one whole message; nullopt when none came.
-  static std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout) {
-    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) != 1) return std::nullopt;
-    Frames frames;
-    auto got = RecvFrames(s, &frames);
-    if (!got.ok() || !*got) return std::nullopt;
-    return frames;
-  }
-
   // Sends `frames` and returns the decoded reply (the last frame of the
   // answer), checking that the envelope (every frame before the payload) is
   // echoed unchanged. Adds a failure and returns nullopt otherwise.

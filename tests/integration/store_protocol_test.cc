@@ -20,15 +20,6 @@
 namespace forkv::test {
 namespace {
 
-std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout = 10s) {
-  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-  Frames frames;
-  auto got = RecvFrames(s, &frames, /*wait=*/true);
-  if (!got.ok() || !*got) return std::nullopt;
-  return frames;
-}
-
 class StoreProtocolTest : public ::testing::Test {
  protected:
   static constexpr uint64_t kGen = 7;

@@ -18,6 +18,15 @@
 
 namespace forkv::test {
 
+std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) != 1) return std::nullopt;
+  Frames frames;
+  auto got = RecvFrames(s, &frames, /*wait=*/true);
+  if (!got.ok() || !*got) return std::nullopt;
+  return frames;
+}
+
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {

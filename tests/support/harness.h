@@ -10,11 +10,13 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
 
 #include "shared/proc.h"
+#include "shared/zsock.h"
 
 namespace forkv::test {
 
@@ -22,6 +24,10 @@ using namespace std::chrono_literals;
 
 // Polls `pred` every few milliseconds until it is true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s);
+
+// Waits up to `timeout` for one whole multipart message on `s`; nullopt
+// when none came (or the receive failed).
+std::optional<Frames> RecvWithin(zmq::socket_t& s, std::chrono::milliseconds timeout = 10s);
 
 // Makes this process the reaper of orphaned descendants (PID 1 here does not
 // reap), so that a killed manager's children can be seen to die.

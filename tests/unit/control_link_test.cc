@@ -8,21 +8,14 @@
 #include <zmq.hpp>
 
 #include "shared/codec.h"
+#include "tests/support/harness.h"
 
 namespace forkv {
 namespace {
 
-using std::chrono::milliseconds;
+using test::RecvWithin;
 
-// Waits up to 5 s for one whole message on `s`.
-std::optional<Frames> RecvWithin(zmq::socket_t& s, milliseconds timeout = milliseconds(5000)) {
-  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-  Frames frames;
-  auto got = RecvFrames(s, &frames, /*wait=*/true);
-  if (!got.ok() || !*got) return std::nullopt;
-  return frames;
-}
+using std::chrono::milliseconds;
 
 class ControlLinkTest : public ::testing::Test {
  protected:
