@@ -9,29 +9,19 @@
 #include <string>
 
 #include "shared/codec.h"
+#include "tests/support/raw_msgpack.h"
 
 namespace forkv {
 namespace {
 
 using nlohmann::json;
 
-// A hand-packed frame, for shapes nlohmann::json cannot produce.
-struct Sink {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
-};
-template <typename F>
-std::string Pack(F&& f) {
-  std::string out;
-  Sink sink{&out};
-  msgpack::packer<Sink> pk(sink);
-  f(pk);
-  return out;
-}
+// Hand-packed frames (tests/support/raw_msgpack.h), for shapes
+// nlohmann::json cannot produce.
+using test::Pack;
 template <typename P>
 void Str(P& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+  test::PackStr(pk, s);
 }
 
 ControlMessage RoundTrip(const ControlMessage& msg) {
