@@ -1,13 +1,17 @@
 #include "db_worker/db_loop.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -19,6 +23,7 @@
 #include "db_worker/storage.h"
 #include "db_worker/store_ops.h"
 #include "db_worker/write_dedup.h"
+#include "shared/catalogue.h"
 #include "shared/clock.h"
 #include "shared/codec.h"
 #include "shared/control.h"
@@ -73,7 +78,8 @@ std::unique_ptr<Storage> OpenWithLockWait(const DbOptions& o, int sigfd, int* ex
   bool logged_wait = false;
   while (true) {
     OpenFailure failure = OpenFailure::kNone;
-    auto r = OpenRocksDbStorage(o.dir, RocksDbStorageOptions{}, &failure);
+    auto r =
+        OpenRocksDbStorage(o.dir, RocksDbStorageOptions{.create_if_missing = o.create}, &failure);
     if (r.ok()) return std::move(r).value();
     switch (failure) {
       case OpenFailure::kLocked:
@@ -90,8 +96,9 @@ std::unique_ptr<Storage> OpenWithLockWait(const DbOptions& o, int sigfd, int* ex
         break;
       case OpenFailure::kPermanent:
         spdlog::critical(
-            "cannot open database {}: {}. The data is unreadable or corrupt; not restarting. "
-            "Repair or restore the directory, then restart forkv.",
+            "cannot open database {}: {}. The data is missing, unreadable or corrupt; not "
+            "restarting. Restore the directory from a backup, or run `forkv-manager --repair` "
+            "(docs/architecture.md, \"Damaged data directories\").",
             o.dir, r.status().ToString());
         *exit_code = kExitPermanentFailure;
         return nullptr;
@@ -128,6 +135,11 @@ class DbWorker {
   bool ConnectBackend();
   bool BindRouter();
   void SendControl(const ControlMessage& msg);
+  // After opening: 0 when the shard agrees with o_.catalogue (interrupted
+  // drops finished), else the exit code.
+  int CheckAgainstCatalogue();
+  // False once the shard directory has been unlinked under us.
+  bool ShardDirectoryLinked() const;
 
   void DrainRouter();
   void HandleRouterMessage(Frames& frames, CommitBatch& batch);
@@ -152,6 +164,8 @@ class DbWorker {
   WriteDedup dedup_;
   Stats stats_;
   bool dirty_ = false;  // written since the last sync (periodic/never modes)
+  UniqueFd shard_dir_;  // o_.dir, to notice its removal
+  bool shard_dir_lost_ = false;
   SteadyTime next_sync_;
   SteadyTime last_manager_msg_;
 };
@@ -165,6 +179,58 @@ bool DbWorker::ConnectBackend() {
   backend_ = std::move(link).value();
   SendControl(HelloMsg{.role = ChildRole::kDb, .gen = o_.gen, .pid = getpid(), .shard = o_.shard});
   return true;
+}
+
+int DbWorker::CheckAgainstCatalogue() {
+  if (o_.catalogue.empty()) return 0;
+  auto catalogue = LoadCatalogue(o_.catalogue);
+  if (!catalogue.ok()) {
+    spdlog::critical("cannot check shard {} against the catalogue: {}", o_.shard,
+                     catalogue.status().ToString());
+    return kExitPermanentFailure;
+  }
+  std::vector<std::string> unknown;  // the first few, for the message
+  size_t unknown_count = 0;
+  std::vector<std::string> dropping;
+  Status s = ListStores(*storage_, [&](std::string_view store) {
+    std::string name(store);
+    if (catalogue->stores.count(name) != 0) return true;
+    if (catalogue->dropping.count(name) != 0) {
+      dropping.push_back(std::move(name));
+    } else if (++unknown_count <= 10) {
+      unknown.push_back(std::move(name));
+    }
+    return true;
+  });
+  if (!s.ok()) {
+    spdlog::critical("cannot list the stores of {}: {}", o_.dir, s.ToString());
+    return s.code() == StatusCode::kMalformed ? kExitPermanentFailure : kExitSystem;
+  }
+  if (unknown_count != 0) {
+    std::string names;
+    for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
+    if (unknown_count > unknown.size()) names += ", ...";
+    spdlog::critical(
+        "{} holds keys of {} store(s) that {} does not name ({}): the catalogue lost them or "
+        "belongs to another data directory. Not starting; run `forkv-manager --repair` to add "
+        "them back to the catalogue.",
+        o_.dir, unknown_count, o_.catalogue, names);
+    return kExitPermanentFailure;
+  }
+  for (const std::string& name : dropping) {
+    if (Status d = DropStore(*storage_, name); !d.ok()) {
+      spdlog::error("cannot finish the drop of store {}: {}", name, d.ToString());
+      return kExitSystem;
+    }
+    spdlog::info("finished the interrupted drop of store {}", name);
+  }
+  return 0;
+}
+
+bool DbWorker::ShardDirectoryLinked() const {
+  struct stat st {};
+  if (fstat(shard_dir_.get(), &st) != 0) return true;  // cannot tell: assume it is
+  return st.st_nlink > 0;
 }
 
 bool DbWorker::BindRouter() {
@@ -216,6 +282,12 @@ int DbWorker::Run() {
     spdlog::warn("test hook: storage writes fail while {} exists", file);
   }
 #endif
+  if (int code = CheckAgainstCatalogue(); code != 0) return Shutdown(code);
+  shard_dir_ = UniqueFd(open(o_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!shard_dir_.valid()) {
+    spdlog::error("cannot open {}: {}", o_.dir, std::strerror(errno));
+    return Shutdown(kExitSystem);
+  }
 
   if (!BindRouter()) return Shutdown(kExitSystem);
   SendControl(ReadyMsg{.gen = o_.gen});
@@ -238,6 +310,13 @@ int DbWorker::Run() {
       return Shutdown(kExitSystem);
     }
     if (items[0].revents & ZMQ_POLLIN) DrainRouter();
+    if (shard_dir_lost_) {
+      spdlog::critical(
+          "database directory {} was removed while in use: writes are refused and the worker "
+          "stops (a restart would not see them). Restore it, or run `forkv-manager --repair`.",
+          o_.dir);
+      return Shutdown(kExitPermanentFailure);
+    }
     if (items[1].revents & ZMQ_POLLIN) DrainBackend();
     if (items[2].revents & ZMQ_POLLIN) {
       for (int sig : DrainSignalFd(sigfd_)) {
@@ -338,6 +417,10 @@ void DbWorker::Commit(CommitBatch& batch) {
     bool sync = o_.fsync == DbOptions::Fsync::kAlways;
     auto start = SteadyClock::now();
     result = storage_->Write(mutations, sync);
+    if (result.ok() && !ShardDirectoryLinked()) {
+      shard_dir_lost_ = true;
+      result = Status::IoError("database directory " + o_.dir + " was removed");
+    }
     auto took = duration_cast<microseconds>(SteadyClock::now() - start).count();
     if (result.ok()) {
       ++stats_.batches;
@@ -416,6 +499,10 @@ void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
     // Fence first: no write of an older incarnation may land after the drop.
     dedup_.Fence(req->store, req->fence_gen);
     s = DropStore(*storage_, req->store);
+    if (s.ok() && !ShardDirectoryLinked()) {
+      shard_dir_lost_ = true;
+      s = Status::IoError("database directory " + o_.dir + " was removed");
+    }
     if (s.ok()) dirty_ = false;  // the synced range deletion synced the WAL too
   }
   if (s.ok()) {

@@ -8,7 +8,12 @@
 //      send {"type":"hello","role":"db","shard","gen","pid"};
 //   3. open the database (only now, never before a fork). A held LOCK (an
 //      earlier incarnation still exiting) is retried for up to 10 s, then
-//      exit 111. Corrupt or unreadable data exits 125: do not restart;
+//      exit 111. Corrupt or unreadable data, a corrupt WAL record or a
+//      missing database (without --create) exits 125: do not restart;
+//      then check it against the catalogue: keys of a store the catalogue
+//      does not name exit 125 (the catalogue lost it: `--repair`); the keys
+//      of stores it lists as dropping are deleted (a drop interrupted by a
+//      crash is finished here);
 //   4. bind a ROUTER for stores ("W" writes, "L" loads) and the manager ("X"
 //      drops), send {"type":"ready","gen"} and serve until SIGTERM, or until
 //      the manager has been silent for 15 s (exit 111).
@@ -27,6 +32,12 @@
 // Resends and stale incarnations are handled by WriteDedup (write_dedup.h),
 // batch logic by CommitBatch (commit_batch.h), loads and drops by
 // store_ops.h; this file only moves messages between sockets and those.
+//
+// The shard directory removed while the worker runs (`rm -rf`): RocksDB
+// would go on writing into unlinked files and acknowledge writes that no
+// restart will see. After every storage write the worker checks that its
+// directory is still linked (one fstat); if not, the batch is acked with
+// io_error and the worker exits 125.
 //
 // Exit codes (shared/proc.h): 0 after SIGTERM (batch finished, WAL synced,
 // database closed), 111 system failure (restart me), 125 permanent failure.
@@ -60,6 +71,12 @@ struct DbOptions {
   pid_t parent_pid = 0;            // 0: don't check the parent
   int manager_silence_ms = 15000;  // exit 111 when the manager is silent this long
   int lock_wait_ms = 10000;        // retry a held database LOCK this long
+  // Create the database when `dir` has none (a fresh data directory only:
+  // manager/data_dir.h). Without it a missing database exits 125.
+  bool create = false;
+  // The catalogue (shared/catalogue.h) to check the shard against after
+  // opening it; empty: no check.
+  std::string catalogue;
 };
 
 // "always", "periodic", "never".

@@ -40,6 +40,9 @@ class FaultInjectionStorage final : public Storage {
 
   Status Write(const std::vector<Mutation>& batch, bool sync) override;
   Status Scan(std::string_view prefix, const ScanFn& fn) override;
+  Status FirstKeyFrom(std::string_view from, std::string* key) override {
+    return base_->FirstKeyFrom(from, key);
+  }
   Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override;
   Status SyncWal() override;
   Status Get(std::string_view key, std::string* value) override;

@@ -118,6 +118,19 @@ class RocksDbStorage final : public Storage {
 
   Status SyncWal() override { return Check(db_->SyncWAL()); }
 
+  Status FirstKeyFrom(std::string_view from, std::string* key) override {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    it->Seek(ToSlice(from));
+    if (it->Valid()) {
+      key->assign(it->key().data(), it->key().size());
+      return Status::Ok();
+    }
+    if (!it->status().ok()) return FromRocks(it->status());
+    return Status::NotFound("no key from here on");
+  }
+
   Status Get(std::string_view key, std::string* value) override {
     std::string v;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &v);
@@ -157,7 +170,11 @@ Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
   *failure = OpenFailure::kNone;
 
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (options.create_if_missing) std::filesystem::create_directories(dir, ec);
+  if (!options.create_if_missing && !std::filesystem::exists(dir, ec)) {
+    *failure = OpenFailure::kPermanent;
+    return Status::InvalidArgument("database directory " + dir + " does not exist");
+  }
   if (ec || !std::filesystem::is_directory(dir, ec)) {
     int err = ec ? ec.value() : ENOTDIR;
     *failure = ClassifyErrno(err);
@@ -166,9 +183,11 @@ Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
   }
 
   rocksdb::Options opts;
-  opts.create_if_missing = true;
+  opts.create_if_missing = options.create_if_missing;
+  opts.paranoid_checks = true;
   opts.manual_wal_flush = false;  // every Write reaches the OS before it returns
-  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  opts.wal_recovery_mode = options.repair ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                                          : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   opts.write_buffer_size = options.write_buffer_bytes;
   opts.max_write_buffer_number = 2;
   opts.max_background_jobs = 1;  // many workers share two cores

@@ -22,6 +22,15 @@ struct RocksDbStorageOptions {
   size_t write_buffer_bytes = 8 << 20;
   size_t block_cache_bytes = 8 << 20;
   int max_open_files = 256;
+  // Create the database when `dir` has none. forkv creates a shard only in
+  // a fresh data directory (manager/data_dir.h) or on --repair.
+  bool create_if_missing = false;
+  // WAL recovery. Normally corruption anywhere in the WAL (a checksum
+  // mismatch, even in its last record) fails the open as kPermanent and
+  // only a torn last record, a write that never completed, is tolerated.
+  // `repair` recovers up to the first corrupt record instead and drops the
+  // rest (RocksDB's point-in-time recovery): --repair only.
+  bool repair = false;
 };
 
 // Why an open failed, so the caller can pick its exit code.
@@ -38,7 +47,8 @@ enum class OpenFailure {
   kPermanent,
 };
 
-// Opens (creating if missing, parents included) the database in `dir`.
+// Opens the database in `dir` (with create_if_missing: creating it and its
+// parents). A missing database without create_if_missing is kPermanent.
 // On error returns the status (code kIoError, kInvalidArgument or kInternal;
 // the message names the directory and RocksDB's reason) and, when `failure`
 // is not null, stores the classification there (kNone on success).

@@ -66,6 +66,8 @@ class Storage {
   virtual Status SyncWal() = 0;
   // On success *value holds the value. NotFound leaves *value untouched.
   virtual Status Get(std::string_view key, std::string* value) = 0;
+  // The smallest key >= `from` into *key; NotFound when there is none.
+  virtual Status FirstKeyFrom(std::string_view from, std::string* key) = 0;
 };
 
 // The smallest key greater than every key starting with `prefix`, i.e. the

@@ -33,6 +33,12 @@ using ChunkFn = std::function<bool(LoadChunk&& chunk)>;
 Status LoadStore(Storage& storage, std::string_view store, uint64_t load_id,
                  const ChunkLimits& limits, const ChunkFn& emit);
 
+// Calls `fn` with the name of every store that has at least one key, in
+// name order; one seek per store, not one step per key. Stops early when
+// `fn` returns false. A key that is not "<valid store name>\0..." is
+// kMalformed, naming it (hex-escaped): such a shard was not written by forkv.
+Status ListStores(Storage& storage, const std::function<bool(std::string_view store)>& fn);
+
 // Deletes every key of `store` with one synced range deletion from
 // StoragePrefix(store) ("<store>\0") to "<store>\x01". `store` must not be
 // empty (an empty name would be the prefix of nothing but "\0..." keys, but

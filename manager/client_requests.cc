@@ -9,8 +9,9 @@
 #include <cstring>
 #include <set>
 
-#include "manager/catalogue.h"
+#include "manager/data_dir.h"
 #include "manager/manager.h"
+#include "shared/catalogue.h"
 #include "shared/codec.h"
 #include "shared/names.h"
 #include "shared/proc.h"
@@ -175,16 +176,34 @@ void Manager::Forward(Handle h, uint64_t request_id, const Child& store, Parked 
 }
 
 Status Manager::SaveCatalogueNow() {
-  std::set<std::string> names;
+  Catalogue catalogue{.dropping = pending_drops_};
   for (const auto& [name, c] : table_.stores()) {
-    if (!drops_.IsDropping(name)) names.insert(name);
+    if (pending_drops_.count(name) == 0) catalogue.stores.insert(name);
   }
-  Status s = SaveCatalogue(opts_.data_dir, names);
+  Status s = SaveCatalogue(CataloguePath(opts_.data_dir), catalogue);
   if (!s.ok()) spdlog::error("cannot save the catalogue: {}", s.ToString());
   return s;
 }
 
+void Manager::OnShardChecked(uint32_t shard) {
+  create_shard_.at(shard) = false;  // it exists now: never created again
+  shard_checked_.at(shard) = true;
+  if (!catalogue_outdated_) return;
+  for (bool checked : shard_checked_) {
+    if (!checked) return;
+  }
+  // Every worker has finished the drops the catalogue listed.
+  for (auto it = pending_drops_.begin(); it != pending_drops_.end();) {
+    it = drops_.IsDropping(*it) ? std::next(it) : pending_drops_.erase(it);
+  }
+  if (SaveCatalogueNow().ok()) catalogue_outdated_ = false;
+}
+
 Result<Child*> Manager::CreateStore(const std::string& name) {
+  if (pending_drops_.count(name) != 0) {
+    return Status::Unavailable("store '" + name + "' was dropped and its drop has not finished: " +
+                               "run `forkv drop " + name + "` again first");
+  }
   Child* store = table_.AddStore(name);
   if (Status s = SaveCatalogueNow(); !s.ok()) {
     table_.RemoveStore(name);
@@ -199,22 +218,30 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
 void Manager::HandleDrop(Envelope env, const RequestView& req) {
   const std::string name(req.store);
   Child* store = table_.FindStore(name);
-  if (store == nullptr) {
+  bool retry = store == nullptr && pending_drops_.count(name) != 0;
+  if (store == nullptr && !retry) {
     SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
     return;
   }
-  Status gone = Status::Unavailable("store '" + name + "' was dropped");
-  CompleteAll(router_.FailInFlight(store->gen, gone));
-  CompleteAll(router_.FailStore(name, gone));
+  if (store != nullptr) {
+    Status gone = Status::Unavailable("store '" + name + "' was dropped");
+    CompleteAll(router_.FailInFlight(store->gen, gone));
+    CompleteAll(router_.FailStore(name, gone));
+  }
   Handle h = next_handle_++;
   parked_.emplace(h, Parked{std::move(env), {}});
   // The fence generation is above every incarnation the store ever had.
-  for (const ShardDrop& d : drops_.Begin(h, req.id, name, next_gen_++, SteadyClock::now())) {
+  for (const ShardDrop& d :
+       drops_.Begin(h, req.id, name, next_gen_++, SteadyClock::now(), store != nullptr)) {
     SendDrop(d);
   }
+  // Listed as dropping until every shard has deleted its keys: a crash
+  // before that leaves the drop to the workers' next start.
+  pending_drops_.insert(name);
   (void)SaveCatalogueNow();  // logged; the drop goes on (its keys are deleted anyway)
-  spdlog::info("dropping store '{}'", name);
-  Feed(store_sup_, sup::StopRequested{name});  // Removed once its process is gone
+  spdlog::info("dropping store '{}'{}", name,
+               retry ? " again (an earlier drop did not finish)" : "");
+  if (store != nullptr) Feed(store_sup_, sup::StopRequested{name});  // then Removed
 }
 
 void Manager::HandleKill(Envelope env, const RequestView& req) {
@@ -249,6 +276,10 @@ void Manager::SendDrop(const ShardDrop& d) {
 void Manager::FinishDrop(const DropDone& done) {
   spdlog::info("store '{}' dropped{}", done.store,
                done.status.ok() ? "" : ": " + done.status.ToString());
+  if (done.status.ok()) {
+    pending_drops_.erase(done.store);
+    (void)SaveCatalogueNow();
+  }
   Complete(done.id, EncodeStatusReply(done.request_id, done.status));
 }
 

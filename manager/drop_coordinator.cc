@@ -6,10 +6,10 @@ namespace forkv {
 
 std::vector<ShardDrop> DropCoordinator::Begin(DropId id, uint64_t request_id,
                                               const std::string& store, uint64_t fence_gen,
-                                              SteadyTime now) {
+                                              SteadyTime now, bool process_running) {
   FORKV_CHECK(!IsDropping(store));
   FORKV_CHECK(drops_.count(id) == 0);
-  Drop d{request_id, store, fence_gen, {}, false, Status::Ok(), now + timeout_};
+  Drop d{request_id, store, fence_gen, {}, !process_running, Status::Ok(), now + timeout_};
   for (uint32_t i = 0; i < shards_; ++i) d.remaining.insert(i);
   std::vector<ShardDrop> out;
   for (uint32_t i = 0; i < shards_; ++i) out.push_back(RequestFor(i, id, d));

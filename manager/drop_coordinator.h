@@ -49,9 +49,10 @@ class DropCoordinator {
   DropCoordinator& operator=(const DropCoordinator&) = delete;
 
   // Starts dropping `store` (which must not be dropping already: checked).
-  // Returns one request per shard.
+  // Returns one request per shard. `process_running` false: the store has
+  // no process (a retried drop that did not finish), wait for acks only.
   std::vector<ShardDrop> Begin(DropId id, uint64_t request_id, const std::string& store,
-                               uint64_t fence_gen, SteadyTime now);
+                               uint64_t fence_gen, SteadyTime now, bool process_running = true);
   bool IsDropping(const std::string& store) const { return by_store_.count(store) != 0; }
 
   // A worker's answer. Unknown ids and repeated acks are ignored (nullopt).

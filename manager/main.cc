@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "manager/manager_loop.h"
+#include "manager/repair.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
 
@@ -17,8 +18,13 @@ int main(int argc, char** argv) {
                  "directory for internal sockets (default: the --socket directory)");
   app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
-  app.add_option("--db-workers", opts.db_workers, "database worker processes (shards)")
-      ->capture_default_str();
+  auto* db_workers =
+      app.add_option("--db-workers", opts.db_workers, "database worker processes (shards)")
+          ->capture_default_str();
+  bool repair = false;
+  app.add_flag("--repair", repair,
+               "repair a damaged --data-dir (missing FORMAT, shard or catalogue, corrupt WAL), "
+               "say what was lost, and exit");
   app.add_option("--fsync", opts.fsync_mode, "always|periodic|never")->capture_default_str();
   app.add_option("--fsync-interval-ms", opts.fsync_interval_ms, "periodic fsync interval")
       ->capture_default_str();
@@ -70,5 +76,6 @@ int main(int argc, char** argv) {
     p->immediate_first_restart = true;
   }
   forkv::InitLogging("forkv-manager", opts.log_level);
+  if (repair) return forkv::RepairDataDir(opts, db_workers->count() > 0);
   return forkv::RunManager(opts);
 }

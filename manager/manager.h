@@ -1,7 +1,7 @@
 // The manager process's one object: its sockets, its machines and the bytes
 // of pending client requests. Internal to manager/; the entry point is
 // RunManager() (manager_loop.h). Its methods are split by concern:
-//   manager_init.cc     Init(): options, data dir LOCK/FORMAT/catalogue,
+//   manager_init.cc     Init(): options, data dir (LOCK, manager/data_dir.h),
 //                       internal endpoints, sockets
 //   client_requests.cc  the frontend: decode, validate, dispatch to the
 //                       router, drops, kills; parked requests and replies
@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "shared/codec.h"
 #include "shared/control.h"
 #include "shared/ipc_claim.h"
+#include "shared/signals.h"
 #include "shared/zsock.h"
 
 namespace forkv {
@@ -75,6 +77,8 @@ class Manager {
   int Run();
 
  private:
+  // Checks the data directory and reads the catalogue (manager/data_dir.h).
+  Status OpenDataDir();
   // Clients.
   void OnFrontend(Frames& frames);
   void OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req);
@@ -87,7 +91,8 @@ class Manager {
   void CompleteAll(const std::vector<Failure>& failures);
   void Forward(Handle h, uint64_t request_id, const Child& store, Parked parked);
   Result<Child*> CreateStore(const std::string& name);
-  // The catalogue on disk: every store in the table but those being dropped.
+  // The catalogue on disk: every store in the table but those whose drop
+  // has not finished, which are listed as dropping (shared/catalogue.h).
   Status SaveCatalogueNow();
   void HandleDrop(Envelope env, const RequestView& req);
   void HandleKill(Envelope env, const RequestView& req);
@@ -97,6 +102,8 @@ class Manager {
   void OnBackend(Frames& frames);
   void OnControl(Child* child, const ControlMessage& msg);
   void OnChildServing(Child* child);
+  // Worker `shard` opened its shard and checked it against the catalogue.
+  void OnShardChecked(uint32_t shard);
   void OnDbAdmin(uint32_t shard, Frames& frames);
   void SendControl(const Child& child, const ControlMessage& msg);
   void SendDrop(const ShardDrop& d);
@@ -139,7 +146,7 @@ class Manager {
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
   std::vector<zmq::socket_t> db_admin_;
-  int lock_fd_ = -1;
+  UniqueFd data_dir_lock_;
 
   Handle next_handle_ = 1;  // request tags, waiter and drop ids
   uint64_t next_gen_ = 0;
@@ -148,6 +155,15 @@ class Manager {
   SteadyTime next_watchdog_ = SteadyTime::max();
   uint64_t watchdog_usec_ = 0;
   bool notified_ready_ = false;
+
+  // The data directory (manager/data_dir.h).
+  std::vector<bool> create_shard_;   // per shard: its worker may create its database
+  std::vector<bool> shard_checked_;  // per shard: its worker checked it against the catalogue
+  // Stores dropped but not yet deleted from every shard: from the catalogue
+  // at start-up (each worker finishes those when it opens its shard) and
+  // drops that began and have not succeeded.
+  std::set<std::string> pending_drops_;
+  bool catalogue_outdated_ = false;  // rewrite once every shard has been checked
 };
 
 }  // namespace forkv

@@ -7,8 +7,9 @@
 
 #include <filesystem>
 
-#include "manager/catalogue.h"
+#include "manager/data_dir.h"
 #include "manager/manager.h"
+#include "shared/catalogue.h"
 #include "shared/runtime.h"
 
 namespace forkv {
@@ -18,21 +19,44 @@ Manager::~Manager() {
   // named after this manager's pid, so no other manager uses them. The
   // client and backend socket files go with their claims_.
   for (const auto& ep : layout_.db_endpoints) unlink(IpcPath(ep).c_str());
-  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+Status Manager::OpenDataDir() {
+  auto contents = InspectDataDir(opts_.data_dir);
+  if (!contents.ok()) return contents.status();
+  auto plan = PlanDataDir(opts_.data_dir, *contents, opts_.db_workers);
+  if (!plan.ok()) return plan.status();
+  create_shard_ = plan->create_shard;
+  shard_checked_.assign(opts_.db_workers, false);
+  if (plan->initialise) {
+    // Catalogue first, FORMAT last: a start interrupted in between leaves a
+    // catalogue without FORMAT, which is refused rather than guessed at.
+    if (Status s = SaveCatalogue(CataloguePath(opts_.data_dir), Catalogue{}); !s.ok()) return s;
+    if (Status s = WriteFormat(opts_.data_dir, opts_.db_workers); !s.ok()) return s;
+    spdlog::info("initialised data directory {} with {} shard(s)", opts_.data_dir,
+                 opts_.db_workers);
+    return Status::Ok();
+  }
+  const Catalogue& catalogue = *contents->catalogue;
+  for (const std::string& name : catalogue.stores) table_.AddStore(name);
+  pending_drops_ = catalogue.dropping;
+  // Format 1 or finished drops: written again once every worker has checked its shard.
+  catalogue_outdated_ = true;
+  for (uint32_t i = 0; i < opts_.db_workers; ++i) {
+    if (create_shard_[i])
+      spdlog::warn("{} is missing; the catalogue names no store, creating it",
+                   ShardDir(opts_.data_dir, i));
+  }
+  return Status::Ok();
 }
 
 Status Manager::Init() {
   if (Status s = ValidateOptions(opts_); !s.ok()) return s;
   if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
-  std::string lock_path = opts_.data_dir + "/LOCK";
-  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return Status::Unavailable("another forkv-manager is using " + opts_.data_dir);
-  }
-  if (Status s = CheckOrInitDataFormat(opts_.data_dir, opts_.db_workers); !s.ok()) return s;
-  auto catalogue = LoadCatalogue(opts_.data_dir);
-  if (!catalogue.ok()) return catalogue.status();
-  for (const std::string& name : *catalogue) table_.AddStore(name);
+  auto lock = LockDataDir(opts_.data_dir);
+  if (!lock.ok()) return lock.status();
+  data_dir_lock_ = std::move(lock).value();
+  if (Status s = OpenDataDir(); !s.ok()) return s;
 
   std::string run_dir = ResolveRunDir(opts_, getuid());
   if (Status s = MakeDirectories(run_dir); !s.ok()) return s;

@@ -94,6 +94,7 @@ void Manager::OnChildServing(Child* child) {
   spdlog::info("{} '{}' ready (pid {}, gen {})", ChildRoleName(child->kind), child->name, rec->pid,
                child->gen);
   if (child->kind == ChildRole::kDb) {
+    OnShardChecked(child->shard);
     // Stores resend what the previous incarnation never acknowledged.
     for (const auto& [name, store] : table_.stores()) {
       const sup::ChildRecord* r = store_sup_.Find(name);
@@ -260,9 +261,10 @@ void Manager::FeedRoot(const root::Event& event) {
 void Manager::StartProcess(sup::Supervisor& s, Child* child) {
   uint64_t gen = next_gen_++;
   SpawnSpec spec =
-      child->kind == ChildRole::kStore  ? StoreSpawnSpec(opts_, layout_, child->name, gen)
-      : child->kind == ChildRole::kHttp ? HttpSpawnSpec(opts_, layout_, gen)
-                                        : DbSpawnSpec(opts_, layout_, child->shard, gen);
+      child->kind == ChildRole::kStore ? StoreSpawnSpec(opts_, layout_, child->name, gen)
+      : child->kind == ChildRole::kHttp
+          ? HttpSpawnSpec(opts_, layout_, gen)
+          : DbSpawnSpec(opts_, layout_, child->shard, gen, create_shard_.at(child->shard));
   child->stats = nlohmann::json::object();
   auto pid = SpawnChild(spec);
   if (!pid.ok()) {

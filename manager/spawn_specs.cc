@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include "manager/data_dir.h"
+
 namespace forkv {
 
 ManagerLayout MakeLayout(const ManagerOptions& o, const std::string& run_dir, pid_t pid,
@@ -36,30 +38,34 @@ SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const 
           .parent_death_signal = SIGKILL};
 }
 
-SpawnSpec DbSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint32_t shard,
-                      uint64_t gen) {
-  return {.exe = l.db_exe,
-          .args = {"--shard",
-                   std::to_string(shard),
-                   "--shards",
-                   std::to_string(o.db_workers),
-                   "--dir",
-                   o.data_dir + "/shard-" + std::to_string(shard),
-                   "--bind",
-                   l.db_endpoints.at(shard),
-                   "--backend",
-                   l.backend_endpoint,
-                   "--gen",
-                   std::to_string(gen),
-                   "--fsync",
-                   o.fsync_mode,
-                   "--fsync-interval-ms",
-                   std::to_string(o.fsync_interval_ms),
-                   "--log-level",
-                   o.log_level,
-                   "--parent-pid",
-                   std::to_string(l.manager_pid)},
-          .parent_death_signal = SIGTERM};
+SpawnSpec DbSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint32_t shard, uint64_t gen,
+                      bool create) {
+  SpawnSpec spec{.exe = l.db_exe,
+                 .args = {"--shard",
+                          std::to_string(shard),
+                          "--shards",
+                          std::to_string(o.db_workers),
+                          "--dir",
+                          ShardDir(o.data_dir, shard),
+                          "--catalogue",
+                          CataloguePath(o.data_dir),
+                          "--bind",
+                          l.db_endpoints.at(shard),
+                          "--backend",
+                          l.backend_endpoint,
+                          "--gen",
+                          std::to_string(gen),
+                          "--fsync",
+                          o.fsync_mode,
+                          "--fsync-interval-ms",
+                          std::to_string(o.fsync_interval_ms),
+                          "--log-level",
+                          o.log_level,
+                          "--parent-pid",
+                          std::to_string(l.manager_pid)},
+                 .parent_death_signal = SIGTERM};
+  if (create) spec.args.push_back("--create");
+  return spec;
 }
 
 SpawnSpec HttpSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint64_t gen) {

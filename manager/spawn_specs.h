@@ -37,9 +37,11 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& options,
 // One store incarnation. SIGKILL on parent death: a store has nothing to flush.
 SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
                          const std::string& name, uint64_t gen);
-// One database worker incarnation. SIGTERM on parent death: it syncs and closes.
+// One database worker incarnation; `create`: it may create its database
+// (manager/data_dir.h). It checks its shard against the catalogue. SIGTERM
+// on parent death: it syncs and closes.
 SpawnSpec DbSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout, uint32_t shard,
-                      uint64_t gen);
+                      uint64_t gen, bool create);
 // The HTTP gateway. SIGKILL on parent death: stateless.
 SpawnSpec HttpSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout, uint64_t gen);
 

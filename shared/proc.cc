@@ -11,6 +11,8 @@
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -74,6 +76,21 @@ Result<pid_t> SpawnChild(const SpawnSpec& spec) {
   pid_t pid = child.id();
   child.detach();  // we reap it ourselves (ReapChildren); Boost must never wait
   return pid;
+}
+
+Result<std::string> RunForOutput(const SpawnSpec& spec, ExitStatus* status) {
+  namespace bp = boost::process;
+  std::error_code ec;
+  bp::ipstream out;
+  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::std_out > out, ec);
+  if (ec) return Status::Internal("run " + spec.exe + ": " + ec.message());
+  std::string text;
+  std::string line;
+  while (std::getline(out, line)) text.append(line).push_back('\n');
+  child.wait(ec);
+  if (ec) return Status::Internal("wait for " + spec.exe + ": " + ec.message());
+  *status = DecodeWaitStatus(child.native_exit_code());
+  return text;
 }
 
 std::string SiblingBinary(std::string_view name) {

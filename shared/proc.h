@@ -56,6 +56,11 @@ struct SpawnSpec {
 // signal fires when the forking *thread* exits).
 Result<pid_t> SpawnChild(const SpawnSpec& spec);
 
+// Runs spec.exe to completion and returns what it wrote to standard output
+// (its standard error is the caller's); *status is how it ended. For
+// one-shot tools before any event loop runs: it waits for this one child.
+Result<std::string> RunForOutput(const SpawnSpec& spec, ExitStatus* status);
+
 // Path of a binary installed beside the running executable.
 std::string SiblingBinary(std::string_view name);
 

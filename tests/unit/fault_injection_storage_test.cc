@@ -13,6 +13,8 @@
 namespace forkv {
 namespace {
 
+const RocksDbStorageOptions kCreate{.create_if_missing = true};
+
 class FaultInjectionStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -28,7 +30,7 @@ class FaultInjectionStorageTest : public ::testing::Test {
 
   void Open() {
     db_.reset();
-    auto r = OpenRocksDbStorage(root_ + "/db", RocksDbStorageOptions{}, nullptr);
+    auto r = OpenRocksDbStorage(root_ + "/db", kCreate, nullptr);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     auto f = std::make_unique<FaultInjectionStorage>(std::move(r).value());
     fault_ = f.get();
@@ -129,7 +131,7 @@ TEST_F(FaultInjectionStorageTest, FailedWritesAreNotInTheUndoLog) {
 }
 
 TEST_F(FaultInjectionStorageTest, WithoutTrackingNothingIsDropped) {
-  auto r = OpenRocksDbStorage(root_ + "/db2", RocksDbStorageOptions{}, nullptr);
+  auto r = OpenRocksDbStorage(root_ + "/db2", kCreate, nullptr);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   FaultInjectionStorage f(std::move(r).value(), /*track_unsynced=*/false);
   ASSERT_TRUE(f.Write({Mutation::Put("a", "1")}, false).ok());

@@ -53,13 +53,16 @@ TEST(SpawnSpecsTest, StoreArgv) {
 
 TEST(SpawnSpecsTest, DbArgv) {
   ManagerLayout l = MakeLayout(Options(), "/run/f", 7, "/b");
-  SpawnSpec s = DbSpawnSpec(Options(), l, 1, 100);
+  SpawnSpec s = DbSpawnSpec(Options(), l, 1, 100, /*create=*/false);
   EXPECT_EQ(s.exe, "/b/forkv-db");
   EXPECT_EQ(Join(s.args),
-            "--shard 1 --shards 2 --dir /var/lib/forkv/shard-1 --bind ipc:///run/f/m7-db1.sock "
+            "--shard 1 --shards 2 --dir /var/lib/forkv/shard-1 --catalogue "
+            "/var/lib/forkv/catalogue --bind ipc:///run/f/m7-db1.sock "
             "--backend ipc:///run/f/m7-be.sock --gen 100 --fsync always --fsync-interval-ms 250 "
             "--log-level debug --parent-pid 7");
   EXPECT_EQ(s.parent_death_signal, SIGTERM);  // it syncs and closes
+  // Only a fresh data directory's shards are created.
+  EXPECT_EQ(DbSpawnSpec(Options(), l, 1, 100, /*create=*/true).args.back(), "--create");
 }
 
 TEST(SpawnSpecsTest, HttpArgv) {

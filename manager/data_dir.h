@@ -1,0 +1,71 @@
+// The data directory and what the manager decides about it at start-up.
+//
+//   DATA_DIR/FORMAT      "forkv-data 1\nshards N\n": the data-format version and
+//                        the number of database workers (shards) the keys were
+//                        distributed over; every key's shard follows from N.
+//   DATA_DIR/catalogue   the stores (shared/catalogue.h).
+//   DATA_DIR/shard-<i>/  one RocksDB database per database worker, i < N.
+//   DATA_DIR/LOCK        flock()ed by the one manager using the directory.
+//
+// Only a fresh directory (none of FORMAT, catalogue, shard-*) is initialised
+// implicitly: catalogue first, FORMAT last, and each worker may create its
+// shard. Once FORMAT exists nothing is created behind the user's back: a
+// missing FORMAT, catalogue or shard, a shard FORMAT does not name or a
+// damaged file stops the start with the reason (kMalformed -> exit 125) and
+// names `forkv-manager --repair` (manager/repair.h). The one exception is a
+// catalogue that names no store: no key can be lost, so the workers may
+// create their shards (a first start stopped before every worker had
+// created its shard).
+//
+// ReadFormat/WriteFormat/InspectDataDir touch files; PlanDataDir is pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "shared/catalogue.h"
+#include "shared/signals.h"
+#include "shared/status.h"
+
+namespace forkv {
+
+inline constexpr int kDataFormatVersion = 1;
+
+std::string ShardDir(const std::string& data_dir, uint32_t shard);
+// "shard-<i>" -> i; nullopt for any other name.
+std::optional<uint32_t> ShardIndex(const std::string& name);
+std::string CataloguePath(const std::string& data_dir);
+
+// flock()s DATA_DIR/LOCK for as long as the fd lives; kUnavailable when
+// another manager holds it.
+Result<UniqueFd> LockDataDir(const std::string& data_dir);
+
+// FORMAT's shard count; nullopt when there is no FORMAT. kMalformed when it
+// cannot be parsed, kInvalidArgument for another format version.
+Result<std::optional<uint32_t>> ReadFormat(const std::string& data_dir);
+Status WriteFormat(const std::string& data_dir, uint32_t shards);
+
+struct DataDirContents {
+  std::optional<uint32_t> format_shards;  // nullopt: no FORMAT
+  std::optional<Catalogue> catalogue;     // nullopt: no catalogue file
+  std::set<uint32_t> shard_dirs;          // i of every shard-<i> directory
+};
+
+// What is in `data_dir`. Errors: a damaged FORMAT or catalogue (kMalformed,
+// naming the file and what is wrong), an unreadable directory (kIoError).
+Result<DataDirContents> InspectDataDir(const std::string& data_dir);
+
+struct DataDirPlan {
+  bool initialise = false;         // fresh: write an empty catalogue, then FORMAT
+  std::vector<bool> create_shard;  // per shard: its worker may create the database
+};
+
+// The decision for a manager started with `shards` database workers:
+// kMalformed (exit 125) with the reason and the way out, or the plan.
+Result<DataDirPlan> PlanDataDir(const std::string& data_dir, const DataDirContents& contents,
+                                uint32_t shards);
+
+}  // namespace forkv

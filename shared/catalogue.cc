@@ -1,0 +1,164 @@
+#include "shared/catalogue.h"
+
+#include <xxhash.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <vector>
+
+#include "shared/files.h"
+#include "shared/names.h"
+
+namespace forkv {
+namespace {
+
+constexpr std::string_view kHeader1 = "forkv-catalogue 1";
+constexpr std::string_view kHeader2 = "forkv-catalogue 2";
+constexpr std::string_view kStore = "store ";
+constexpr std::string_view kDropping = "dropping ";
+constexpr std::string_view kEnd = "end ";
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+// Splits into lines; `complete` is false when the text does not end in '\n'
+// (the last element is then a partial line).
+std::vector<std::string_view> Lines(std::string_view text, bool* complete) {
+  std::vector<std::string_view> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      lines.push_back(text.substr(pos));
+      *complete = false;
+      return lines;
+    }
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  *complete = true;
+  return lines;
+}
+
+// One "store X" / "dropping X" line into `out`; false when it is neither or
+// the name is invalid (*why says which).
+bool AddEntry(std::string_view line, Catalogue& out, std::string* why) {
+  std::set<std::string>* into = nullptr;
+  std::string_view name;
+  if (line.starts_with(kStore)) {
+    into = &out.stores;
+    name = line.substr(kStore.size());
+  } else if (line.starts_with(kDropping)) {
+    into = &out.dropping;
+    name = line.substr(kDropping.size());
+  } else {
+    *why = "unexpected line '" + std::string(line.substr(0, 64)) + "'";
+    return false;
+  }
+  if (Status s = ValidateStoreName(name); !s.ok()) {
+    *why = "bad store name: " + s.message();
+    return false;
+  }
+  std::string key(name);
+  if (out.stores.count(key) != 0 || out.dropping.count(key) != 0) {
+    *why = "store '" + key + "' is listed twice";
+    return false;
+  }
+  into->insert(std::move(key));
+  return true;
+}
+
+Result<Catalogue> DecodeFormat1(const std::vector<std::string_view>& lines, bool complete) {
+  if (!complete) return Status::Malformed("the last line is incomplete (truncated file?)");
+  Catalogue out;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    if (Status s = ValidateStoreName(lines[i]); !s.ok()) {
+      return Status::Malformed("bad store name: " + s.message());
+    }
+    out.stores.emplace(lines[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeCatalogue(const Catalogue& c) {
+  std::string text(kHeader2);
+  text += '\n';
+  for (const auto& n : c.stores) text.append(kStore).append(n).push_back('\n');
+  for (const auto& n : c.dropping) text.append(kDropping).append(n).push_back('\n');
+  uint64_t sum = XXH64(text.data(), text.size(), 0);
+  text.append(kEnd)
+      .append(std::to_string(c.stores.size() + c.dropping.size()))
+      .append(" ")
+      .append(Hex64(sum))
+      .push_back('\n');
+  return text;
+}
+
+Result<Catalogue> DecodeCatalogue(std::string_view text) {
+  bool complete = true;
+  std::vector<std::string_view> lines = Lines(text, &complete);
+  if (lines.empty()) return Status::Malformed("empty file");
+  if (lines[0] == kHeader1) return DecodeFormat1(lines, complete);
+  if (lines[0] != kHeader2) return Status::Malformed("no 'forkv-catalogue 2' header");
+  Catalogue out;
+  size_t offset = lines[0].size() + 1;  // bytes before the current line
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (line.starts_with(kEnd)) {
+      if (i + 1 != lines.size() || !complete) {
+        return Status::Malformed("data after the end line");
+      }
+      std::string expected = std::to_string(out.stores.size() + out.dropping.size()) + " " +
+                             Hex64(XXH64(text.data(), offset, 0));
+      if (line.substr(kEnd.size()) != expected) {
+        return Status::Malformed("checksum or entry count mismatch (end line '" +
+                                 std::string(line.substr(0, 64)) + "', expected 'end " + expected +
+                                 "')");
+      }
+      return out;
+    }
+    std::string why;
+    if (!AddEntry(line, out, &why)) {
+      return Status::Malformed("line " + std::to_string(i + 1) + ": " + why);
+    }
+    offset += line.size() + 1;
+  }
+  return Status::Malformed("no end line (truncated file?)");
+}
+
+Catalogue SalvageCatalogue(std::string_view text) {
+  bool complete = true;
+  std::vector<std::string_view> lines = Lines(text, &complete);
+  if (!complete && !lines.empty()) lines.pop_back();
+  Catalogue out;
+  bool v1 = !lines.empty() && lines[0] == kHeader1;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::string why;
+    if (v1) {
+      if (ValidateStoreName(lines[i]).ok()) out.stores.emplace(lines[i]);
+    } else if (!lines[i].starts_with(kEnd) && !AddEntry(lines[i], out, &why)) {
+      break;
+    }
+  }
+  return out;
+}
+
+Result<Catalogue> LoadCatalogue(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  auto c = DecodeCatalogue(*text);
+  if (!c.ok()) return Status::Malformed(path + " is damaged: " + c.status().message());
+  return c;
+}
+
+Status SaveCatalogue(const std::string& path, const Catalogue& catalogue) {
+  return WriteFileAtomically(path, EncodeCatalogue(catalogue));
+}
+
+}  // namespace forkv

@@ -1,0 +1,52 @@
+// The catalogue: which stores exist (DATA_DIR/catalogue). The manager writes
+// it; every database worker reads it when it opens its shard, to finish
+// interrupted drops and to refuse keys of stores the catalogue does not name.
+//
+// Format 2 (text, one entry per line, sorted within each kind):
+//
+//   forkv-catalogue 2
+//   store <name>          a store that exists
+//   dropping <name>       a store whose drop has not finished on every shard:
+//                         its keys may still be on disk and are deleted
+//   end <entries> <xxh64> entries = store + dropping lines; xxh64 = XXH64
+//                         (seed 0) of every byte before the "end" line, as
+//                         16 lowercase hex digits
+//
+// A file without its end line, with a wrong count or checksum, or with
+// anything after the end line is damaged (kMalformed): the manager refuses to
+// start rather than forget stores (forkv-manager --repair rebuilds it from
+// the shards). Format 1 ("forkv-catalogue 1" then one name per line, no
+// checksum) is still read; the next save writes format 2.
+//
+// Pure except Load/Save; no sockets.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "shared/status.h"
+
+namespace forkv {
+
+struct Catalogue {
+  std::set<std::string> stores;
+  std::set<std::string> dropping;
+
+  bool empty() const { return stores.empty() && dropping.empty(); }
+  bool operator==(const Catalogue&) const = default;
+};
+
+std::string EncodeCatalogue(const Catalogue& catalogue);
+// kMalformed, with what is wrong, for anything but a whole, valid file.
+Result<Catalogue> DecodeCatalogue(std::string_view text);
+// Every valid entry of a possibly damaged file, for --repair: lines up to the
+// first unreadable one (a truncated last line is dropped).
+Catalogue SalvageCatalogue(std::string_view text);
+
+// DATA_DIR/catalogue. NotFound when the file does not exist; errors name
+// the path.
+Result<Catalogue> LoadCatalogue(const std::string& path);
+Status SaveCatalogue(const std::string& path, const Catalogue& catalogue);
+
+}  // namespace forkv
