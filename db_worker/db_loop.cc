@@ -164,6 +164,7 @@ class DbWorker {
   WriteDedup dedup_;
   Stats stats_;
   bool dirty_ = false;  // written since the last sync (periodic/never modes)
+  std::string last_sync_error_;
   UniqueFd shard_dir_;  // o_.dir, to notice its removal
   bool shard_dir_lost_ = false;
   SteadyTime next_sync_;
@@ -550,6 +551,8 @@ void DbWorker::HandleControl(const ControlMessage& msg) {
         {"batch_size_histogram", stats_.batch_sizes.ToJson()},
         {"fsync_seconds_histogram", stats_.fsync_seconds.ToJson()},
     };
+    // Present only while writes fail: the status page and /readyz show it.
+    if (Status health = storage_->Health(); !health.ok()) stats["storage_error"] = health.message();
     SendControl(PongMsg{.seq = ping->seq, .gen = o_.gen, .stats = std::move(stats)});
   } else {
     spdlog::debug("ignored control message of type '{}'", ControlTypeName(msg));
@@ -560,9 +563,15 @@ void DbWorker::SyncNow(const char* why) {
   auto start = SteadyClock::now();
   Status s = storage_->SyncWal();
   if (!s.ok()) {
-    spdlog::error("{} WAL sync failed: {}", why, s.ToString());
-    return;  // still dirty: retried at the next tick
+    // Still dirty: retried at the next period (which is also when a failed
+    // storage tries to reopen). Logged once per distinct failure.
+    if (s.message() != last_sync_error_) {
+      spdlog::error("{} WAL sync failed: {}", why, s.ToString());
+      last_sync_error_ = s.message();
+    }
+    return;
   }
+  last_sync_error_.clear();
   stats_.last_fsync_us = duration_cast<microseconds>(SteadyClock::now() - start).count();
   stats_.last_fsync_unix_ms = UnixMillis();
   stats_.fsync_seconds.Observe(static_cast<double>(stats_.last_fsync_us) / 1e6);

@@ -43,6 +43,7 @@ class FaultInjectionStorage final : public Storage {
   Status FirstKeyFrom(std::string_view from, std::string* key) override {
     return base_->FirstKeyFrom(from, key);
   }
+  Status Health() const override { return base_->Health(); }
   Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override;
   Status SyncWal() override;
   Status Get(std::string_view key, std::string* value) override;

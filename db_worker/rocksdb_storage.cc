@@ -5,10 +5,14 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
+
+#include "db_worker/rocksdb_logger.h"
+#include "shared/clock.h"
 
 namespace forkv {
 namespace {
@@ -71,18 +75,23 @@ OpenFailure ClassifyErrno(int err) {
 
 class RocksDbStorage final : public Storage {
  public:
-  RocksDbStorage(rocksdb::DB* db, std::shared_ptr<rocksdb::Cache> cache)
-      : db_(db), cache_(std::move(cache)) {}
+  RocksDbStorage(std::string dir, rocksdb::Options options, rocksdb::DB* db, Millis reopen_interval)
+      : dir_(std::move(dir)),
+        options_(std::move(options)),
+        db_(db),
+        reopen_interval_(reopen_interval) {
+    options_.create_if_missing = false;  // a reopen never creates
+    options_.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  }
 
   ~RocksDbStorage() override {
     // Close() does not sync; callers that need durability call SyncWal()
     // first. Every iterator is scoped inside Scan(), so none is open here.
-    db_->Close().PermitUncheckedError();
-    delete db_;
+    CloseDb();
   }
 
   Status Write(const std::vector<Mutation>& batch, bool sync) override {
-    if (Status s = ResumeIfNeeded(); !s.ok()) return s;
+    if (Status s = RecoverIfFailed(); !s.ok()) return s;
     rocksdb::WriteBatch wb;
     for (const Mutation& m : batch) {
       rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb.Put(ToSlice(m.key), ToSlice(m.value))
@@ -95,6 +104,7 @@ class RocksDbStorage final : public Storage {
   }
 
   Status Scan(std::string_view prefix, const ScanFn& fn) override {
+    if (Status s = Readable(); !s.ok()) return s;
     std::string end = PrefixEnd(prefix);
     rocksdb::Slice upper = ToSlice(end);
     rocksdb::ReadOptions ro;
@@ -110,15 +120,30 @@ class RocksDbStorage final : public Storage {
   }
 
   Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override {
-    if (Status s = ResumeIfNeeded(); !s.ok()) return s;
+    if (Status s = RecoverIfFailed(); !s.ok()) return s;
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     return Check(db_->DeleteRange(wo, db_->DefaultColumnFamily(), ToSlice(begin), ToSlice(end)));
   }
 
-  Status SyncWal() override { return Check(db_->SyncWAL()); }
+  Status SyncWal() override {
+    // Never SyncWAL() after a failed write: Debian's RocksDB 7.8 aborts on
+    // an assertion (sync_without_flush_called_). A reopen replays the WAL
+    // and flushes it to a synced table instead.
+    if (Status s = RecoverIfFailed(); !s.ok()) return s;
+    return Check(db_->SyncWAL());
+  }
+
+  Status Get(std::string_view key, std::string* value) override {
+    if (Status s = Readable(); !s.ok()) return s;
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &v);
+    if (s.ok()) *value = std::move(v);
+    return FromRocks(s);
+  }
 
   Status FirstKeyFrom(std::string_view from, std::string* key) override {
+    if (Status s = Readable(); !s.ok()) return s;
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
@@ -131,33 +156,70 @@ class RocksDbStorage final : public Storage {
     return Status::NotFound("no key from here on");
   }
 
-  Status Get(std::string_view key, std::string* value) override {
-    std::string v;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &v);
-    if (s.ok()) *value = std::move(v);
-    return FromRocks(s);
-  }
+  Status Health() const override { return health_; }
 
  private:
-  // After a failed write RocksDB may hold a background error and refuse
-  // every later write (read-only mode) until Resume(); a disk that was full
-  // and has room again should serve again without a restart.
-  Status ResumeIfNeeded() {
-    if (!failed_) return Status::Ok();
-    rocksdb::Status s = db_->Resume();
-    if (!s.ok()) return FromRocks(s);
-    failed_ = false;
+  // After a failed write RocksDB holds a background error and refuses every
+  // later write; its own Resume() waits for a free-space margin it may never
+  // see and returns "Resource busy" meanwhile. Instead the database is closed
+  // and opened again, at most once per reopen_interval_, when a call needs
+  // it (no timer): a disk that has room again, or a directory writable again,
+  // serves again without a restart.
+  Status RecoverIfFailed() {
+    if (failure_.ok()) return Status::Ok();
+    auto now = SteadyClock::now();
+    if (now < next_reopen_) {
+      return Status::IoError(failure_.message() + " (the database is reopened at most every " +
+                             std::to_string(reopen_interval_.count()) + " ms)");
+    }
+    next_reopen_ = now + reopen_interval_;
+    CloseDb();
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options_, dir_, &db);
+    if (!s.ok()) {
+      Status st = FromRocks(s);
+      failure_ = Status::IoError("reopening " + dir_ + " after a failed write: " + st.message());
+      health_ = failure_;
+      return failure_;
+    }
+    db_ = db;
+    spdlog::warn("reopened {} after a failed write ({}): serving again", dir_, failure_.message());
+    failure_ = Status::Ok();
     return Status::Ok();
   }
 
-  Status Check(const rocksdb::Status& s) {
-    if (!s.ok()) failed_ = true;
-    return FromRocks(s);
+  // Reads go on while writes fail, unless a reopen left no database open.
+  Status Readable() {
+    if (db_ != nullptr) return Status::Ok();
+    return RecoverIfFailed();
   }
 
+  Status Check(const rocksdb::Status& s) {
+    if (s.ok()) {
+      health_ = Status::Ok();
+      return Status::Ok();
+    }
+    // Every failed write is an I/O error to the caller: it was not applied
+    // (not "unavailable", which means the outcome is unknown).
+    failure_ = Status::IoError(FromRocks(s).message());
+    health_ = failure_;
+    return failure_;
+  }
+
+  void CloseDb() {
+    if (db_ == nullptr) return;
+    db_->Close().PermitUncheckedError();
+    delete db_;
+    db_ = nullptr;
+  }
+
+  const std::string dir_;
+  rocksdb::Options options_;
   rocksdb::DB* db_;
-  std::shared_ptr<rocksdb::Cache> cache_;
-  bool failed_ = false;
+  const Millis reopen_interval_;
+  Status failure_;  // the last write failure until a reopen succeeds
+  Status health_;   // the last write failure until a write succeeds
+  SteadyTime next_reopen_{};
 };
 
 }  // namespace
@@ -195,6 +257,7 @@ Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
   opts.keep_log_file_num = 3;
   opts.max_log_file_size = 1 << 20;
   opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  opts.info_log = MakeRocksDbLogger();  // no LOG file in the shard directory
   opts.max_manifest_file_size = 16 << 20;
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table;
@@ -208,7 +271,8 @@ Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
     Status st = FromRocks(s);
     return Status(st.code(), "open " + dir + ": " + st.message());
   }
-  return std::unique_ptr<Storage>(std::make_unique<RocksDbStorage>(db, std::move(cache)));
+  return std::unique_ptr<Storage>(std::make_unique<RocksDbStorage>(
+      dir, std::move(opts), db, Millis(options.reopen_interval_ms)));
 }
 
 }  // namespace forkv

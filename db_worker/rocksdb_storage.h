@@ -31,6 +31,9 @@ struct RocksDbStorageOptions {
   // `repair` recovers up to the first corrupt record instead and drops the
   // rest (RocksDB's point-in-time recovery): --repair only.
   bool repair = false;
+  // After a failed write, the database is closed and opened again when a
+  // call needs it, at most this often (see RocksDbStorage::Health).
+  int reopen_interval_ms = 1000;
 };
 
 // Why an open failed, so the caller can pick its exit code.

@@ -68,6 +68,9 @@ class Storage {
   virtual Status Get(std::string_view key, std::string* value) = 0;
   // The smallest key >= `from` into *key; NotFound when there is none.
   virtual Status FirstKeyFrom(std::string_view from, std::string* key) = 0;
+  // Ok while writes work; after a failed write, that failure until the
+  // storage has recovered (for status and readiness).
+  virtual Status Health() const { return Status::Ok(); }
 };
 
 // The smallest key greater than every key starting with `prefix`, i.e. the

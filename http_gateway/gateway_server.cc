@@ -62,6 +62,10 @@ bool DbWorkersRunning(const nlohmann::json& status, std::string* why) {
       *why = "database worker " + db.value("name", "?") + " is " + db.value("state", "?");
       return false;
     }
+    if (std::string error = db.value("storage_error", ""); !error.empty()) {
+      *why = "database worker " + db.value("name", "?") + " cannot write: " + error;
+      return false;
+    }
   }
   return true;
 }

@@ -141,8 +141,12 @@ void Manager::OnChildExit(Child* child, pid_t pid, const ExitStatus& status) {
   sup::Supervisor& s = SupervisorOf(kind);
   Feed(s, sup::Exited{name, status});
   const sup::ChildRecord* rec = s.Find(name);
-  spdlog::log(root_.running() ? spdlog::level::warn : spdlog::level::info,
-              "{} '{}' (pid {}) {}: {}", ChildRoleName(kind), name, pid, status.ToString(),
+  // A crash, an abort or a failure exit is an error, during shutdown too;
+  // a clean exit, or the SIGKILL the shutdown itself sends, is not.
+  bool expected =
+      status.IsCleanExit() || (!root_.running() && status.signaled && status.signal == SIGKILL);
+  spdlog::log(expected ? spdlog::level::info : spdlog::level::err, "{} '{}' (pid {}) {}: {}",
+              ChildRoleName(kind), name, pid, status.ToString(),
               rec != nullptr ? rec->reason : "removed");
 }
 
