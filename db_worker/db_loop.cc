@@ -21,6 +21,7 @@
 #include "db_worker/fault_injection_storage.h"
 #include "db_worker/rocksdb_storage.h"
 #include "db_worker/storage.h"
+#include "db_worker/storage_writer.h"
 #include "db_worker/store_ops.h"
 #include "db_worker/write_dedup.h"
 #include "shared/catalogue.h"
@@ -150,6 +151,12 @@ class DbWorker {
   void DrainBackend();
   void HandleControl(const ControlMessage& msg);
   void SyncNow(const char* why);
+  // Runs `job` (a storage call) on writer_ and waits for it, answering the
+  // manager meanwhile; a SIGTERM then only sets stop_requested_. A call
+  // still running after o_.storage_stall_ms is a hung disk: exit 111.
+  Status RunResponsively(const char* what, StorageWriter::Job job);
+  // Answers whatever the manager sent, without waiting (between load chunks).
+  void ServiceBackend();
   // SyncWal and close the database; returns `code`.
   int Shutdown(int code);
   int PollTimeoutMs(SteadyTime now) const;
@@ -161,6 +168,10 @@ class DbWorker {
   ControlLink backend_;
   zmq::socket_t router_;
   std::unique_ptr<Storage> storage_;
+  // After storage_: joined before the storage closes.
+  StorageWriter writer_;
+  Status storage_health_;        // storage_->Health() after the last call: for pongs
+  bool stop_requested_ = false;  // SIGTERM during a storage call
   WriteDedup dedup_;
   Stats stats_;
   bool dirty_ = false;  // written since the last sync (periodic/never modes)
@@ -274,13 +285,21 @@ int DbWorker::Run() {
     return exit_code;
   }
 #ifdef FORKV_TEST_HOOKS
-  if (const char* path = std::getenv("FORKV_DB_FAIL_WRITES_FILE"); path != nullptr && *path) {
+  const char* fail_file = std::getenv("FORKV_DB_FAIL_WRITES_FILE");
+  const char* delay_ms = std::getenv("FORKV_DB_WRITE_DELAY_MS");
+  if ((fail_file != nullptr && *fail_file) || (delay_ms != nullptr && *delay_ms)) {
     auto faulty = std::make_unique<FaultInjectionStorage>(std::move(storage_),
                                                           /*track_unsynced=*/false);
-    std::string file(path);
-    faulty->SetFailWhile([file] { return access(file.c_str(), F_OK) == 0; });
+    if (fail_file != nullptr && *fail_file) {
+      std::string file(fail_file);
+      faulty->SetFailWhile([file] { return access(file.c_str(), F_OK) == 0; });
+      spdlog::warn("test hook: storage writes fail while {} exists", file);
+    }
+    if (delay_ms != nullptr && *delay_ms) {
+      faulty->SetWriteDelay(milliseconds(std::atoi(delay_ms)));
+      spdlog::warn("test hook: every storage write takes {} ms", delay_ms);
+    }
     storage_ = std::move(faulty);
-    spdlog::warn("test hook: storage writes fail while {} exists", file);
   }
 #endif
   if (int code = CheckAgainstCatalogue(); code != 0) return Shutdown(code);
@@ -319,6 +338,7 @@ int DbWorker::Run() {
       return Shutdown(kExitPermanentFailure);
     }
     if (items[1].revents & ZMQ_POLLIN) DrainBackend();
+    if (stop_requested_) return Shutdown(kExitOk);
     if (items[2].revents & ZMQ_POLLIN) {
       for (int sig : DrainSignalFd(sigfd_)) {
         if (sig == SIGTERM) {
@@ -417,7 +437,7 @@ void DbWorker::Commit(CommitBatch& batch) {
   if (!mutations.empty()) {
     bool sync = o_.fsync == DbOptions::Fsync::kAlways;
     auto start = SteadyClock::now();
-    result = storage_->Write(mutations, sync);
+    result = RunResponsively("write", [&] { return storage_->Write(mutations, sync); });
     if (result.ok() && !ShardDirectoryLinked()) {
       shard_dir_lost_ = true;
       result = Status::IoError("database directory " + o_.dir + " was removed");
@@ -474,6 +494,7 @@ void DbWorker::HandleLoad(std::string_view peer, std::string_view payload) {
   Status s = LoadStore(*storage_, req->store, req->load_id, ChunkLimits{}, [&](LoadChunk&& c) {
     entries += c.entries.size();
     std::string bytes = EncodeLoadChunk(c);
+    ServiceBackend();  // a load of a large store takes a while: stay responsive
     if (Status st = SendFrames(router_, {peer, kTagLoadChunk, bytes}); !st.ok()) {
       spdlog::warn("load {} of store {} abandoned: {}", req->load_id, req->store, st.ToString());
       return false;
@@ -499,7 +520,7 @@ void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
   if (s.ok()) {
     // Fence first: no write of an older incarnation may land after the drop.
     dedup_.Fence(req->store, req->fence_gen);
-    s = DropStore(*storage_, req->store);
+    s = RunResponsively("drop", [&] { return DropStore(*storage_, req->store); });
     if (s.ok() && !ShardDirectoryLinked()) {
       shard_dir_lost_ = true;
       s = Status::IoError("database directory " + o_.dir + " was removed");
@@ -515,6 +536,58 @@ void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
   if (Status st = SendFrames(router_, {peer, kTagDropAck, bytes}); !st.ok()) {
     spdlog::warn("drop ack to {} not sent: {}", peer, st.ToString());
   }
+}
+
+Status DbWorker::RunResponsively(const char* what, StorageWriter::Job job) {
+  writer_.Start(std::move(job));
+  const auto start = SteadyClock::now();
+  const auto limit = start + milliseconds(o_.storage_stall_ms);
+  auto next_note = start + milliseconds(5000);
+  while (true) {
+    zmq_pollitem_t items[3] = {
+        {nullptr, writer_.done_fd(), ZMQ_POLLIN, 0},
+        {backend_.socket().handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, sigfd_, ZMQ_POLLIN, 0},
+    };
+    auto now = SteadyClock::now();
+    auto wait = duration_cast<milliseconds>(std::min(limit, next_note) - now).count() + 1;
+    int rc = zmq_poll(items, 3, static_cast<long>(std::max<int64_t>(wait, 0)));
+    if (rc < 0 && zmq_errno() != EINTR) {
+      spdlog::critical("zmq_poll during a storage {}: {}", what, zmq_strerror(zmq_errno()));
+      std::_Exit(kExitSystem);  // the writer thread still owns the storage
+    }
+    if (rc > 0 && (items[0].revents & ZMQ_POLLIN)) {
+      if (std::optional<Status> result = writer_.TakeResult()) {
+        storage_health_ = storage_->Health();
+        return *result;
+      }
+    }
+    if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) DrainBackend();
+    if (rc > 0 && (items[2].revents & ZMQ_POLLIN)) {
+      for (int sig : DrainSignalFd(sigfd_)) {
+        if (sig != SIGTERM) continue;
+        spdlog::info("SIGTERM during a storage {}: stopping once it is done", what);
+        stop_requested_ = true;
+      }
+    }
+    now = SteadyClock::now();
+    if (now >= limit) {
+      spdlog::critical("storage {} in progress for {} ms: the disk is stuck; exiting", what,
+                       o_.storage_stall_ms);
+      spdlog::default_logger()->flush();
+      std::_Exit(kExitSystem);  // the writer thread still owns the storage
+    }
+    if (now >= next_note) {
+      spdlog::warn("storage {} in progress for {} ms", what,
+                   duration_cast<milliseconds>(now - start).count());
+      next_note = now + milliseconds(5000);
+    }
+  }
+}
+
+void DbWorker::ServiceBackend() {
+  zmq_pollitem_t item{backend_.socket().handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq_poll(&item, 1, 0) > 0) DrainBackend();
 }
 
 void DbWorker::DrainBackend() {
@@ -552,7 +625,7 @@ void DbWorker::HandleControl(const ControlMessage& msg) {
         {"fsync_seconds_histogram", stats_.fsync_seconds.ToJson()},
     };
     // Present only while writes fail: the status page and /readyz show it.
-    if (Status health = storage_->Health(); !health.ok()) stats["storage_error"] = health.message();
+    if (!storage_health_.ok()) stats["storage_error"] = storage_health_.message();
     SendControl(PongMsg{.seq = ping->seq, .gen = o_.gen, .stats = std::move(stats)});
   } else {
     spdlog::debug("ignored control message of type '{}'", ControlTypeName(msg));
@@ -561,7 +634,7 @@ void DbWorker::HandleControl(const ControlMessage& msg) {
 
 void DbWorker::SyncNow(const char* why) {
   auto start = SteadyClock::now();
-  Status s = storage_->SyncWal();
+  Status s = RunResponsively("WAL sync", [&] { return storage_->SyncWal(); });
   if (!s.ok()) {
     // Still dirty: retried at the next period (which is also when a failed
     // storage tries to reopen). Logged once per distinct failure.

@@ -44,7 +44,8 @@
 //
 // Test hooks (FORKV_TEST_HOOKS builds only): FORKV_KILL_POINT
 // "db.after_write_before_ack"; FORKV_DB_FAIL_WRITES_FILE=PATH fails every
-// storage write with "no space left on device" while PATH exists.
+// storage write with "no space left on device" while PATH exists;
+// FORKV_DB_WRITE_DELAY_MS=N makes every storage write take N ms.
 #pragma once
 
 #include <sys/types.h>
@@ -71,6 +72,10 @@ struct DbOptions {
   pid_t parent_pid = 0;            // 0: don't check the parent
   int manager_silence_ms = 15000;  // exit 111 when the manager is silent this long
   int lock_wait_ms = 10000;        // retry a held database LOCK this long
+  // A storage call (write, sync, drop) still running after this long means
+  // a stuck disk: exit 111. Shorter ones are busy, not hung: the worker keeps
+  // answering heartbeats while they run (db_worker/storage_writer.h).
+  int storage_stall_ms = 60000;
   // Create the database when `dir` has none (a fresh data directory only:
   // manager/data_dir.h). Without it a missing database exits 125.
   bool create = false;

@@ -1,5 +1,7 @@
 #include "db_worker/fault_injection_storage.h"
 
+#include <thread>
+
 namespace forkv {
 namespace {
 const char kInjected[] = "injected fault: No space left on device";
@@ -36,6 +38,7 @@ Status FaultInjectionStorage::RecordUndo(std::string_view key) {
 }
 
 Status FaultInjectionStorage::Write(const std::vector<Mutation>& batch, bool sync) {
+  if (write_delay_.count() > 0) std::this_thread::sleep_for(write_delay_);
   if (ShouldFail()) return Status::IoError(kInjected);
   size_t mark = undo_.size();
   if (!sync && track_unsynced_) {

@@ -20,6 +20,7 @@
 // and SyncWal are never failed by injection. Not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,6 +54,8 @@ class FaultInjectionStorage final : public Storage {
   // While `pred()` returns true, Write/DeleteRange fail with kIoError.
   // An empty function turns this off.
   void SetFailWhile(std::function<bool()> pred) { fail_while_ = std::move(pred); }
+  // Every Write takes at least this long (a slow disk, a RocksDB stall).
+  void SetWriteDelay(std::chrono::milliseconds delay) { write_delay_ = delay; }
   // Write/DeleteRange calls failed by injection so far.
   int injected_failures() const { return injected_failures_; }
 
@@ -77,6 +80,7 @@ class FaultInjectionStorage final : public Storage {
   std::function<bool()> fail_while_;
   int injected_failures_ = 0;
   std::vector<Undo> undo_;  // in write order
+  std::chrono::milliseconds write_delay_{0};
 };
 
 }  // namespace forkv

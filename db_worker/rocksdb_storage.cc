@@ -251,7 +251,7 @@ Result<std::unique_ptr<Storage>> OpenRocksDbStorage(const std::string& dir,
   opts.wal_recovery_mode = options.repair ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
                                           : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   opts.write_buffer_size = options.write_buffer_bytes;
-  opts.max_write_buffer_number = 2;
+  opts.max_write_buffer_number = options.max_write_buffers;
   opts.max_background_jobs = 1;  // many workers share two cores
   opts.max_open_files = options.max_open_files;
   opts.keep_log_file_num = 3;

@@ -18,8 +18,12 @@
 namespace forkv {
 
 struct RocksDbStorageOptions {
-  // Memtable size; two of them at most. Many workers share a small machine.
-  size_t write_buffer_bytes = 8 << 20;
+  // Memtable size, and how many may wait for their flush before writes
+  // stall. One 16 MiB value fills a memtable by itself; four absorb a burst
+  // of them while the one background job flushes. Memtable memory is
+  // allocated as it is used: an idle worker does not hold 64 MiB.
+  size_t write_buffer_bytes = 16 << 20;
+  int max_write_buffers = 4;
   size_t block_cache_bytes = 8 << 20;
   int max_open_files = 256;
   // Create the database when `dir` has none. forkv creates a shard only in

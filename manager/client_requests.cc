@@ -31,6 +31,7 @@ void Manager::SendToClient(Envelope& env, std::string_view reply) {
 }
 
 void Manager::Complete(Handle h, std::string_view reply) {
+  router_.Release(h);  // no-op when the router already let it go
   auto it = parked_.find(h);
   if (it == parked_.end()) return;
   SendToClient(it->second.envelope, reply);
@@ -134,7 +135,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
                      .op = req.op,
                      .store = name,
                      .wait_ms = req.op == Op::kWait ? req.arg : 0,
-                     .created = created && req.op == Op::kCreate};
+                     .created = created && req.op == Op::kCreate,
+                     .bytes = payload.size(),
+                     .client = std::string(View(env[0]))};
   Verdict v = router_.Admit(h, route, store_sup_.Find(name), now);
   switch (v.kind) {
     case Verdict::Kind::kForward:
@@ -153,6 +156,8 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
       SendStatus(env, req.id, v.status);
       break;
   }
+  // A queue behind a full byte budget may be able to move now.
+  ForwardQueued(*store, router_.Pump(name));
   if (req.op == Op::kRestart) {
     spdlog::info("restart of store '{}' requested", name);
     Feed(store_sup_, sup::RestartRequested{name});
@@ -167,12 +172,23 @@ void Manager::Forward(Handle h, uint64_t request_id, const Child& store, Parked 
   frames.emplace_back(tag.data(), tag.size());
   frames.push_back(std::move(parked.payload));
   if (Status s = SendMessages(backend_, frames); !s.ok()) {
+    router_.Release(h);
     SendStatus(parked.envelope, request_id,
                Status::Unavailable("store '" + store.name + "' is not reachable: " + s.message()));
     return;
   }
   router_.Sent(h, request_id, store.gen);
   parked_.emplace(h, Parked{std::move(parked.envelope), {}});
+}
+
+void Manager::ForwardQueued(const Child& store, const std::vector<Pending>& pending) {
+  for (const Pending& p : pending) {
+    auto it = parked_.find(p.handle);
+    if (it == parked_.end()) continue;
+    Parked parked = std::move(it->second);
+    parked_.erase(it);
+    Forward(p.handle, p.request_id, store, std::move(parked));
+  }
 }
 
 Status Manager::SaveCatalogueNow() {

@@ -50,6 +50,22 @@ int main(int argc, char** argv) {
                  "the HTTP gateway answers 504 when a request takes longer")
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  app.add_option("--max-store-inflight-bytes", opts.max_store_inflight_bytes,
+                 "bytes of requests sent to one store and not answered; more wait in the manager")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
+  app.add_option("--max-store-queued-bytes", opts.max_store_queued_bytes,
+                 "bytes of requests waiting for one store; more are answered busy")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
+  app.add_option("--max-client-pending-bytes", opts.max_client_pending_bytes,
+                 "bytes of requests one client connection may have pending; more are busy")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
+  app.add_option("--max-pending-bytes", opts.max_pending_bytes,
+                 "bytes of pending requests over all clients; more are answered busy")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
   int max_restarts = opts.store_policy.max_restarts;
   int64_t max_seconds = opts.store_policy.max_window.count() / 1000;
   int64_t backoff_initial = opts.store_policy.backoff_initial.count();

@@ -67,6 +67,10 @@ class Manager {
         web_sup_("web", sup::Strategy::kOneForOne, opts.http_policy, false, HeartbeatOf(opts)),
         root_(!opts.http_listen.empty()),
         router_({.max_queued_per_store = opts.max_queued_per_store,
+                 .max_inflight_bytes = opts.max_store_inflight_bytes,
+                 .max_queued_bytes = opts.max_store_queued_bytes,
+                 .max_client_bytes = opts.max_client_pending_bytes,
+                 .max_total_bytes = opts.max_pending_bytes,
                  .request_wait = Millis(opts.request_wait_ms)}),
         drops_(opts.db_workers, kDropTimeout) {}
   Manager(const Manager&) = delete;
@@ -90,6 +94,8 @@ class Manager {
   void Complete(Handle h, std::string_view reply);
   void CompleteAll(const std::vector<Failure>& failures);
   void Forward(Handle h, uint64_t request_id, const Child& store, Parked parked);
+  // Forwards requests the router released from a store's queue, in order.
+  void ForwardQueued(const Child& store, const std::vector<Pending>& pending);
   Result<Child*> CreateStore(const std::string& name);
   // The catalogue on disk: every store in the table but those whose drop
   // has not finished, which are listed as dropping (shared/catalogue.h).

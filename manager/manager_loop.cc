@@ -26,6 +26,7 @@
 #include "manager/manager.h"
 #include "shared/codec.h"
 #include "shared/proc.h"
+#include "shared/runtime.h"
 #include "shared/signals.h"
 
 namespace forkv {
@@ -55,6 +56,10 @@ void Manager::OnBackend(Frames& frames) {
       return;
     }
     Complete(*tag, View(frames[3]));
+    // Room in the store's byte budget: what waited for it goes now.
+    if (child != nullptr && child->kind == ChildRole::kStore) {
+      ForwardQueued(*child, router_.Pump(child->name));
+    }
     return;
   }
   if (kind == kTagControl && frames.size() == 3) {
@@ -103,12 +108,7 @@ void Manager::OnChildServing(Child* child) {
     for (const ShardDrop& d : drops_.OnShardUp(child->shard)) SendDrop(d);
   } else if (child->kind == ChildRole::kStore) {
     ServingResult r = router_.OnServing(child->name);
-    for (const Pending& p : r.forward) {
-      auto it = parked_.find(p.handle);
-      Parked parked = std::move(it->second);
-      parked_.erase(it);
-      Forward(p.handle, p.request_id, *child, std::move(parked));
-    }
+    ForwardQueued(*child, r.forward);
     for (const Answer& a : r.answers) {
       Complete(a.handle,
                EncodeReply({.id = a.request_id, .body = ServingBody(child->name, a.created)}));
@@ -387,6 +387,7 @@ int RunManager(const ManagerOptions& options) {
   for (int rt = SIGRTMIN; rt <= SIGRTMAX; ++rt) signals.push_back(rt);
   auto sigfd = BlockSignalsToFd(signals);
   signal(SIGPIPE, SIG_IGN);
+  ReturnLargeAllocations();
   if (!sigfd.ok()) {
     spdlog::critical("{}", sigfd.status().ToString());
     return kExitSystem;

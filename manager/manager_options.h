@@ -25,6 +25,11 @@ struct ManagerOptions {
   int start_timeout_ms = 60000;  // a starting child must be ready within this
   int request_wait_ms = 4000;    // a request waits this long for a restarting store
   size_t max_queued_per_store = 10000;
+  // Byte bounds on pending requests (manager/request_router.h).
+  size_t max_store_inflight_bytes = 64 << 20;
+  size_t max_store_queued_bytes = 256 << 20;
+  size_t max_client_pending_bytes = 256 << 20;
+  size_t max_pending_bytes = size_t{1} << 30;
   int shutdown_timeout_ms = 5000;  // per phase, then SIGKILL
   RestartPolicy store_policy;
   RestartPolicy db_policy;

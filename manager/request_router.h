@@ -26,6 +26,21 @@
 //   Time passed: Expire(now); poll no longer than NextDeadline().
 //   Shutdown: FailAllPending(status) (in-flight requests still get their
 //     replies: stores finish pending writes on SIGTERM).
+//   A request answered by the loop itself (a failed send): Release(handle).
+//
+// Bytes are bounded (hardening issue, item 9): each store op carries the
+// size of its payload and the client it came from.
+//   - per store, at most max_inflight_bytes sent and not answered: beyond it
+//     a request queues in the manager behind the others (arrival order is
+//     kept) until replies free room; a store that is busy for longer than
+//     --request-wait-ms answers `unavailable` "busy" (never sent, so not
+//     applied). One request larger than the budget still goes alone. This
+//     also keeps a heartbeat from waiting behind a GiB of queued payload;
+//   - per store, at most max_queued_bytes waiting: beyond it, `unavailable`
+//     "busy" at once;
+//   - per client (its routing id), at most max_client_bytes queued or in
+//     flight, and over all clients max_total_bytes: beyond, `unavailable`.
+// After each reply the loop calls Pump(store) and forwards what it returns.
 //
 // Thread-safety: none; it belongs to the manager's loop thread.
 #pragma once
@@ -53,6 +68,8 @@ struct RouteRequest {
   std::string store;
   uint64_t wait_ms = 0;  // kWait: the client's bound (0 = the default), capped
   bool created = false;  // kCreate: this request created the store (for the answer)
+  size_t bytes = 0;      // store ops: the payload's size, counted against the limits
+  std::string client;    // store ops: who sent it (the routing id)
 };
 
 struct Verdict {
@@ -84,6 +101,10 @@ struct ServingResult {
 
 struct RouterLimits {
   size_t max_queued_per_store = 10000;
+  size_t max_inflight_bytes = 64 << 20;  // per store
+  size_t max_queued_bytes = 256 << 20;   // per store
+  size_t max_client_bytes = 256 << 20;   // per client, queued and in flight
+  size_t max_total_bytes = size_t{1} << 30;
   Millis request_wait{4000};  // queued requests and waiters without a bound of their own
   Millis max_wait{600000};    // kWait's client bound is capped at this
 };
@@ -122,6 +143,12 @@ class RequestRouter {
   std::optional<uint64_t> TakeReply(Handle handle, uint64_t from_gen);
 
   ServingResult OnServing(const std::string& store);
+  // Queued requests of a serving `store` that now fit its byte budget, to
+  // forward in this order (call after TakeReply of one of its replies).
+  std::vector<Pending> Pump(const std::string& store);
+  // Forgets the bytes of `handle` (a request the loop answered itself, e.g.
+  // its send failed). No-op for unknown handles.
+  void Release(Handle handle);
   std::vector<Failure> FailInFlight(uint64_t gen, const Status& status);
   // Queued requests and waiters of `store` (not those in flight).
   std::vector<Failure> FailStore(const std::string& store, const Status& status);
@@ -134,6 +161,10 @@ class RequestRouter {
   SteadyTime NextDeadline() const;
 
   size_t InFlightCount() const { return inflight_.size(); }
+  size_t InFlightBytes(const std::string& store) const;
+  size_t QueuedBytes(const std::string& store) const;
+  size_t ClientBytes(const std::string& client) const;
+  size_t TotalBytes() const { return total_bytes_; }
   size_t QueuedCount() const;
   size_t WaiterCount() const { return waiters_.size(); }
 
@@ -146,6 +177,19 @@ class RequestRouter {
     Handle handle;
     uint64_t request_id;
     SteadyTime deadline;
+    size_t bytes;
+  };
+  // The bytes a store op holds while the router knows it.
+  struct Charge {
+    std::string store;
+    std::string client;
+    size_t bytes;
+    bool in_flight;  // else queued
+  };
+  struct StoreBytes {
+    size_t in_flight = 0;
+    size_t queued = 0;
+    bool serving = false;  // may be pumped: a running record or OnServing, no death since
   };
   struct Waiter {
     Handle handle;
@@ -158,11 +202,20 @@ class RequestRouter {
   Verdict AdmitStoreOp(Handle handle, const RouteRequest& req, const sup::ChildRecord* record,
                        SteadyTime now);
   void AddWaiter(Handle handle, const RouteRequest& req, Millis wait, SteadyTime now);
+  // Queues a store op; kReject when a count or byte limit says no.
+  Verdict Enqueue(Handle handle, const RouteRequest& req, SteadyTime now, bool serving);
+  void AddCharge(Handle handle, const RouteRequest& req, bool in_flight);
+  void MarkInFlight(Handle handle);
+  void Uncharge(Handle handle);
 
   const RouterLimits limits_;
   std::unordered_map<Handle, InFlight> inflight_;
   std::unordered_map<std::string, std::deque<Queued>> queued_;  // per store, arrival order
   std::vector<Waiter> waiters_;
+  std::unordered_map<Handle, Charge> charges_;
+  std::unordered_map<std::string, StoreBytes> store_bytes_;
+  std::unordered_map<std::string, size_t> client_bytes_;
+  size_t total_bytes_ = 0;
 };
 
 }  // namespace forkv

@@ -1,5 +1,6 @@
 #include "shared/runtime.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -88,6 +89,11 @@ void MaybeKillAt(std::string_view point) {
     spdlog::warn("kill point {} reached: SIGKILL", point);
     kill(getpid(), SIGKILL);
   }
+}
+
+void ReturnLargeAllocations() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);  // fixed: disables glibc's dynamic threshold
+  mallopt(M_TRIM_THRESHOLD, 4 << 20);
 }
 
 }  // namespace forkv

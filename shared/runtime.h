@@ -14,6 +14,12 @@ namespace forkv {
 // to info with a warning.
 void InitLogging(std::string_view process_name, std::string_view level);
 
+// Every allocation of 1 MiB or more gets its own mapping, given back to the
+// system when freed. glibc otherwise raises its mmap threshold after the
+// first large free (up to 32 MiB), so a burst of 16 MiB values stays in the
+// heap afterwards: the manager kept 1 GiB after one.
+void ReturnLargeAllocations();
+
 // The manager's default endpoint: $FORKV_SOCKET if `use_env`, else
 // ipc://$XDG_RUNTIME_DIR/forkv/manager.sock, else ipc:///tmp/forkv-$UID/manager.sock.
 std::string DefaultManagerEndpoint(bool use_env);

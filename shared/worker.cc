@@ -12,6 +12,7 @@ Result<UniqueFd> StartWorker(const WorkerStart& start) {
   // Logging comes after the mask: spdlog starts no thread here, but nothing
   // that might should run before the signals are blocked.
   InitLogging(start.process_name, start.log_level);
+  ReturnLargeAllocations();
   if (!fd.ok()) return fd.status();
   return UniqueFd(*fd);
 }

@@ -253,5 +253,135 @@ TEST_F(RouterTest, CreateRemembersWhetherItCreated) {
   EXPECT_FALSE(r.answers[1].created);
 }
 
+// ---- byte bounds (hardening issue, item 9) ----------------------------------------
+
+class RouterBytesTest : public ::testing::Test {
+ protected:
+  RouteRequest Put(size_t bytes, std::string client = "c1", std::string store = "s") {
+    return {.id = 7,
+            .op = Op::kPut,
+            .store = std::move(store),
+            .bytes = bytes,
+            .client = std::move(client)};
+  }
+  // Admits and, when forwarded, marks it sent to gen 1.
+  Kind Admit(Handle h, const RouteRequest& req) {
+    Verdict v = router_.Admit(h, req, &running_, now_);
+    if (v.kind == Kind::kForward) router_.Sent(h, 7, 1);
+    last_ = v.status;
+    return v.kind;
+  }
+  std::string Forwarded(const std::vector<Pending>& p) {
+    std::string out;
+    for (const Pending& x : p) out += (out.empty() ? "" : " ") + std::to_string(x.handle);
+    return out;
+  }
+  void SendAll(const std::vector<Pending>& p) {
+    for (const Pending& x : p) router_.Sent(x.handle, 7, 1);
+  }
+
+  RequestRouter router_{{.max_queued_per_store = 100,
+                         .max_inflight_bytes = 100,
+                         .max_queued_bytes = 250,
+                         .max_client_bytes = 400,
+                         .max_total_bytes = 1000,
+                         .request_wait = 4000ms}};
+  sup::ChildRecord running_ = Record(sup::ChildState::kRunning);
+  SteadyTime now_ = SteadyTime{} + 1h;
+  Status last_;
+};
+
+TEST_F(RouterBytesTest, InFlightBytesPerStoreAreBoundedAndOrderIsKept) {
+  EXPECT_EQ(Admit(1, Put(60)), Kind::kForward);
+  EXPECT_EQ(Admit(2, Put(30)), Kind::kForward);  // 90 in flight
+  EXPECT_EQ(Admit(3, Put(20)), Kind::kQueued);   // 110 > 100: waits
+  EXPECT_EQ(Admit(4, Put(1)), Kind::kQueued);    // fits, but must not pass 3
+  EXPECT_EQ(router_.InFlightBytes("s"), 90u);
+  EXPECT_EQ(router_.QueuedBytes("s"), 21u);
+  EXPECT_EQ(Forwarded(router_.Pump("s")), "");  // no room yet
+  ASSERT_TRUE(router_.TakeReply(1, 1).has_value());
+  auto next = router_.Pump("s");
+  EXPECT_EQ(Forwarded(next), "3 4");  // 30 + 20 + 1 <= 100, in arrival order
+  SendAll(next);
+  EXPECT_EQ(router_.InFlightBytes("s"), 51u);
+  EXPECT_EQ(router_.QueuedBytes("s"), 0u);
+  // Another store has its own budget.
+  EXPECT_EQ(Admit(5, Put(90, "c1", "other")), Kind::kForward);
+}
+
+TEST_F(RouterBytesTest, ARequestOverTheBudgetStillGoesAlone) {
+  EXPECT_EQ(Admit(1, Put(500)), Kind::kForward);  // over every limit, but alone
+  EXPECT_EQ(Admit(2, Put(10, "c2")), Kind::kQueued);
+  ASSERT_TRUE(router_.TakeReply(1, 1).has_value());
+  EXPECT_EQ(Forwarded(router_.Pump("s")), "2");
+}
+
+TEST_F(RouterBytesTest, QueuedBytesPerStoreAreBounded) {
+  EXPECT_EQ(Admit(1, Put(100)), Kind::kForward);
+  EXPECT_EQ(Admit(2, Put(100)), Kind::kQueued);
+  EXPECT_EQ(Admit(3, Put(100)), Kind::kQueued);  // 200 queued
+  EXPECT_EQ(Admit(4, Put(100, "c2")), Kind::kReject);
+  EXPECT_EQ(last_.code(), StatusCode::kUnavailable);
+  EXPECT_NE(last_.message().find("busy: store 's' has 200 bytes of requests waiting"),
+            std::string::npos)
+      << last_.message();
+  EXPECT_EQ(Admit(5, Put(50, "c2")), Kind::kQueued);  // 250 fits
+}
+
+TEST_F(RouterBytesTest, PendingBytesPerClientAreBounded) {
+  EXPECT_EQ(Admit(1, Put(100, "greedy", "a")), Kind::kForward);
+  EXPECT_EQ(Admit(2, Put(100, "greedy", "b")), Kind::kForward);
+  EXPECT_EQ(Admit(3, Put(100, "greedy", "c")), Kind::kForward);
+  EXPECT_EQ(Admit(4, Put(100, "greedy", "d")), Kind::kForward);  // 400
+  EXPECT_EQ(Admit(5, Put(1, "greedy", "e")), Kind::kReject);
+  EXPECT_NE(last_.message().find("this client has 400 bytes of requests pending"),
+            std::string::npos)
+      << last_.message();
+  EXPECT_EQ(Admit(6, Put(100, "polite", "e")), Kind::kForward);  // others are not affected
+  ASSERT_TRUE(router_.TakeReply(1, 1).has_value());
+  EXPECT_EQ(router_.ClientBytes("greedy"), 300u);
+  EXPECT_EQ(Admit(7, Put(100, "greedy", "f")), Kind::kForward);
+}
+
+TEST_F(RouterBytesTest, TotalPendingBytesAreBounded) {
+  for (Handle h = 1; h <= 10; ++h) {
+    EXPECT_EQ(Admit(h, Put(100, "c" + std::to_string(h), "s" + std::to_string(h))), Kind::kForward);
+  }
+  EXPECT_EQ(router_.TotalBytes(), 1000u);
+  EXPECT_EQ(Admit(11, Put(1, "new", "new")), Kind::kReject);
+  EXPECT_NE(last_.message().find("forkv-manager holds 1000 bytes"), std::string::npos);
+}
+
+TEST_F(RouterBytesTest, EveryExitReleasesItsBytes) {
+  EXPECT_EQ(Admit(1, Put(100)), Kind::kForward);
+  EXPECT_EQ(Admit(2, Put(100)), Kind::kQueued);
+  EXPECT_EQ(Admit(3, Put(100, "c1", "t")), Kind::kForward);
+  // The incarnation of s dies: its in-flight request fails, the queued one
+  // waits for the next incarnation and is not pumped to the dead one.
+  EXPECT_EQ(Handles(router_.FailInFlight(1, Status::Unavailable("died"))),
+            "1:unavailable 3:unavailable");
+  EXPECT_EQ(Forwarded(router_.Pump("s")), "");
+  EXPECT_EQ(router_.TotalBytes(), 100u);
+  auto serving = router_.OnServing("s");
+  EXPECT_EQ(Forwarded(serving.forward), "2");
+  SendAll(serving.forward);
+  EXPECT_EQ(router_.InFlightBytes("s"), 100u);
+  router_.Release(2);  // the loop's send failed
+  EXPECT_EQ(router_.TotalBytes(), 0u);
+  router_.Release(2);  // twice is harmless
+  // Queued, then expired.
+  EXPECT_EQ(Admit(4, Put(100)), Kind::kForward);
+  EXPECT_EQ(Admit(5, Put(100)), Kind::kQueued);
+  auto expired = router_.Expire(now_ + 5s);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_NE(expired[0].status.message().find("busy: store 's' had no room"), std::string::npos)
+      << expired[0].status.message();
+  EXPECT_EQ(router_.QueuedBytes("s"), 0u);
+  EXPECT_EQ(Admit(6, Put(100)), Kind::kQueued);
+  EXPECT_EQ(router_.FailAllPending(Status::Unavailable("shutdown")).size(), 1u);
+  EXPECT_EQ(router_.QueuedBytes("s"), 0u);
+  EXPECT_EQ(router_.ClientBytes("c1"), 100u);  // only 4, still in flight
+}
+
 }  // namespace
 }  // namespace forkv
