@@ -204,10 +204,18 @@ Status Manager::SaveCatalogueNow() {
 void Manager::OnShardChecked(uint32_t shard) {
   create_shard_.at(shard) = false;  // it exists now: never created again
   shard_checked_.at(shard) = true;
-  if (!catalogue_outdated_) return;
   for (bool checked : shard_checked_) {
     if (!checked) return;
   }
+  if (format_initialising_) {
+    if (Status s = WriteFormat(opts_.data_dir, opts_.db_workers); s.ok()) {
+      format_initialising_ = false;
+      spdlog::info("every shard of {} exists: initialised", opts_.data_dir);
+    } else {
+      spdlog::error("cannot finish FORMAT: {}", s.ToString());
+    }
+  }
+  if (!catalogue_outdated_) return;
   // Every worker has finished the drops the catalogue listed.
   for (auto it = pending_drops_.begin(); it != pending_drops_.end();) {
     it = drops_.IsDropping(*it) ? std::next(it) : pending_drops_.erase(it);

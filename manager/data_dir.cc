@@ -51,40 +51,51 @@ Result<UniqueFd> LockDataDir(const std::string& data_dir) {
   return fd;
 }
 
-Result<std::optional<uint32_t>> ReadFormat(const std::string& data_dir) {
+Result<std::optional<DataFormat>> ReadFormat(const std::string& data_dir) {
   std::string path = data_dir + "/FORMAT";
   auto contents = ReadWholeFile(path);
   if (!contents.ok() && contents.status().code() == StatusCode::kNotFound) {
-    return std::optional<uint32_t>();
+    return std::optional<DataFormat>();
   }
   if (!contents.ok()) return contents.status();
   std::istringstream in(*contents);
-  std::string magic, shards_word, rest;
+  std::string magic, shards_word, mark, rest;
   int version = 0;
   uint32_t shards = 0;
   if (!(in >> magic >> version >> shards_word >> shards) || magic != "forkv-data" ||
-      shards_word != "shards" || shards == 0 || (in >> rest)) {
+      shards_word != "shards" || shards == 0) {
     return Status::Malformed(path + " is not a forkv FORMAT file.");
+  }
+  bool initialising = false;
+  if (in >> mark) {
+    if (mark != "initialising" || (in >> rest)) {
+      return Status::Malformed(path + " is not a forkv FORMAT file.");
+    }
+    initialising = true;
   }
   if (version != kDataFormatVersion) {
     return Status::InvalidArgument(data_dir + " has data format " + std::to_string(version) +
                                    "; this forkv reads format " +
                                    std::to_string(kDataFormatVersion));
   }
-  return std::optional<uint32_t>(shards);
+  return std::optional<DataFormat>(DataFormat{shards, initialising});
 }
 
-Status WriteFormat(const std::string& data_dir, uint32_t shards) {
+Status WriteFormat(const std::string& data_dir, uint32_t shards, bool initialising) {
   return WriteFileAtomically(data_dir + "/FORMAT", "forkv-data " +
                                                        std::to_string(kDataFormatVersion) +
-                                                       "\nshards " + std::to_string(shards) + "\n");
+                                                       "\nshards " + std::to_string(shards) + "\n" +
+                                                       (initialising ? "initialising\n" : ""));
 }
 
 Result<DataDirContents> InspectDataDir(const std::string& data_dir) {
   DataDirContents out;
   auto format = ReadFormat(data_dir);
   if (!format.ok()) return format.status();
-  out.format_shards = *format;
+  if (format->has_value()) {
+    out.format_shards = (*format)->shards;
+    out.initialising = (*format)->initialising;
+  }
   auto catalogue = LoadCatalogue(CataloguePath(data_dir));
   if (catalogue.ok()) {
     out.catalogue = std::move(catalogue).value();
@@ -143,7 +154,8 @@ Result<DataDirPlan> PlanDataDir(const std::string& data_dir, const DataDirConten
                                "Move it away if it does not belong here.");
     }
   }
-  if (c.catalogue->empty()) {
+  if (c.initialising || c.catalogue->empty()) {
+    plan.initialising = c.initialising;
     // No store yet, so no key to lose: any shard may be (re)created, e.g.
     // after a first start stopped before every worker had created its shard.
     plan.create_shard.assign(shards, true);

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <random>
 #include <set>
 #include <string>
@@ -38,6 +39,8 @@ namespace forkv {
 inline constexpr size_t kMaxEnvelopeFrames = 4;
 inline constexpr size_t kMaxEnvelopeBytes = 1024;
 inline constexpr Millis kDropTimeout{30000};
+inline constexpr size_t kSpawnsPerPass = 8;
+inline constexpr int64_t kSlowPassMs = 1000;  // a longer loop pass is logged
 
 // A client's address: every frame before the payload (ROUTER identity, plus
 // the empty delimiter when the client is a REQ socket).
@@ -126,6 +129,11 @@ class Manager {
   void Execute(sup::Supervisor& s, const std::vector<sup::Action>& actions);
   void FeedRoot(const root::Event& event);
   void StartProcess(sup::Supervisor& s, Child* child);
+  // Starts up to kSpawnsPerPass queued spawns; the loop polls without
+  // waiting while more are queued, so every pass also reads, pings and reaps.
+  void SpawnSome();
+  // Logs connections the accept guard refused (at most every 10 s).
+  void ReportRefusedConnections();
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
@@ -162,6 +170,14 @@ class Manager {
   uint64_t watchdog_usec_ = 0;
   bool notified_ready_ = false;
 
+  struct QueuedSpawn {
+    sup::Supervisor* supervisor;
+    std::string id;
+  };
+  std::deque<QueuedSpawn> spawn_queue_;  // Spawn actions not carried out yet, in order
+  uint64_t refused_reported_ = 0;
+  SteadyTime next_refused_report_{};
+
   // The data directory (manager/data_dir.h).
   std::vector<bool> create_shard_;   // per shard: its worker may create its database
   std::vector<bool> shard_checked_;  // per shard: its worker checked it against the catalogue
@@ -169,7 +185,8 @@ class Manager {
   // at start-up (each worker finishes those when it opens its shard) and
   // drops that began and have not succeeded.
   std::set<std::string> pending_drops_;
-  bool catalogue_outdated_ = false;  // rewrite once every shard has been checked
+  bool catalogue_outdated_ = false;   // rewrite once every shard has been checked
+  bool format_initialising_ = false;  // FORMAT is marked: unmark once every shard exists
 };
 
 }  // namespace forkv

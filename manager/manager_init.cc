@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "manager/accept_guard.h"
 #include "manager/data_dir.h"
 #include "manager/manager.h"
 #include "shared/catalogue.h"
@@ -27,12 +28,16 @@ Status Manager::OpenDataDir() {
   auto plan = PlanDataDir(opts_.data_dir, *contents, opts_.db_workers);
   if (!plan.ok()) return plan.status();
   create_shard_ = plan->create_shard;
+  format_initialising_ = plan->initialising;
   shard_checked_.assign(opts_.db_workers, false);
   if (plan->initialise) {
     // Catalogue first, FORMAT last: a start interrupted in between leaves a
     // catalogue without FORMAT, which is refused rather than guessed at.
     if (Status s = SaveCatalogue(CataloguePath(opts_.data_dir), Catalogue{}); !s.ok()) return s;
-    if (Status s = WriteFormat(opts_.data_dir, opts_.db_workers); !s.ok()) return s;
+    if (Status s = WriteFormat(opts_.data_dir, opts_.db_workers, /*initialising=*/true); !s.ok()) {
+      return s;
+    }
+    format_initialising_ = true;
     spdlog::info("initialised data directory {} with {} shard(s)", opts_.data_dir,
                  opts_.db_workers);
     return Status::Ok();
@@ -71,6 +76,13 @@ Status Manager::Init() {
   for (const auto& exe : RequiredBinaries(opts_, layout_)) {
     if (access(exe.c_str(), X_OK) != 0) return Status::Internal("worker binary missing: " + exe);
   }
+
+  // Before the first bind: libzmq must never accept past the fd limit.
+  int nofile = RaiseFileLimit();
+  AcceptLimits limits = DefaultAcceptLimits(nofile, {IpcPath(layout_.backend_endpoint)});
+  spdlog::info("file descriptors: {}; client connections are refused from fd {}", nofile,
+               limits.client_limit);
+  InstallAcceptGuard(std::move(limits));
 
   frontend_ = MakeSocket(ctx_, zmq::socket_type::router,
                          {.send_hwm = 100000,

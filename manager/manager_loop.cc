@@ -23,6 +23,7 @@
 
 #include <algorithm>
 
+#include "manager/accept_guard.h"
 #include "manager/manager.h"
 #include "shared/codec.h"
 #include "shared/proc.h"
@@ -142,9 +143,10 @@ void Manager::OnChildExit(Child* child, pid_t pid, const ExitStatus& status) {
   Feed(s, sup::Exited{name, status});
   const sup::ChildRecord* rec = s.Find(name);
   // A crash, an abort or a failure exit is an error, during shutdown too;
-  // a clean exit, or the SIGKILL the shutdown itself sends, is not.
-  bool expected =
-      status.IsCleanExit() || (!root_.running() && status.signaled && status.signal == SIGKILL);
+  // a clean exit, or the shutdown's own SIGTERM or SIGKILL (a child still
+  // starting has not blocked SIGTERM yet), is not.
+  bool expected = status.IsCleanExit() || (!root_.running() && status.signaled &&
+                                           (status.signal == SIGKILL || status.signal == SIGTERM));
   spdlog::log(expected ? spdlog::level::info : spdlog::level::err, "{} '{}' (pid {}) {}: {}",
               ChildRoleName(kind), name, pid, status.ToString(),
               rec != nullptr ? rec->reason : "removed");
@@ -210,11 +212,9 @@ void Manager::Feed(sup::Supervisor& s, const sup::Event& event) {
 void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& actions) {
   for (const sup::Action& action : actions) {
     if (const auto* spawn = std::get_if<sup::Spawn>(&action)) {
-      if (Child* child = ChildOf(s, spawn->id)) {
-        StartProcess(s, child);
-      } else {
-        spdlog::error("supervisor {} asked to spawn unknown child {}", s.name(), spawn->id);
-      }
+      // Paced: a fork+exec takes milliseconds, and a thousand of them in one
+      // pass would starve heartbeats, replies and reaping (SpawnSome).
+      spawn_queue_.push_back({&s, spawn->id});
     } else if (const auto* sig = std::get_if<sup::Signal>(&action)) {
       if (sig->pid <= 0) continue;
       spdlog::log(sig->why.empty() ? spdlog::level::info : spdlog::level::err, "{} {} (pid {}){}",
@@ -258,6 +258,31 @@ void Manager::FeedRoot(const root::Event& event) {
       Feed(SupervisorOf(shutdown->group), sup::ShutdownRequested{});
     } else if (const auto* kill_group = std::get_if<root::KillGroup>(&action)) {
       Feed(SupervisorOf(kill_group->group), sup::KillRequested{});
+    }
+  }
+}
+
+void Manager::ReportRefusedConnections() {
+  uint64_t refused = RefusedConnections();
+  if (refused == refused_reported_) return;
+  SteadyTime now = SteadyClock::now();
+  if (now < next_refused_report_) return;
+  spdlog::warn(
+      "refused {} connections at the file descriptor limit (ulimit -n; see "
+      "docs/architecture.md)",
+      refused - refused_reported_);
+  refused_reported_ = refused;
+  next_refused_report_ = now + Millis(10000);
+}
+
+void Manager::SpawnSome() {
+  for (size_t n = 0; n < kSpawnsPerPass && !spawn_queue_.empty(); ++n) {
+    QueuedSpawn next = std::move(spawn_queue_.front());
+    spawn_queue_.pop_front();
+    if (Child* child = ChildOf(*next.supervisor, next.id)) {
+      StartProcess(*next.supervisor, child);
+    } else {
+      spdlog::debug("{} '{}' is gone: not spawned", next.supervisor->name(), next.id);
     }
   }
 }
@@ -349,7 +374,7 @@ int Manager::Run() {
                                           {backend_.handle(), 0, ZMQ_POLLIN, 0}};
     for (auto& s : db_admin_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
     // Wake for the earliest deadline of any machine; nothing else.
-    SteadyTime wake = NextWake();
+    SteadyTime wake = spawn_queue_.empty() ? NextWake() : SteadyClock::now();
     Millis timeout(-1);
     if (wake != SteadyTime::max()) {
       timeout = Millis(std::max<int64_t>(0, MillisBetween(SteadyClock::now(), wake) + 1));
@@ -360,6 +385,7 @@ int Manager::Run() {
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
+    const SteadyTime pass_start = SteadyClock::now();
     if (items[0].revents & ZMQ_POLLIN) OnSignals();
     if (ready == 0) ReapAll();  // signals coalesce: sweep on timeouts too
     // Only sockets poll reported readable are read (an empty read costs
@@ -373,6 +399,14 @@ int Manager::Run() {
     }
     if (items[1].revents & ZMQ_POLLIN) drain(frontend_, 4096, [&](Frames& f) { OnFrontend(f); });
     OnTimers(SteadyClock::now());
+    SpawnSome();
+    ReportRefusedConnections();
+    // Nothing in a pass may take long: heartbeats, replies and reaping wait
+    // for it (Redis's latency monitor idea). A long pass is a bug to report.
+    if (int64_t took = MillisBetween(pass_start, SteadyClock::now()); took >= kSlowPassMs) {
+      spdlog::warn("event loop pass took {} ms ({} spawns still queued)", took,
+                   spawn_queue_.size());
+    }
   }
   spdlog::info("forkv-manager stopped (exit {})", root_.exit_code());
   return root_.exit_code();

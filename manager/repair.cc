@@ -25,7 +25,7 @@ Result<uint32_t> ShardCount(const ManagerOptions& o, bool given,
                             const std::set<uint32_t>& shard_dirs) {
   auto format = ReadFormat(o.data_dir);
   if (format.ok() && format->has_value()) {
-    uint32_t n = **format;
+    uint32_t n = (*format)->shards;
     if (given && n != o.db_workers) {
       return Status::InvalidArgument("FORMAT says " + std::to_string(n) + " shards, --db-workers " +
                                      std::to_string(o.db_workers) +

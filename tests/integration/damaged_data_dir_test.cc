@@ -84,7 +84,12 @@ class DamagedDataDirTest : public ForkvTest {
 };
 
 TEST_F(DamagedDataDirTest, FreshDirectoryIsInitialised) {
-  EXPECT_TRUE(fs::exists(Data("FORMAT")));
+  // Marked "initialising" until every worker has created its shard.
+  EXPECT_TRUE(WaitFor([&] {
+    std::ifstream in(Data("FORMAT"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text == "forkv-data 1\nshards 2\n";
+  }));
   auto c = LoadCatalogue(Data("catalogue"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->empty());

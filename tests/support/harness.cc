@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -210,6 +211,10 @@ void ManagerProcess::StartNoWait(const std::vector<std::string>& extra_args) {
       dup2(fd, 1);
     }
     for (auto& e : env_) putenv(e.data());
+    if (file_limit_ > 0) {
+      rlimit rl{static_cast<rlim_t>(file_limit_), static_cast<rlim_t>(file_limit_)};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }

@@ -89,6 +89,8 @@ class ManagerProcess {
   void SetEnv(const std::string& name, const std::string& value) {
     env_.push_back(name + "=" + value);
   }
+  // RLIMIT_NOFILE (soft and hard) of the next Start(), like `ulimit -n`.
+  void SetFileLimit(int n) { file_limit_ = n; }
   // Starts without waiting for it to answer (for managers expected to fail).
   void StartNoWait(const std::vector<std::string>& extra_args = {});
   // Sends a signal to the manager process only.
@@ -119,6 +121,7 @@ class ManagerProcess {
  private:
   std::string dir_, endpoint_, data_dir_, log_path_;
   std::vector<std::string> env_;
+  int file_limit_ = 0;
   pid_t pid_ = 0;
 };
 

@@ -87,6 +87,21 @@ TEST(PlanDataDirTest, ShardsAreCreatedWhenNoStoreExists) {
   EXPECT_EQ(plan->create_shard, (std::vector<bool>{true, true, true}));
 }
 
+// A first start stopped before every worker created its shard, though a
+// store was already named: FORMAT still carries its mark, so the shards may
+// be created (no key can be on a shard that never existed).
+TEST(PlanDataDirTest, AnInterruptedFirstStartMayCreateItsShards) {
+  DataDirContents c = Initialised(2);
+  c.shard_dirs = {0};
+  c.initialising = true;
+  auto plan = PlanDataDir(kDir, c, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_TRUE(plan->initialising);
+  EXPECT_EQ(plan->create_shard, (std::vector<bool>{true, true}));
+  c.initialising = false;
+  EXPECT_FALSE(PlanDataDir(kDir, c, 2).ok());
+}
+
 TEST(PlanDataDirTest, ShardBeyondFormatIsRefused) {
   DataDirContents c = Initialised(2);
   c.shard_dirs.insert(2);
@@ -127,6 +142,18 @@ TEST_F(DataDirFilesTest, InspectSeesFormatCatalogueAndShards) {
   EXPECT_EQ(c->format_shards, 2u);
   EXPECT_EQ(c->catalogue->stores, (std::set<std::string>{"users"}));
   EXPECT_EQ(c->shard_dirs, (std::set<uint32_t>{1}));
+}
+
+TEST_F(DataDirFilesTest, FormatCarriesItsInitialisingMark) {
+  ASSERT_TRUE(WriteFormat(dir_, 3, /*initialising=*/true).ok());
+  auto f = ReadFormat(dir_);
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->shards, 3u);
+  EXPECT_TRUE((*f)->initialising);
+  ASSERT_TRUE(WriteFormat(dir_, 3).ok());
+  EXPECT_FALSE((*ReadFormat(dir_))->initialising);
+  std::ofstream(dir_ + "/FORMAT") << "forkv-data 1\nshards 3\nsomething\n";
+  EXPECT_EQ(ReadFormat(dir_).status().code(), StatusCode::kMalformed);
 }
 
 TEST_F(DataDirFilesTest, DamagedFilesAreErrors) {
