@@ -18,8 +18,10 @@
 #include <zmq.hpp>
 
 #include "db_worker/commit_batch.h"
+#include "db_worker/db_stats.h"
 #include "db_worker/fault_injection_storage.h"
 #include "db_worker/rocksdb_storage.h"
+#include "db_worker/shard_open.h"
 #include "db_worker/storage.h"
 #include "db_worker/storage_writer.h"
 #include "db_worker/store_ops.h"
@@ -57,72 +59,6 @@ int64_t UnixMillis() {
   return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-struct Stats {
-  uint64_t queue_depth = 0;  // see Pong()
-  uint64_t last_batch = 0;
-  uint64_t batches = 0;
-  uint64_t writes = 0;
-  uint64_t failed_batches = 0;
-  int64_t last_fsync_us = 0;
-  int64_t last_fsync_unix_ms = 0;
-  // Since this process started (the gateway's /metrics; counters reset on
-  // a restart, which Prometheus handles).
-  BucketHistogram batch_sizes{BucketHistogram::PowersOfTwo(9)};  // 1..256 writes
-  BucketHistogram fsync_seconds{BucketHistogram::LatencySeconds()};
-};
-
-// Opens the database, waiting for a held LOCK. Returns the exit code to use
-// on failure in *exit_code (unchanged on success). A SIGTERM while waiting
-// ends the wait with exit code 0.
-std::unique_ptr<Storage> OpenWithLockWait(const DbOptions& o, int sigfd, int* exit_code) {
-  auto deadline = SteadyClock::now() + milliseconds(o.lock_wait_ms);
-  bool logged_wait = false;
-  while (true) {
-    OpenFailure failure = OpenFailure::kNone;
-    auto r =
-        OpenRocksDbStorage(o.dir, RocksDbStorageOptions{.create_if_missing = o.create}, &failure);
-    if (r.ok()) return std::move(r).value();
-    switch (failure) {
-      case OpenFailure::kLocked:
-        if (SteadyClock::now() >= deadline) {
-          spdlog::error("database {} still locked by another process after {} ms: {}", o.dir,
-                        o.lock_wait_ms, r.status().ToString());
-          *exit_code = kExitSystem;
-          return nullptr;
-        }
-        if (!logged_wait) {
-          spdlog::info("database {} is locked (an earlier worker still exiting?); waiting", o.dir);
-          logged_wait = true;
-        }
-        break;
-      case OpenFailure::kPermanent:
-        spdlog::critical(
-            "cannot open database {}: {}. The data is missing, unreadable or corrupt; not "
-            "restarting. Restore the directory from a backup, or run `forkv-manager --repair` "
-            "(docs/architecture.md, \"Damaged data directories\").",
-            o.dir, r.status().ToString());
-        *exit_code = kExitPermanentFailure;
-        return nullptr;
-      case OpenFailure::kTransient:
-      case OpenFailure::kNone:
-        spdlog::error("cannot open database {}: {}", o.dir, r.status().ToString());
-        *exit_code = kExitSystem;
-        return nullptr;
-    }
-    // Wait 100 ms, or less if a signal comes (no sleep: a SIGTERM must stop us).
-    pollfd pfd{sigfd, POLLIN, 0};
-    if (::poll(&pfd, 1, 100) > 0) {
-      for (int sig : DrainSignalFd(sigfd)) {
-        if (sig == SIGTERM) {
-          spdlog::info("SIGTERM while waiting for the database lock: exiting");
-          *exit_code = kExitOk;
-          return nullptr;
-        }
-      }
-    }
-  }
-}
-
 class DbWorker {
  public:
   DbWorker(const DbOptions& options, int sigfd) : o_(options), sigfd_(sigfd) {}
@@ -136,9 +72,6 @@ class DbWorker {
   bool ConnectBackend();
   bool BindRouter();
   void SendControl(const ControlMessage& msg);
-  // After opening: 0 when the shard agrees with o_.catalogue (interrupted
-  // drops finished), else the exit code.
-  int CheckAgainstCatalogue();
   // False once the shard directory has been unlinked under us.
   bool ShardDirectoryLinked() const;
 
@@ -173,7 +106,7 @@ class DbWorker {
   Status storage_health_;        // storage_->Health() after the last call: for pongs
   bool stop_requested_ = false;  // SIGTERM during a storage call
   WriteDedup dedup_;
-  Stats stats_;
+  DbStats stats_;
   bool dirty_ = false;  // written since the last sync (periodic/never modes)
   std::string last_sync_error_;
   UniqueFd shard_dir_;  // o_.dir, to notice its removal
@@ -191,52 +124,6 @@ bool DbWorker::ConnectBackend() {
   backend_ = std::move(link).value();
   SendControl(HelloMsg{.role = ChildRole::kDb, .gen = o_.gen, .pid = getpid(), .shard = o_.shard});
   return true;
-}
-
-int DbWorker::CheckAgainstCatalogue() {
-  if (o_.catalogue.empty()) return 0;
-  auto catalogue = LoadCatalogue(o_.catalogue);
-  if (!catalogue.ok()) {
-    spdlog::critical("cannot check shard {} against the catalogue: {}", o_.shard,
-                     catalogue.status().ToString());
-    return kExitPermanentFailure;
-  }
-  std::vector<std::string> unknown;  // the first few, for the message
-  size_t unknown_count = 0;
-  std::vector<std::string> dropping;
-  Status s = ListStores(*storage_, [&](std::string_view store) {
-    std::string name(store);
-    if (catalogue->stores.count(name) != 0) return true;
-    if (catalogue->dropping.count(name) != 0) {
-      dropping.push_back(std::move(name));
-    } else if (++unknown_count <= 10) {
-      unknown.push_back(std::move(name));
-    }
-    return true;
-  });
-  if (!s.ok()) {
-    spdlog::critical("cannot list the stores of {}: {}", o_.dir, s.ToString());
-    return s.code() == StatusCode::kMalformed ? kExitPermanentFailure : kExitSystem;
-  }
-  if (unknown_count != 0) {
-    std::string names;
-    for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
-    if (unknown_count > unknown.size()) names += ", ...";
-    spdlog::critical(
-        "{} holds keys of {} store(s) that {} does not name ({}): the catalogue lost them or "
-        "belongs to another data directory. Not starting; run `forkv-manager --repair` to add "
-        "them back to the catalogue.",
-        o_.dir, unknown_count, o_.catalogue, names);
-    return kExitPermanentFailure;
-  }
-  for (const std::string& name : dropping) {
-    if (Status d = DropStore(*storage_, name); !d.ok()) {
-      spdlog::error("cannot finish the drop of store {}: {}", name, d.ToString());
-      return kExitSystem;
-    }
-    spdlog::info("finished the interrupted drop of store {}", name);
-  }
-  return 0;
 }
 
 bool DbWorker::ShardDirectoryLinked() const {
@@ -277,7 +164,7 @@ int DbWorker::Run() {
   if (!ConnectBackend()) return kExitSystem;
 
   int exit_code = kExitSystem;
-  storage_ = OpenWithLockWait(o_, sigfd_, &exit_code);
+  storage_ = OpenShard(o_, sigfd_, &exit_code);
   if (storage_ == nullptr) {
     // Let the hello reach the manager (bounded) so it can match the exit
     // code to this worker; every other exit drops queued messages (linger 0).
@@ -302,7 +189,9 @@ int DbWorker::Run() {
     storage_ = std::move(faulty);
   }
 #endif
-  if (int code = CheckAgainstCatalogue(); code != 0) return Shutdown(code);
+  if (int code = CheckShardAgainstCatalogue(*storage_, o_.dir, o_.catalogue); code != 0) {
+    return Shutdown(code);
+  }
   shard_dir_ = UniqueFd(open(o_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!shard_dir_.valid()) {
     spdlog::error("cannot open {}: {}", o_.dir, std::strerror(errno));
@@ -612,20 +501,7 @@ void DbWorker::DrainBackend() {
 
 void DbWorker::HandleControl(const ControlMessage& msg) {
   if (const auto* ping = std::get_if<PingMsg>(&msg)) {
-    nlohmann::json stats = {
-        {"queue_depth", stats_.queue_depth},
-        {"last_batch", stats_.last_batch},
-        {"batches", stats_.batches},
-        {"writes", stats_.writes},
-        {"failed_batches", stats_.failed_batches},
-        {"last_fsync_us", stats_.last_fsync_us},
-        {"last_fsync_unix_ms", stats_.last_fsync_unix_ms},
-        {"fsync_mode", std::string(FsyncModeName(o_.fsync))},
-        {"batch_size_histogram", stats_.batch_sizes.ToJson()},
-        {"fsync_seconds_histogram", stats_.fsync_seconds.ToJson()},
-    };
-    // Present only while writes fail: the status page and /readyz show it.
-    if (!storage_health_.ok()) stats["storage_error"] = storage_health_.message();
+    nlohmann::json stats = DbStatsJson(stats_, FsyncModeName(o_.fsync), storage_health_);
     SendControl(PongMsg{.seq = ping->seq, .gen = o_.gen, .stats = std::move(stats)});
   } else {
     spdlog::debug("ignored control message of type '{}'", ControlTypeName(msg));

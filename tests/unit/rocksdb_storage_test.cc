@@ -56,6 +56,17 @@ class RocksDbStorageTest : public ::testing::Test {
     return out;
   }
 
+  // Puts 100 keys and closes the database: Close does not flush, so the
+  // keys are only in the WAL, whose path is returned.
+  std::string KeysOnlyInTheWal() {
+    for (int i = 0; i < 100; ++i) Put("s", "k" + std::to_string(i), std::string(100, 'v'));
+    db_.reset();
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      if (e.path().extension() == ".log" && e.file_size() > 5000) return e.path();
+    }
+    return "";
+  }
+
   void Put(std::string_view store, std::string_view key, std::string_view value) {
     ASSERT_TRUE(
         db_->Write({Mutation::Put(StorageKey(store, key), std::string(value))}, false).ok());
@@ -338,12 +349,7 @@ TEST_F(RocksDbStorageTest, MissingDatabaseIsNotCreatedUnlessAsked) {
 // Item 4 of the hardening issue: a 4-byte flip inside the WAL used to drop
 // every later record silently (point-in-time recovery).
 TEST_F(RocksDbStorageTest, CorruptWalRecordFailsTheOpenUntilRepaired) {
-  for (int i = 0; i < 100; ++i) Put("s", "k" + std::to_string(i), std::string(100, 'v'));
-  db_.reset();  // Close does not flush: the keys are only in the WAL
-  std::string wal;
-  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-    if (e.path().extension() == ".log" && e.file_size() > 5000) wal = e.path();
-  }
+  std::string wal = KeysOnlyInTheWal();
   ASSERT_FALSE(wal.empty());
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
@@ -372,13 +378,9 @@ TEST_F(RocksDbStorageTest, CorruptWalRecordFailsTheOpenUntilRepaired) {
 
 // A torn last record (a write that never completed) is not corruption.
 TEST_F(RocksDbStorageTest, TornWalTailIsTolerated) {
-  for (int i = 0; i < 100; ++i) Put("s", "k" + std::to_string(i), std::string(100, 'v'));
-  db_.reset();
-  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-    if (e.path().extension() == ".log" && e.file_size() > 5000) {
-      std::filesystem::resize_file(e.path(), e.file_size() - 40);
-    }
-  }
+  std::string wal = KeysOnlyInTheWal();
+  ASSERT_FALSE(wal.empty());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 40);
   Reopen();
   size_t keys = 0;
   ASSERT_TRUE(db_->Scan("",
