@@ -62,6 +62,9 @@ class StoreServer {
   void OnWriteAck(uint32_t shard, const WriteAck& ack);
   void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
   void OnTimer(SteadyTime now);
+  // The earliest of this store's deadlines: a write or load to retry, the
+  // manager's silence, the end of a stop. An idle store sleeps until then.
+  SteadyTime NextDeadline(SteadyTime stop_deadline) const;
   bool IsLoaded() const;
 
   const StoreOptions& opts_;
@@ -360,6 +363,16 @@ void StoreServer::OnTimer(SteadyTime now) {
   }
 }
 
+SteadyTime StoreServer::NextDeadline(SteadyTime stop_deadline) const {
+  auto retry = milliseconds(opts_.write_retry_ms);
+  SteadyTime next = tracker_.NextStallDeadline(retry);
+  for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+    if (!loads_[shard].done) next = std::min(next, loads_[shard].sent_at + retry);
+  }
+  if (stopping_) next = std::min(next, stop_deadline);
+  return std::min(next, last_manager_msg_ + milliseconds(opts_.manager_silence_ms));
+}
+
 int StoreServer::Run() {
   if (!Connect()) return kExitSystem;
   SendControl(
@@ -373,8 +386,12 @@ int StoreServer::Run() {
     items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
     items.push_back({manager_.socket().handle(), 0, ZMQ_POLLIN, 0});
     for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});
+    SteadyTime now = SteadyClock::now();
+    SteadyTime wake = NextDeadline(stop_deadline);
+    auto timeout = milliseconds(
+        wake <= now ? 0 : std::chrono::duration_cast<milliseconds>(wake - now).count() + 1);
     try {
-      zmq::poll(items, milliseconds(100));
+      zmq::poll(items, timeout);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
@@ -406,7 +423,7 @@ int StoreServer::Run() {
         OnDbMessage(shard, frames);
       }
     }
-    SteadyTime now = SteadyClock::now();
+    now = SteadyClock::now();
     OnTimer(now);
     if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline)) {
       if (tracker_.PendingCount() != 0) {

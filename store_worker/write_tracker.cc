@@ -73,6 +73,15 @@ std::vector<uint32_t> WriteTracker::StalledShards(SteadyTime now,
   return out;
 }
 
+SteadyTime WriteTracker::NextStallDeadline(SteadyClock::duration timeout) const {
+  SteadyTime next = SteadyTime::max();
+  for (const Shard& s : shards_) {
+    // Writes of a shard are (re)sent in seq order: the lowest is the oldest.
+    if (!s.pending.empty()) next = std::min(next, s.pending.begin()->second.sent_at + timeout);
+  }
+  return next;
+}
+
 int WriteTracker::PendingForKey(std::string_view key) const {
   auto it = per_key_.find(key);
   return it == per_key_.end() ? 0 : it->second;

@@ -55,6 +55,9 @@ class WriteTracker {
   std::vector<const PendingWrite*> MarkResend(uint32_t shard, SteadyTime now);
   // Shards with a write pending longer than `timeout`.
   std::vector<uint32_t> StalledShards(SteadyTime now, SteadyClock::duration timeout) const;
+  // When the first shard will count as stalled (its oldest pending write
+  // sent `timeout` ago); SteadyTime::max() when nothing is pending.
+  SteadyTime NextStallDeadline(SteadyClock::duration timeout) const;
 
   // Writes in flight for `key` (any shard).
   int PendingForKey(std::string_view key) const;

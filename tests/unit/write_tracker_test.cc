@@ -58,6 +58,19 @@ TEST(WriteTrackerTest, StalledShardsAndResendInOrder) {
   EXPECT_TRUE(t.StalledShards(t0 + 4s, 2s).empty());  // restamped
 }
 
+// The store sleeps until its next deadline instead of polling (#14).
+TEST(WriteTrackerTest, NextStallDeadlineIsTheOldestPendingWritePlusTheTimeout) {
+  WriteTracker t(2);
+  SteadyTime t0{};
+  EXPECT_EQ(t.NextStallDeadline(2s), SteadyTime::max());
+  t.Add(1, Op::kPut, "a", "1", 1, 1, t0 + 5s);
+  t.Add(0, Op::kPut, "b", "2", 2, 2, t0 + 3s);
+  t.Add(0, Op::kPut, "c", "3", 3, 3, t0 + 4s);
+  EXPECT_EQ(t.NextStallDeadline(2s), t0 + 5s);  // shard 0's oldest, sent at 3 s
+  (void)t.MarkResend(0, t0 + 6s);
+  EXPECT_EQ(t.NextStallDeadline(2s), t0 + 7s);  // now shard 1's, sent at 5 s
+}
+
 }  // namespace
 }  // namespace forkv
 
