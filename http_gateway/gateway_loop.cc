@@ -2,8 +2,11 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 #include <variant>
 #include <zmq.hpp>
@@ -63,9 +66,18 @@ int RunGateway(const GatewayLoopOptions& o) {
       spdlog::critical("{}", s.ToString());
       return s.code() == StatusCode::kInvalidArgument ? kExitPermanentFailure : kExitSystem;
     }
+    // The HTTP thread says through an eventfd when its listener stops, so
+    // the loop below sleeps until a signal, a manager message or a deadline.
     std::atomic<bool> listener_failed{false};
+    UniqueFd listener_done(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!listener_done.valid()) {
+      spdlog::critical("eventfd: {}", std::strerror(errno));
+      return kExitSystem;
+    }
     std::thread http_thread([&] {
       if (!server.Serve()) listener_failed = true;
+      uint64_t one = 1;
+      (void)!write(listener_done.get(), &one, sizeof one);
     });
     spdlog::info("forkv-http listening on {} (port {}), manager {}", o.server.listen, server.port(),
                  o.server.manager);
@@ -77,9 +89,18 @@ int RunGateway(const GatewayLoopOptions& o) {
     while (running) {
       std::vector<zmq::pollitem_t> items;
       items.push_back({nullptr, sigfd->get(), ZMQ_POLLIN, 0});
+      items.push_back({nullptr, listener_done.get(), ZMQ_POLLIN, 0});
       if (link.connected()) items.push_back({link.socket().handle(), 0, ZMQ_POLLIN, 0});
+      milliseconds timeout(-1);  // no deadline without a manager to hear from
+      if (link.connected()) {
+        auto silent_at = last_manager_msg + milliseconds(o.manager_silence_ms);
+        auto now = SteadyClock::now();
+        timeout = silent_at <= now
+                      ? milliseconds(0)
+                      : std::chrono::duration_cast<milliseconds>(silent_at - now) + milliseconds(1);
+      }
       try {
-        zmq::poll(items, milliseconds(100));
+        zmq::poll(items, timeout);
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
       }
@@ -107,7 +128,7 @@ int RunGateway(const GatewayLoopOptions& o) {
                                   .stats = {{"port", server.port()},
                                             {"requests", server.metrics().total()}}});
       }
-      if (listener_failed) {
+      if ((items[1].revents & ZMQ_POLLIN) || listener_failed.load()) {
         spdlog::error("the HTTP listener stopped unexpectedly");
         code = kExitSystem;
         running = false;

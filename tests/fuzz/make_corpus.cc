@@ -18,6 +18,7 @@
 #include "shared/codec.h"
 #include "shared/control.h"
 #include "shared/protocol.h"
+#include "tests/support/raw_msgpack.h"
 
 namespace forkv {
 namespace {
@@ -38,26 +39,8 @@ enum : uint8_t {
   kControlMessage = 11,
 };
 
-struct Sink {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
-};
-
-// A hand-packed frame: Pack([&](auto& pk) { pk.pack_array(2); ... }).
-template <typename F>
-std::string Pack(F&& f) {
-  std::string out;
-  Sink sink{&out};
-  msgpack::packer<Sink> pk(sink);
-  f(pk);
-  return out;
-}
-
-template <typename P>
-void Str(P& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
+using test::Pack;
+using test::PackStr;
 
 template <typename P>
 void Bin(P& pk, std::string_view s) {
@@ -102,9 +85,9 @@ void Requests(Writer& w) {
           pk.pack_int8(1);
           pk.pack_int64(7);
           pk.pack_int16(2);
-          Str(pk, "users");
-          Str(pk, "alice");
-          Str(pk, "42");
+          PackStr(pk, "users");
+          PackStr(pk, "alice");
+          PackStr(pk, "42");
           pk.pack_int32(0);
         }));
   // Rejected shapes.
@@ -113,7 +96,7 @@ void Requests(Writer& w) {
           pk.pack_uint8(2);
           pk.pack_uint8(9);
           pk.pack_uint8(1);
-          Str(pk, "");
+          PackStr(pk, "");
           Bin(pk, "");
           Bin(pk, "");
           pk.pack_uint8(0);
@@ -121,7 +104,7 @@ void Requests(Writer& w) {
   w.Add(kRequest, "request-arity-6", Pack([](auto& pk) {
           pk.pack_array(6);
           for (int i = 0; i < 3; ++i) pk.pack_uint8(1);
-          Str(pk, "s");
+          PackStr(pk, "s");
           Bin(pk, "k");
           Bin(pk, "v");
         }));
@@ -130,7 +113,7 @@ void Requests(Writer& w) {
           pk.pack_uint8(1);
           pk.pack_uint8(5);
           pk.pack_uint8(99);
-          Str(pk, "s");
+          PackStr(pk, "s");
           Bin(pk, "k");
           Bin(pk, "");
           pk.pack_uint8(0);
@@ -162,7 +145,7 @@ void Requests(Writer& w) {
           pk.pack_array(1);
           pk.pack_array(1);
           pk.pack_array(0);
-          Str(pk, "s");
+          PackStr(pk, "s");
           Bin(pk, "k");
           Bin(pk, "");
           pk.pack_uint8(0);
@@ -173,7 +156,7 @@ void Requests(Writer& w) {
         }));
   w.Add(kRequest, "request-map", Pack([](auto& pk) {
           pk.pack_map(1);
-          Str(pk, "op");
+          PackStr(pk, "op");
           pk.pack_uint8(1);
         }));
   w.Add(kRequest, "request-ext", Pack([](auto& pk) {
@@ -182,7 +165,7 @@ void Requests(Writer& w) {
           pk.pack_uint8(5);
           pk.pack_ext(1, 4);
           pk.pack_ext_body("\1", 1);
-          Str(pk, "s");
+          PackStr(pk, "s");
           Bin(pk, "k");
           Bin(pk, "");
           pk.pack_uint8(0);
@@ -222,7 +205,7 @@ void Replies(Writer& w) {
           pk.pack_uint8(1);
           pk.pack_uint8(1);
           pk.pack_uint8(11);
-          Str(pk, "x");
+          PackStr(pk, "x");
           pk.pack_nil();
         }));
   w.Add(kReply, "reply-array32-huge-count", std::string("\xdd\x00\xff\xff\xff\x01", 6));
@@ -265,7 +248,7 @@ void Controls(Writer& w) {
   w.Add(kControl, "control-int-key", Pack([](auto& pk) {
           pk.pack_map(1);
           pk.pack_uint8(1);
-          Str(pk, "ping");
+          PackStr(pk, "ping");
         }));
 }
 
@@ -306,15 +289,15 @@ void ControlMessages(Writer& w) {
       EncodeJsonBody({{"type", "ready"}, {"gen", 17}, {"keys", 3}, {"load_ms", 12}}));
   add("hello-db-signed-pid", Pack([](auto& pk) {
         pk.pack_map(5);
-        Str(pk, "type");
-        Str(pk, "hello");
-        Str(pk, "role");
-        Str(pk, "db");
-        Str(pk, "shard");
+        PackStr(pk, "type");
+        PackStr(pk, "hello");
+        PackStr(pk, "role");
+        PackStr(pk, "db");
+        PackStr(pk, "shard");
         pk.pack_int8(1);
-        Str(pk, "gen");
+        PackStr(pk, "gen");
         pk.pack_int64(18);
-        Str(pk, "pid");
+        PackStr(pk, "pid");
         pk.pack_int32(4243);
       }));
   add("hello-unknown-role",
@@ -338,7 +321,7 @@ void Internal(Writer& w) {
         EncodeWriteRequest({.store = "users", .gen = 17, .seq = 2, .op = Op::kDel, .key = "k"}));
   w.Add(kWriteRequest, "write-op-get", Pack([](auto& pk) {
           pk.pack_array(6);
-          Str(pk, "users");
+          PackStr(pk, "users");
           pk.pack_uint8(1);
           pk.pack_uint8(1);
           pk.pack_uint8(3);
@@ -402,7 +385,7 @@ void Bodies(Writer& w) {
           pk.pack_double(-1e300);
           pk.pack_nil();
           pk.pack_false();
-          Str(pk, "\xff\xfe not utf-8");
+          PackStr(pk, "\xff\xfe not utf-8");
         }));
   w.Add(kJsonBody, "body-nested-9", std::string(9, '\x91') + std::string(1, '\xc0'));
 }
