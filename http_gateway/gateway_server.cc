@@ -1,11 +1,18 @@
 #include "http_gateway/gateway_server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "client_cli/client.h"
 #include "http_gateway/http_errors.h"
@@ -19,30 +26,34 @@
 namespace forkv::http {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
 constexpr char kJson[] = "application/json";
 constexpr char kOctets[] = "application/octet-stream";
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxTargetBytes = 8192;
+constexpr size_t kMaxBodyBytes = kMaxValueBytes + 64 * 1024;
 
-// When the current request's headers were read (set before routing, so the
-// metrics cover body reading too, and requests httplib answers itself).
-thread_local SteadyTime t_request_start;
-
-void SendError(httplib::Response& res, const Status& s) {
-  res.status = HttpStatusFor(s.code());
+HttpResponse ErrorResponse(const Status& s) {
+  HttpResponse r{.status = HttpStatusFor(s.code()), .content_type = kJson, .body = ErrorJson(s)};
   if (int secs = RetryAfterSecondsFor(s.code()); secs > 0) {
-    res.set_header("Retry-After", std::to_string(secs));
+    r.headers.emplace_back("Retry-After", std::to_string(secs));
   }
-  res.set_content(ErrorJson(s), kJson);
+  return r;
 }
 
-void SendError(httplib::Response& res, int http_status, std::string_view name,
-               std::string_view message) {
-  res.status = http_status;
-  res.set_content(ErrorJson(http_status, name, message), kJson);
+HttpResponse ErrorResponse(int http_status, std::string_view name, std::string_view message) {
+  return {
+      .status = http_status, .content_type = kJson, .body = ErrorJson(http_status, name, message)};
 }
 
-void SendJson(httplib::Response& res, int http_status, const nlohmann::json& body) {
-  res.status = http_status;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
+HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
+  return {.status = http_status,
+          .content_type = kJson,
+          .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 // Database workers all running, from the manager's status body.
@@ -70,160 +81,392 @@ bool DbWorkersRunning(const nlohmann::json& status, std::string* why) {
   return true;
 }
 
+// RFC 9112 checks Beast's parser leaves to the application.
+std::optional<HttpResponse> CheckFraming(const bhttp::request_parser<bhttp::string_body>& p) {
+  const auto& h = p.get();
+  if (h.version() >= 11 && h.find(bhttp::field::host) == h.end()) {
+    return ErrorResponse(400, "bad_request", "HTTP/1.1 request without Host");
+  }
+  // One plain number: Beast also takes a list of equal values ("3, 3"),
+  // which RFC 9112 allows, but a proxy in front may read it otherwise.
+  if (auto cl = h.find(bhttp::field::content_length); cl != h.end()) {
+    auto v = cl->value();
+    if (v.empty() || v.find_first_not_of("0123456789") != beast::string_view::npos) {
+      return ErrorResponse(400, "bad_request", "Content-Length must be one decimal number");
+    }
+  }
+  auto te = h.find(bhttp::field::transfer_encoding);
+  if (te != h.end()) {
+    if (!beast::iequals(te->value(), "chunked")) {
+      return ErrorResponse(400, "bad_request",
+                           "Transfer-Encoding other than \"chunked\" is not supported");
+    }
+    if (h.find(bhttp::field::content_length) != h.end()) {
+      return ErrorResponse(400, "bad_request",
+                           "Transfer-Encoding and Content-Length together are ambiguous");
+    }
+  }
+  if (h.target().size() > kMaxTargetBytes) {
+    return ErrorResponse(414, "too_large",
+                         "request target over 8192 bytes: use the protocol socket for longer keys");
+  }
+  return std::nullopt;
+}
+
+HttpResponse ParseError(const beast::error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    return ErrorResponse(
+        413, "too_large",
+        "request body over the limit of " + std::to_string(kMaxValueBytes) + " bytes");
+  }
+  if (ec == bhttp::error::header_limit) {
+    return ErrorResponse(431, "too_large", "request header over 16 KiB");
+  }
+  return ErrorResponse(400, "bad_request", "malformed HTTP request: " + ec.message());
+}
+
+bool IsDisconnect(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == bhttp::error::partial_message;
+}
+
 }  // namespace
 
-GatewayServer::GatewayServer(zmq::context_t& ctx, GatewayOptions opts)
-    : ctx_(&ctx), opts_(std::move(opts)), server_(std::make_unique<httplib::Server>()) {
-  int threads = std::max(1, opts_.threads);
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_keep_alive_max_count(opts_.keep_alive_max_requests);
-  // Without TCP_NODELAY a response written in two parts waits for the
-  // client's delayed ACK: ~40 ms per request (measured, docs/http.md).
-  server_->set_tcp_nodelay(true);
-  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which
-  // a second gateway (another manager's) binds the same port and the kernel
-  // splits requests between two datasets; without it that bind fails. And
-  // the listening socket's fd, whose backlog Bind() raises: the library
-  // listens with a backlog of 5, and a burst of new connections would lose
-  // SYNs (1 s client retries).
-  server_->set_socket_options([this](int fd) {
-    int yes = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    listen_fd_ = fd;
-  });
-  // Room for the largest value plus the request line and headers: a bigger
-  // body is refused with 413 before it is read.
-  server_->set_payload_max_length(kMaxValueBytes + 64 * 1024);
-  // Requests without a body are answered here, before httplib's routing:
-  // it would refuse a PUT without Content-Length (PUT /v1/stores/NAME is
-  // bodiless) and match its regex routes for nothing. Requests with a body
-  // go on to the routes below, which read it first.
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = SteadyClock::now();
-    bool has_body =
-        req.has_header("Transfer-Encoding") ||
-        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-    if (has_body) return httplib::Server::HandlerResponse::Unhandled;
-    Handle(req, res);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-  // Routing is ours (route.h) on the raw target: httplib's decoded path
-  // would turn "%2F" into a separator.
-  const std::string any = "[\\s\\S]*";
-  server_->Get(any, handler);
-  server_->Put(any, handler);
-  server_->Delete(any, handler);
-  server_->Post(any, handler);
-  server_->Patch(any, handler);
-  server_->Options(any, handler);
-  // Answers httplib makes itself (413 body too large, 400 bad request line)
-  // get the same JSON error shape.
-  httplib::Server::HandlerWithResponse on_error = [](const httplib::Request&,
-                                                     httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string_view name = "http_error";
-    std::string message = "HTTP " + std::to_string(res.status);
-    if (res.status == 413) {
-      name = "too_large";
-      message = "request body over the limit of " + std::to_string(kMaxValueBytes) + " bytes";
-    } else if (res.status == 414) {
-      // CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, compiled into Debian's library.
-      name = "too_large";
-      message = "request target over 8192 bytes: use the protocol socket for longer keys";
+struct GatewayServer::Impl {
+  explicit Impl(GatewayServer& s) : server(s) {}
+
+  GatewayServer& server;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer accept_retry{ioc};
+  std::atomic<size_t> sessions{0};
+  bool failed = false;  // the I/O thread only
+
+  // Upstream workers.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> jobs;  // guarded by mu
+  bool stopping = false;                   // guarded by mu
+  std::vector<std::thread> workers;
+
+  void Submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      jobs.push_back(std::move(job));
     }
-    SendError(res, res.status, name, message);
-    return httplib::Server::HandlerResponse::Handled;
-  };
-  server_->set_error_handler(std::move(on_error));
-  // Every answered request is counted here, whoever produced the answer.
-  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    double secs = std::chrono::duration<double>(SteadyClock::now() - t_request_start).count();
-    auto route = ParseTarget(req.target);
-    std::string_view op =
-        route.ok() ? OpLabel(route->kind, ParseMethod(req.method)) : std::string_view("other");
-    metrics_.Observe(op, res.status, secs);
+    cv.notify_one();
+  }
+
+  void WorkerLoop() {
+    while (true) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [this] { return stopping || !jobs.empty(); });
+        if (jobs.empty()) return;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      job();
+    }
+  }
+
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+      jobs.clear();  // nobody will write their answers
+    }
+    cv.notify_all();
+    for (auto& w : workers) w.join();
+    workers.clear();
+  }
+
+  void DoAccept();
+};
+
+namespace {
+
+// One connection, on the I/O thread; the upstream call runs on a worker.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, GatewayServer::Impl& impl, const GatewayOptions& opts)
+      : stream_(std::move(socket)), impl_(impl), opts_(opts) {}
+  ~Session() { impl_.sessions.fetch_sub(1); }
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    // A large body must not stay allocated on an idle keep-alive connection.
+    if (buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(kMaxBodyBytes);
+    // The first request's header must come within header_timeout (a
+    // slowloris gets nothing more); a keep-alive connection may idle longer.
+    stream_.expires_after(served_ == 0 ? opts_.header_timeout : opts_.idle_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    start_ = SteadyClock::now();
+    if (ec && IsDisconnect(ec) && buffer_.size() == 0) return Close();
+    if (ec)
+      return Respond(IsDisconnect(ec) ? ParseError(bhttp::error::partial_message) : ParseError(ec),
+                     /*close=*/true);
+    if (auto bad = CheckFraming(*parser_)) return Respond(std::move(*bad), /*close=*/true);
+    auto expect = parser_->get().find(bhttp::field::expect);
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
+      continue_.emplace(bhttp::status::continue_, parser_->get().version());
+      stream_.expires_after(opts_.body_timeout);
+      bhttp::async_write(stream_, *continue_,
+                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                           if (ec) return self->Close();
+                           self->ReadBody();
+                         });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(opts_.body_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRequest(ec); });
+  }
+
+  void OnRequest(beast::error_code ec) {
+    if (ec == beast::error::timeout) return Close();
+    if (ec) return Respond(ParseError(ec), /*close=*/true);
+    bhttp::request<bhttp::string_body> msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    std::string method_name(msg.method_string());
+    HttpRequest req{.method = ParseMethod(method_name),
+                    .method_name = method_name,
+                    .target = std::string(msg.target()),
+                    .body = std::move(msg.body())};
+    head_ = req.method == Method::kHead;
+    target_ = req.target;
+    method_ = req.method;
+    stream_.expires_never();  // the upstream timeout bounds the wait
+    auto executor = stream_.get_executor();
+    impl_.Submit([self = shared_from_this(), executor, req = std::move(req)]() mutable {
+      HttpResponse res = self->impl_.server.Handle(req);
+      asio::post(executor, [self, res = std::move(res)]() mutable {
+        self->Respond(std::move(res), /*close=*/false);
+      });
+    });
+  }
+
+  void Respond(HttpResponse r, bool close) {
+    auto route = ParseTarget(target_);
+    std::string_view op = route.ok() ? OpLabel(route->kind, method_) : std::string_view("other");
+    double secs = std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    impl_.server.metrics().Observe(op, r.status, secs);
+    ++served_;
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(r.status), version_ == 0 ? 11 : version_);
+    res->set(bhttp::field::server, "forkv-http");
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    bool keep = !close && keep_alive_ && served_ < opts_.keep_alive_max_requests;
+    res->keep_alive(keep);
+    size_t length = r.body.size();
+    if (!head_) res->body() = std::move(r.body);
+    res->prepare_payload();
+    if (head_ && r.status != 204 && r.status != 304) res->content_length(length);
+    stream_.expires_after(opts_.body_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep, close](beast::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         if (close) return self->LingeringClose();
+                         if (!keep) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // After an error answer the client may still be sending (a body over the
+  // limit): closing now would reset the connection before it reads the
+  // answer. So stop sending, then read and discard for a while (nginx's
+  // lingering close), at most kLingerBytes or kLinger.
+  void LingeringClose() {
+    Close();
+    stream_.expires_after(kLinger);
+    Discard();
+  }
+
+  void Discard() {
+    if (discarded_ >= kLingerBytes) return;
+    scratch_.resize(64 * 1024);  // only while lingering
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return;  // closed by the client, or kLinger passed
+                              self->discarded_ += n;
+                              self->Discard();
+                            });
+  }
+
+  static constexpr std::chrono::seconds kLinger{5};
+  static constexpr size_t kLingerBytes = 64 << 20;
+  std::vector<char> scratch_;
+  size_t discarded_ = 0;
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  GatewayServer::Impl& impl_;
+  const GatewayOptions& opts_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  SteadyTime start_ = SteadyClock::now();
+  std::string target_;
+  Method method_ = Method::kOther;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  size_t served_ = 0;
+};
+
+}  // namespace
+
+void GatewayServer::Impl::DoAccept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors and the like: try again shortly, do not spin.
+      spdlog::warn("accept: {}", ec.message());
+      accept_retry.expires_after(std::chrono::milliseconds(100));
+      accept_retry.async_wait([this](beast::error_code e) {
+        if (!e) DoAccept();
+      });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (sessions.load() >= server.options().max_connections) {
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Retry-After: 1\r\nConnection: close\r\nContent-Length: 84\r\n\r\n"
+          "{\"error\":{\"status\":\"unavailable\",\"message\":\"too many connections, retry "
+          "later\"}}";
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+    } else {
+      sessions.fetch_add(1);
+      std::make_shared<Session>(std::move(socket), *this, server.options())->Start();
+    }
+    DoAccept();
   });
 }
+
+GatewayServer::GatewayServer(zmq::context_t& ctx, GatewayOptions opts)
+    : ctx_(&ctx), opts_(std::move(opts)), impl_(std::make_unique<Impl>(*this)) {}
 
 GatewayServer::~GatewayServer() = default;
 
 Status GatewayServer::Bind() {
   auto hp = ParseHostPort(opts_.listen, /*allow_zero_port=*/true);
   if (!hp.ok()) return hp.status();
-  if (hp->port == 0) {
-    port_ = server_->bind_to_any_port(hp->host);
-    if (port_ <= 0) return Status::Unavailable("cannot bind " + opts_.listen);
-  } else {
-    if (!server_->bind_to_port(hp->host, hp->port)) {
-      return Status::Unavailable("cannot bind " + opts_.listen + ": " + std::strerror(errno));
-    }
-    port_ = hp->port;
+  beast::error_code ec;
+  tcp::resolver resolver(impl_->ioc);
+  auto results = resolver.resolve(hp->host, std::to_string(hp->port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return Status::InvalidArgument("cannot resolve " + hp->host + ": " + ec.message());
   }
-  if (listen_fd_ >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) {
-    spdlog::warn("cannot raise the listen backlog: {}", std::strerror(errno));
+  tcp::endpoint ep = results.begin()->endpoint();
+  tcp::acceptor& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  // SO_REUSEADDR only, never SO_REUSEPORT: a second gateway (another
+  // manager's) must fail to bind rather than split requests with us.
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    a.close(ignored);
+    return Status::Unavailable("cannot bind " + opts_.listen + ": " + ec.message());
   }
+  port_ = a.local_endpoint().port();
   return Status::Ok();
 }
 
-bool GatewayServer::Serve() { return server_->listen_after_bind(); }
+bool GatewayServer::Serve() {
+  for (int i = 0; i < std::max(1, opts_.threads); ++i) {
+    impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });
+  }
+  impl_->DoAccept();
+  impl_->ioc.run();
+  impl_->StopWorkers();
+  return !impl_->failed;
+}
 
-void GatewayServer::Stop() { server_->stop(); }
+void GatewayServer::Stop() { impl_->ioc.stop(); }
 
 Client& GatewayServer::Upstream() {
-  // One socket per pool thread: a zmq socket must stay on its thread.
+  // One socket per worker thread: a zmq socket must stay on its thread.
   thread_local std::unique_ptr<Client> client;
   if (client == nullptr) client = std::make_unique<Client>(*ctx_, opts_.manager);
   return *client;
 }
 
-void GatewayServer::Handle(const httplib::Request& req, httplib::Response& res) {
-  Method method = ParseMethod(req.method);
+HttpResponse GatewayServer::Handle(const HttpRequest& req) {
   auto route = ParseTarget(req.target);
-  if (!route.ok()) {
-    SendError(res, route.status());
-    return;
-  }
+  if (!route.ok()) return ErrorResponse(route.status());
   if (route->kind == RouteKind::kUnknown) {
-    SendError(res, 404, "not_found", "no such route: " + req.path);
-    return;
+    std::string path = req.target.substr(0, req.target.find('?'));
+    return ErrorResponse(404, "not_found", "no such route: " + path);
   }
-  if (!Allows(route->kind, method)) {
-    res.set_header("Allow", AllowHeader(route->kind));
-    SendError(res, 405, "method_not_allowed",
-              req.method + " is not allowed here; allowed: " + AllowHeader(route->kind));
-    return;
+  if (!Allows(route->kind, req.method)) {
+    HttpResponse r = ErrorResponse(
+        405, "method_not_allowed",
+        req.method_name + " is not allowed here; allowed: " + AllowHeader(route->kind));
+    r.headers.emplace_back("Allow", AllowHeader(route->kind));
+    return r;
   }
-  Dispatch(*route, method, req, res);
+  return Dispatch(*route, req);
 }
 
-void GatewayServer::Dispatch(const Route& route, Method method, const httplib::Request& req,
-                             httplib::Response& res) {
+HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req) {
   const auto timeout = opts_.upstream_timeout;
+  const Method method = req.method;
   if (route.kind == RouteKind::kStore || route.kind == RouteKind::kStoreKeys ||
       route.kind == RouteKind::kKey) {
-    if (Status s = ValidateStoreName(route.store); !s.ok()) return SendError(res, s);
+    if (Status s = ValidateStoreName(route.store); !s.ok()) return ErrorResponse(s);
   }
   if (route.kind == RouteKind::kKey) {
-    if (Status s = ValidateKey(route.key); !s.ok()) return SendError(res, s);
+    if (Status s = ValidateKey(route.key); !s.ok()) return ErrorResponse(s);
   }
   switch (route.kind) {
     case RouteKind::kStatusPage:
-      res.set_header("Cache-Control", "no-store");
-      res.set_content(std::string(StatusPageHtml()), "text/html; charset=utf-8");
-      return;
+      return {.status = 200,
+              .content_type = "text/html; charset=utf-8",
+              .body = std::string(StatusPageHtml()),
+              .headers = {{"Cache-Control", "no-store"}}};
     case RouteKind::kHealthz:
-      return SendJson(res, 200, {{"status", "ok"}, {"pid", getpid()}});
+      return JsonResponse(200, {{"status", "ok"}, {"pid", getpid()}});
     case RouteKind::kReadyz: {
       auto status = Upstream().CallJson(Op::kStatus, "", 0, timeout);
       if (!status.ok()) {
-        return SendJson(res, 503, {{"ready", false}, {"reason", status.status().ToString()}});
+        return JsonResponse(503, {{"ready", false}, {"reason", status.status().ToString()}});
       }
       std::string why;
       if (!DbWorkersRunning(*status, &why)) {
-        return SendJson(res, 503, {{"ready", false}, {"reason", why}});
+        return JsonResponse(503, {{"ready", false}, {"reason", why}});
       }
-      return SendJson(res, 200, {{"ready", true}});
+      return JsonResponse(200, {{"ready", true}});
     }
     case RouteKind::kMetrics: {
       PrometheusText text;
@@ -234,69 +477,65 @@ void GatewayServer::Dispatch(const Route& route, Method method, const httplib::R
         RenderManagerDown(&text);
       }
       metrics_.Render(&text);
-      res.set_content(text.text(), "text/plain; version=0.0.4; charset=utf-8");
-      return;
+      return {.status = 200,
+              .content_type = "text/plain; version=0.0.4; charset=utf-8",
+              .body = text.text()};
     }
     case RouteKind::kStatus: {
       auto status = Upstream().CallJson(Op::kStatus, "", 0, timeout);
-      if (!status.ok()) return SendError(res, status.status());
-      return SendJson(res, 200, *status);
+      if (!status.ok()) return ErrorResponse(status.status());
+      return JsonResponse(200, *status);
     }
     case RouteKind::kStores: {
       auto stores = Upstream().CallJson(Op::kStores, "", 0, timeout);
-      if (!stores.ok()) return SendError(res, stores.status());
-      return SendJson(res, 200, stores->value("stores", nlohmann::json::array()));
+      if (!stores.ok()) return ErrorResponse(stores.status());
+      return JsonResponse(200, stores->value("stores", nlohmann::json::array()));
     }
     case RouteKind::kStore: {
       if (method == Method::kPut) {
         auto created = Upstream().CallJson(Op::kCreate, route.store, 0, timeout);
-        if (!created.ok()) return SendError(res, created.status());
-        return SendJson(res, created->value("created", false) ? 201 : 200, *created);
+        if (!created.ok()) return ErrorResponse(created.status());
+        return JsonResponse(created->value("created", false) ? 201 : 200, *created);
       }
       if (method == Method::kDelete) {
         auto dropped = Upstream().CallJson(Op::kDrop, route.store, 0, timeout);
-        if (!dropped.ok()) return SendError(res, dropped.status());
-        res.status = 204;
-        return;
+        if (!dropped.ok()) return ErrorResponse(dropped.status());
+        return {.status = 204};
       }
       auto stores = Upstream().CallJson(Op::kStores, "", 0, timeout);
-      if (!stores.ok()) return SendError(res, stores.status());
+      if (!stores.ok()) return ErrorResponse(stores.status());
       for (const auto& s : stores->value("stores", nlohmann::json::array())) {
-        if (s.value("name", "") == route.store) return SendJson(res, 200, s);
+        if (s.value("name", "") == route.store) return JsonResponse(200, s);
       }
-      return SendError(res, Status::NotFound("no such store '" + route.store + "'"));
+      return ErrorResponse(Status::NotFound("no such store '" + route.store + "'"));
     }
     case RouteKind::kStoreKeys: {
       auto keys = Upstream().Keys(route.store, route.prefix, route.limit, timeout);
-      if (!keys.ok()) return SendError(res, keys.status());
-      return SendJson(res, 200, *keys);
+      if (!keys.ok()) return ErrorResponse(keys.status());
+      return JsonResponse(200, *keys);
     }
     case RouteKind::kKey: {
       if (method == Method::kPut) {
-        if (Status s = ValidateValue(req.body); !s.ok()) return SendError(res, s);
+        if (Status s = ValidateValue(req.body); !s.ok()) return ErrorResponse(s);
         if (Status s = Upstream().Put(route.store, route.key, req.body, timeout); !s.ok()) {
-          return SendError(res, s);
+          return ErrorResponse(s);
         }
-        res.status = 204;
-        return;
+        return {.status = 204};
       }
       if (method == Method::kDelete) {
         if (Status s = Upstream().Del(route.store, route.key, timeout); !s.ok()) {
-          return SendError(res, s);
+          return ErrorResponse(s);
         }
-        res.status = 204;
-        return;
+        return {.status = 204};
       }
       auto value = Upstream().Get(route.store, route.key, timeout);
-      if (!value.ok()) return SendError(res, value.status());
-      res.status = 200;
-      res.set_content(std::move(*value), kOctets);
-      return;
+      if (!value.ok()) return ErrorResponse(value.status());
+      return {.status = 200, .content_type = kOctets, .body = std::move(*value)};
     }
     case RouteKind::kUnknown:
       break;
   }
-  SendError(res, 404, "not_found", "no such route");
+  return ErrorResponse(404, "not_found", "no such route");
 }
 
 }  // namespace forkv::http

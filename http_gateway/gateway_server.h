@@ -1,11 +1,27 @@
-// forkv-http's HTTP side: a cpp-httplib server whose worker threads turn
-// REST requests (route.h) into forkv protocol requests to the manager, each
-// thread over its own client socket (client_cli/client.h), exactly as the
-// CLI does. Stateless: everything it shows comes from the manager.
+// forkv-http's HTTP side: an event-driven HTTP/1.1 server (Boost.Beast on
+// Boost.Asio) whose upstream workers turn REST requests (route.h) into forkv
+// protocol requests to the manager, each worker over its own client socket
+// (client_cli/client.h), exactly as the CLI does. Stateless: everything it
+// shows comes from the manager.
 //
-// Threads: cpp-httplib gives each open connection a pool thread for the
-// connection's life (keep-alive included), so `threads` bounds concurrent
-// connections; further connections wait in the accept queue.
+// Threads: one I/O thread runs every connection (accept, parse, write), so an
+// idle or slow connection costs memory, never a thread; `threads` upstream
+// workers run the manager calls, at most one per connection at a time.
+//
+// What it refuses (hardening issue, items 15-19; docs/http.md):
+//   - Beast's strict parser: a malformed request line or header, a header
+//     name with a space before the colon, NUL or control bytes in a value,
+//     more than one Content-Length or one that is not one plain decimal
+//     number ("3, 3" included): 400 and the connection closed. Also 400: HTTP/1.1 without Host, a
+//     Transfer-Encoding other than "chunked", Transfer-Encoding together
+//     with Content-Length (request smuggling);
+//   - headers over 16 KiB: 431; a target over 8192 bytes: 414; a body over
+//     the largest value plus 64 KiB, whatever its Content-Type: 413;
+//   - the whole header not read within `header_timeout` (slowloris), the
+//     body not within `body_timeout`, no next request on a keep-alive
+//     connection within `idle_timeout`: the connection is closed;
+//   - more than `max_connections` open: a new one gets 503 and is closed.
+// Pipelined requests are answered one by one, in order.
 #pragma once
 
 #include <atomic>
@@ -18,12 +34,6 @@
 #include "http_gateway/route.h"
 #include "shared/status.h"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
-
 namespace forkv {
 class Client;
 }
@@ -33,9 +43,29 @@ namespace forkv::http {
 struct GatewayOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT (port 0: any free port)
   std::string manager;                    // the manager's client endpoint
-  int threads = 64;
+  int threads = 64;                       // upstream workers
   std::chrono::milliseconds upstream_timeout{10000};
   size_t keep_alive_max_requests = 1000;  // then the connection is closed
+  size_t max_connections = 4096;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+// One request as the dispatcher sees it.
+struct HttpRequest {
+  Method method = Method::kOther;
+  std::string method_name;
+  std::string target;
+  std::string body;
+};
+
+// One answer. An empty content_type sends no Content-Type.
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class GatewayServer {
@@ -55,19 +85,23 @@ class GatewayServer {
   void Stop();
 
   const RequestMetrics& metrics() const { return metrics_; }
+  const GatewayOptions& options() const { return opts_; }
+  RequestMetrics& metrics() { return metrics_; }
+
+  // Runs on an upstream worker: the answer to one request.
+  HttpResponse Handle(const HttpRequest& req);
+
+  struct Impl;  // the I/O side (gateway_server.cc)
 
  private:
-  void Handle(const httplib::Request& req, httplib::Response& res);
-  void Dispatch(const Route& route, Method method, const httplib::Request& req,
-                httplib::Response& res);
+  HttpResponse Dispatch(const Route& route, const HttpRequest& req);
   Client& Upstream();
 
   zmq::context_t* ctx_;
   GatewayOptions opts_;
-  std::unique_ptr<httplib::Server> server_;
   RequestMetrics metrics_;
   int port_ = 0;
-  int listen_fd_ = -1;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace forkv::http

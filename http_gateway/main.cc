@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", o.server.listen, "HOST:PORT to serve HTTP on")->capture_default_str();
   app.add_option("--manager", o.server.manager, "the manager's client endpoint")
       ->capture_default_str();
-  app.add_option("--threads", o.server.threads, "worker threads (one per open connection)")
+  app.add_option("--threads", o.server.threads,
+                 "upstream workers (requests at the manager at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   app.add_option("--upstream-timeout-ms", timeout_ms,

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
                  "run the HTTP gateway (forkv-http) on HOST:PORT, e.g. 127.0.0.1:8080 "
                  "(off by default)");
   app.add_option("--http-threads", opts.http_threads,
-                 "HTTP gateway worker threads (one per open connection)")
+                 "HTTP gateway upstream workers (requests at the manager at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   app.add_option("--http-timeout-ms", opts.http_upstream_timeout_ms,
