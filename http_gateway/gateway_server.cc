@@ -137,10 +137,11 @@ struct GatewayServer::Impl {
   explicit Impl(GatewayServer& s) : server(s) {}
 
   GatewayServer& server;
+  // Before ioc: sessions destroyed with ioc's pending handlers count down.
+  std::atomic<size_t> sessions{0};
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer accept_retry{ioc};
-  std::atomic<size_t> sessions{0};
   bool failed = false;  // the I/O thread only
 
   // Upstream workers.
@@ -355,11 +356,12 @@ void GatewayServer::Impl::DoAccept() {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (sessions.load() >= server.options().max_connections) {
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Retry-After: 1\r\nConnection: close\r\nContent-Length: 84\r\n\r\n"
-          "{\"error\":{\"status\":\"unavailable\",\"message\":\"too many connections, retry "
-          "later\"}}";
+      static const std::string kBusy = [] {
+        std::string body = ErrorJson(503, "unavailable", "too many connections; retry later");
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+      }();
       socket.non_blocking(true, ignored);
       socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
       socket.shutdown(tcp::socket::shutdown_both, ignored);

@@ -23,6 +23,18 @@ int main(int argc, char** argv) {
                  "answer 504 when the manager does not answer within this")
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  app.add_option("--max-connections", o.server.max_connections,
+                 "open connections at most; more get 503 and are closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  int64_t header_ms = o.server.header_timeout.count(), idle_ms = o.server.idle_timeout.count();
+  app.add_option("--header-timeout-ms", header_ms,
+                 "a connection's first request header must arrive within this")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000));
+  app.add_option("--idle-timeout-ms", idle_ms, "an idle keep-alive connection is closed after this")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--backend", o.backend, "manager backend endpoint (when supervised)");
   app.add_option("--gen", o.gen, "incarnation number (when supervised)");
   app.add_option("--parent-pid", o.parent_pid, "the manager's pid (when supervised)");
@@ -34,5 +46,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : forkv::kExitUsage;
   }
   o.server.upstream_timeout = std::chrono::milliseconds(timeout_ms);
+  o.server.header_timeout = std::chrono::milliseconds(header_ms);
+  o.server.idle_timeout = std::chrono::milliseconds(idle_ms);
   return forkv::http::RunGateway(o);
 }

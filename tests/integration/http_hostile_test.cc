@@ -5,7 +5,9 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -186,6 +188,67 @@ TEST_F(HttpHostileTest, AmbiguousFramingIsRefusedAndStoresNothing) {
                              "3\r\nabc\r\n0\r\n\r\n"));
   EXPECT_EQ(c.ReadStatus(), 204);
   EXPECT_EQ(Http().Get("/v1/stores/s/keys/chunked")->body, "abc");
+}
+
+}  // namespace
+}  // namespace forkv::test
+
+namespace forkv::test {
+namespace {
+
+// A gateway run by hand against the test's manager, with a small connection
+// cap and header timeout.
+class HttpLimitsTest : public ForkvTest {
+ protected:
+  void SetUp() override {
+    ForkvTest::SetUp();
+    port_ = FreeTcpPort();
+    ASSERT_NE(port_, 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string http = BinaryPath("forkv-http");
+      std::string listen = "127.0.0.1:" + std::to_string(port_);
+      execl(http.c_str(), http.c_str(), "--listen", listen.c_str(), "--manager",
+            mgr_->endpoint().c_str(), "--max-connections", "10", "--header-timeout-ms", "500",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    ASSERT_TRUE(WaitFor([&] {
+      RawConnection c(port_);
+      return c.connected() && c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") &&
+             c.ReadStatus() == 200;
+    }));
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    ForkvTest::TearDown();
+  }
+  int port_ = 0;
+  pid_t pid_ = 0;
+};
+
+TEST_F(HttpLimitsTest, ConnectionsOverTheCapGet503AndSlowHeadersAreCut) {
+  std::vector<RawConnection> held;
+  for (int i = 0; i < 10; ++i) {
+    held.emplace_back(port_);
+    ASSERT_TRUE(held.back().Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_EQ(held.back().ReadStatus(), 200);
+  }
+  RawConnection extra(port_);
+  ASSERT_TRUE(extra.connected());
+  EXPECT_EQ(extra.ReadStatus(), 503);
+  held.clear();
+  // Room again; and a header that never ends is cut off (0: closed, no answer).
+  EXPECT_TRUE(WaitFor([&] {
+    RawConnection c(port_);
+    return c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") && c.ReadStatus() == 200;
+  }));
+  RawConnection slow(port_);
+  ASSERT_TRUE(slow.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+  EXPECT_EQ(slow.ReadStatus(20s), 0);
 }
 
 }  // namespace
