@@ -1,7 +1,10 @@
 // A real full disk (hardening issue, items 12-14): the data directory on a
 // small tmpfs, filled by real puts until RocksDB's WAL append fails with
 // ENOSPC. Needs root (mount); skipped, saying so, otherwise.
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <map>
 
 #include "client_cli/client.h"
+#include "shared/signals.h"
 #include "tests/support/harness.h"
 
 namespace forkv::test {
@@ -141,6 +145,49 @@ TEST_F(FullDiskTest, FullDiskIsAnIoErrorUntilSpaceReturnsAndNothingAckedIsLost) 
     if (!r.ok() || r->code != StatusCode::kOk) ++lost;
   }
   EXPECT_EQ(lost, 0) << "of " << acked.size() << " acknowledged puts";
+}
+
+// Item 12's repro: `chattr +i` on the shard directories made every write
+// fail from the next memtable flush on, and they still failed a minute after
+// `chattr -i` (RocksDB stayed in its error state) until kill -9.
+TEST_F(FullDiskTest, ImmutableShardDirectoriesRecoverOnceWritableAgain) {
+  fs::remove(mount_ + "/ballast");  // room for a whole memtable: the failure must be EPERM
+  auto set_immutable = [&](bool on) {
+    for (const char* shard : {"/shard-0", "/shard-1"}) {
+      std::string dir = mount_ + shard;
+      UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      int flags = 0;
+      ASSERT_TRUE(fd.valid() && ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) == 0) << dir;
+      flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+      ASSERT_EQ(ioctl(fd.get(), FS_IOC_SETFLAGS, &flags), 0) << std::strerror(errno);
+    }
+  };
+  Client c(ctx_, mgr_->endpoint());
+  ASSERT_EQ(Put(c, "before", "v"), StatusCode::kOk);  // both workers have opened their shards
+  set_immutable(true);
+  StatusCode failure = StatusCode::kOk;
+  std::map<std::string, std::string> acked;
+  for (int i = 0; i < 120 && failure == StatusCode::kOk; ++i) {
+    std::string key = "i" + std::to_string(i), value(256 << 10, static_cast<char>('a' + i % 26));
+    failure = Put(c, key, value);
+    if (failure == StatusCode::kOk) acked[key] = value;
+  }
+  EXPECT_EQ(failure, StatusCode::kIoError) << "no write failed in an immutable directory";
+  std::vector<pid_t> dbs = mgr_->DbPids();
+  set_immutable(false);
+  EXPECT_TRUE(WaitFor([&] { return Put(c, "after", "writable again") == StatusCode::kOk; }, 15s));
+  EXPECT_EQ(mgr_->DbPids(), dbs) << "a worker was restarted to recover";
+  acked["after"] = "writable again";
+  mgr_->Signal(SIGTERM);
+  ExitStatus st;
+  ASSERT_TRUE(mgr_->WaitExit(&st, 30s));
+  EXPECT_TRUE(st.IsCleanExit()) << st.ToString();
+  ASSERT_TRUE(mgr_->Start());
+  Client again(ctx_, mgr_->endpoint());
+  for (const auto& [key, value] : acked) {
+    auto r = again.Call({.op = Op::kGet, .store = "s", .key = key}, 10s);
+    EXPECT_TRUE(r.ok() && r->code == StatusCode::kOk) << key;
+  }
 }
 
 // A crash of a worker is logged at error level while running, and so is an
