@@ -56,6 +56,16 @@ class RocksDbStorageTest : public ::testing::Test {
     return out;
   }
 
+  size_t KeyCount() {
+    size_t keys = 0;
+    Status s = db_->Scan("", [&](std::string_view, std::string_view) {
+      ++keys;
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return keys;
+  }
+
   // Puts 100 keys and closes the database: Close does not flush, so the
   // keys are only in the WAL, whose path is returned.
   std::string KeysOnlyInTheWal() {
@@ -364,13 +374,7 @@ TEST_F(RocksDbStorageTest, CorruptWalRecordFailsTheOpenUntilRepaired) {
   r = OpenRocksDbStorage(dir_, RocksDbStorageOptions{.repair = true}, &failure);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   db_ = std::move(r).value();
-  size_t keys = 0;
-  ASSERT_TRUE(db_->Scan("",
-                        [&](std::string_view, std::string_view) {
-                          ++keys;
-                          return true;
-                        })
-                  .ok());
+  size_t keys = KeyCount();
   EXPECT_GT(keys, 0u);
   EXPECT_LT(keys, 100u);  // the records after the flip are gone, and that was said
   Reopen();               // and the repaired database opens normally again
@@ -382,14 +386,7 @@ TEST_F(RocksDbStorageTest, TornWalTailIsTolerated) {
   ASSERT_FALSE(wal.empty());
   std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 40);
   Reopen();
-  size_t keys = 0;
-  ASSERT_TRUE(db_->Scan("",
-                        [&](std::string_view, std::string_view) {
-                          ++keys;
-                          return true;
-                        })
-                  .ok());
-  EXPECT_EQ(keys, 99u);
+  EXPECT_EQ(KeyCount(), 99u);
 }
 
 }  // namespace
