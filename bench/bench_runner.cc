@@ -17,7 +17,7 @@
 #include "bench/figures.h"
 #include "bench/load_phase.h"
 #include "bench/private_manager.h"
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/proc.h"
 
 namespace forkv::bench {
@@ -50,7 +50,7 @@ double MillisSince(Clock::time_point t0, Clock::time_point t1) {
 // benchmark had acknowledged when the snapshot was asked for.
 class CommitStats {
  public:
-  explicit CommitStats(Client& control) : control_(control) {}
+  explicit CommitStats(Connection& control) : control_(control) {}
 
   void AddAckedWrites(uint64_t n) { pending_ += n; }
 
@@ -77,7 +77,7 @@ class CommitStats {
   }
 
  private:
-  Client& control_;
+  Connection& control_;
   uint64_t last_writes_ = 0;
   uint64_t pending_ = 0;
 };
@@ -92,7 +92,7 @@ std::optional<Workload> ParseWorkload(const std::string& name) {
   return std::nullopt;
 }
 
-Status CreateStores(Client& control, const std::vector<std::string>& names) {
+Status CreateStores(Connection& control, const std::vector<std::string>& names) {
   for (const auto& name : names) {
     auto r = control.CallJson(Op::kCreate, name, 0, 60s);
     if (!r.ok()) return Status(r.status().code(), "create " + name + ": " + r.status().message());
@@ -129,7 +129,7 @@ PhaseOutcome Fill(zmq::context_t& ctx, const std::string& endpoint, const BenchO
 
 int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
              const BenchConfig& config) {
-  Client control(ctx, endpoint);
+  Connection control(ctx, endpoint);
   std::vector<std::string> stores;
   for (int i = 0; i < o.stores; ++i) stores.push_back("bench-" + std::to_string(i));
   if (Status s = CreateStores(control, stores); !s.ok()) {
@@ -221,7 +221,7 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
 constexpr int kCreateSamples = 50;
 constexpr int kKillSamples = 20;
 
-Result<StoreInfo> QueryStore(Client& control, const std::string& name) {
+Result<StoreInfo> QueryStore(Connection& control, const std::string& name) {
   auto body = control.CallJson(Op::kStores, "", 0, 5s);
   if (!body.ok()) return body.status();
   return FindStore(*body, name);
@@ -241,9 +241,9 @@ Result<uint64_t> UintOf(const Result<nlohmann::json>& body, const char* field) {
 // reply or error; *attempts counts the requests sent. `restarts_before` is
 // the store's restart count before the kill (UINT64_MAX: unknown); a count
 // beyond the one restart the kill causes is noted as a finding.
-Result<Reply> CallUntilServed(Client& control, const Request& request, Clock::time_point deadline,
-                              const std::string& store, uint64_t restarts_before,
-                              LoadResult* notes_to, uint64_t* attempts) {
+Result<Reply> CallUntilServed(Connection& control, const Request& request,
+                              Clock::time_point deadline, const std::string& store,
+                              uint64_t restarts_before, LoadResult* notes_to, uint64_t* attempts) {
   uint64_t restarts_noted = restarts_before == UINT64_MAX ? UINT64_MAX : restarts_before + 1;
   while (true) {
     ++*attempts;
@@ -277,7 +277,7 @@ Request StoreRequest(Op op, const std::string& store, const std::string& key = "
   return r;
 }
 
-void MeasureCreate(Client& control, const std::string& prefix, LoadResult* r,
+void MeasureCreate(Connection& control, const std::string& prefix, LoadResult* r,
                    std::vector<std::string>* created) {
   std::vector<double> samples;
   for (int i = 0; i < kCreateSamples && g_stop == 0; ++i) {
@@ -302,7 +302,7 @@ void MeasureCreate(Client& control, const std::string& prefix, LoadResult* r,
   r->create_ms = Summarize(std::move(samples));
 }
 
-void MeasureEmptyRestart(Client& control, const std::string& store, LoadResult* r) {
+void MeasureEmptyRestart(Connection& control, const std::string& store, LoadResult* r) {
   std::vector<double> samples;
   for (int i = 0; i < kKillSamples && g_stop == 0; ++i) {
     // Outside the clock: the store serves, and its current pid.
@@ -335,7 +335,7 @@ void MeasureEmptyRestart(Client& control, const std::string& store, LoadResult* 
 }
 
 void MeasureReload(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
-                   Client& control, const std::string& store, LoadResult* r) {
+                   Connection& control, const std::string& store, LoadResult* r) {
   // Fill.
   Progress("filling " + std::to_string(o.load_keys) + " keys into '" + store + "'");
   PhaseOutcome fill = Fill(ctx, endpoint, o, {store}, o.load_keys);
@@ -395,7 +395,7 @@ void MeasureReload(zmq::context_t& ctx, const std::string& endpoint, const Bench
 
 int RunLoad(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
             const BenchConfig& config) {
-  Client control(ctx, endpoint);
+  Connection control(ctx, endpoint);
   // Private names on a shared server, so that creates really create.
   const std::string prefix = config.spawned
                                  ? "bench"
@@ -516,7 +516,7 @@ int RunBench(const BenchOptions& o) {
     zmq::context_t ctx;
     {
       // Fail fast and clearly when nothing answers.
-      Client probe(ctx, endpoint);
+      Connection probe(ctx, endpoint);
       auto pong = probe.CallJson(Op::kPing, "", 0, 5s);
       if (!pong.ok()) {
         Progress("cannot reach forkv-manager at " + endpoint + ": " + pong.status().ToString());
@@ -560,7 +560,7 @@ void Print(const std::string& text) {
   std::fflush(stdout);
 }
 
-void DropStores(Client& control, const std::vector<std::string>& names) {
+void DropStores(Connection& control, const std::vector<std::string>& names) {
   for (const auto& name : names) {
     auto dropped = control.CallJson(Op::kDrop, name, 0, std::chrono::seconds(60));
     if (!dropped.ok()) Progress("drop " + name + ": " + dropped.status().ToString());

@@ -1,7 +1,7 @@
 // forkv-bench's engine: the tests, the --load-keys mode, the private manager.
 //
 // Each test is a phase of load_phase.h: -c clients, each with its own DEALER
-// socket over one shared zmq::context_t, either a thread each (forkv::Client,
+// socket over one shared zmq::context_t, either a thread each (forkv::Connection,
 // the default) or multiplexed over --threads poll loops. A client keeps up to
 // `pipeline` requests in flight (replies matched by id) and records each
 // request's latency, send to reply, with std::chrono::steady_clock into a
@@ -39,7 +39,7 @@
 #include "bench/report.h"
 
 namespace forkv {
-class Client;
+class Connection;
 }
 
 namespace forkv::bench {
@@ -99,7 +99,7 @@ std::string KeyName(uint64_t n);
 void Progress(const std::string& line);
 void Print(const std::string& text);
 // Drops the stores a run created on a manager it did not start.
-void DropStores(Client& control, const std::vector<std::string>& names);
+void DropStores(Connection& control, const std::vector<std::string>& names);
 
 struct FillOutcome {
   double seconds = 0;

@@ -16,7 +16,7 @@
 #include "bench/figures_report.h"
 #include "bench/proc_memory.h"
 #include "bench/server_stats.h"
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/proc.h"
 
 namespace forkv::bench {
@@ -64,13 +64,13 @@ Result<uint64_t> PidField(const Result<nlohmann::json>& body) {
 }
 
 // The pid of the store's process once it serves (waits up to 30 s).
-Result<uint64_t> ServingPid(Client& control, const std::string& store) {
+Result<uint64_t> ServingPid(Connection& control, const std::string& store) {
   return PidField(control.CallJson(Op::kWait, store, 30000, 35s));
 }
 
 // `create`, then `wait` if the manager's --request-wait-ms ran out first
 // (many stores starting at once). *created: the create made the store.
-Result<uint64_t> CreateServing(Client& client, const std::string& store, bool* created) {
+Result<uint64_t> CreateServing(Connection& client, const std::string& store, bool* created) {
   auto body = client.CallJson(Op::kCreate, store, 0, 60s);
   if (!body.ok() && body.status().code() == StatusCode::kTimeout) {
     body = client.CallJson(Op::kWait, store, 60000, 65s);
@@ -82,7 +82,7 @@ Result<uint64_t> CreateServing(Client& client, const std::string& store, bool* c
   return PidField(body);
 }
 
-Result<StoreInfo> QueryStore(Client& control, const std::string& name) {
+Result<StoreInfo> QueryStore(Connection& control, const std::string& name) {
   auto body = control.CallJson(Op::kStores, "", 0, 10s);
   if (!body.ok()) return body.status();
   return FindStore(*body, name);
@@ -99,7 +99,7 @@ struct KillTiming {
 // SIGKILL `pid`, then get key 0 of `store` until the store answers it
 // (not_found counts when `empty`): the manager answers `unavailable` while it
 // has not noticed the death, and queues requests while the store restarts.
-KillTiming TimeKillToFirstGet(Client& control, const std::string& store, pid_t pid, bool empty,
+KillTiming TimeKillToFirstGet(Connection& control, const std::string& store, pid_t pid, bool empty,
                               milliseconds limit) {
   KillTiming t;
   Request get;
@@ -141,7 +141,7 @@ KillTiming TimeKillToFirstGet(Client& control, const std::string& store, pid_t p
 }
 
 void MeasureRecovery(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
-                     Client& control, const std::string& prefix, FigureSet* set,
+                     Connection& control, const std::string& prefix, FigureSet* set,
                      std::vector<std::string>* created) {
   const auto limit = milliseconds(static_cast<int64_t>(o.reload_limit_s * 1000));
   for (uint64_t keys : o.recovery_keys) {
@@ -235,7 +235,7 @@ void MeasureRecovery(zmq::context_t& ctx, const std::string& endpoint, const Ben
 
 // ---- create -----------------------------------------------------------------
 
-void MeasureCreate(const BenchOptions& o, Client& control, const std::string& prefix,
+void MeasureCreate(const BenchOptions& o, Connection& control, const std::string& prefix,
                    FigureSet* set, std::vector<std::string>* created) {
   Figure f;
   f.name = "create";
@@ -272,7 +272,7 @@ struct TreePids {
   std::vector<uint64_t> db_workers;
 };
 
-Result<TreePids> QueryTreePids(Client& control) {
+Result<TreePids> QueryTreePids(Connection& control) {
   TreePids t;
   auto ping = PidField(control.CallJson(Op::kPing, "", 0, 10s));
   if (!ping.ok()) return ping.status();
@@ -294,7 +294,7 @@ uint64_t CreateMany(zmq::context_t& ctx, const std::string& endpoint,
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
-      Client client(ctx, endpoint);
+      Connection client(ctx, endpoint);
       for (size_t i = next++; i < names.size() && !StopRequested(); i = next++) {
         bool created = false;
         auto pid = CreateServing(client, names[i], &created);
@@ -310,7 +310,7 @@ uint64_t CreateMany(zmq::context_t& ctx, const std::string& endpoint,
 }
 
 void MeasureMemory(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
-                   Client& control, const std::string& prefix, FigureSet* set,
+                   Connection& control, const std::string& prefix, FigureSet* set,
                    std::vector<std::string>* created) {
   auto pids = QueryTreePids(control);
   if (!pids.ok()) {
@@ -447,7 +447,7 @@ void MeasureMemory(zmq::context_t& ctx, const std::string& endpoint, const Bench
 
 int RunFigures(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
                const BenchConfig& config) {
-  Client control(ctx, endpoint);
+  Connection control(ctx, endpoint);
   // Private names on a shared server, so that creates really create.
   const std::string prefix =
       config.spawned

@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "bench/bench_runner.h"
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"
 
@@ -125,7 +125,7 @@ Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64&
 
 void RunClient(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph, int index,
                uint64_t quota, StartGate& gate, ClientTally& t) {
-  Client client(ctx, endpoint);
+  Connection client(ctx, endpoint);
   // Connect before the clock starts.
   Request ping;
   ping.op = Op::kPing;
@@ -213,7 +213,7 @@ Status OpenConn(zmq::context_t& ctx, const std::string& endpoint, Conn& c) {
   c.socket.reset();
   try {
     zmq::socket_t s = MakeSocket(ctx, zmq::socket_type::dealer, SocketOptions{});
-    s.set(zmq::sockopt::immediate, 1);  // queue only on a live connection, as forkv::Client
+    s.set(zmq::sockopt::immediate, 1);  // queue only on a live connection, as forkv::Connection
     s.connect(endpoint);
     c.socket.emplace(std::move(s));
     return Status::Ok();

@@ -4,7 +4,7 @@
 // `requests` are answered or `duration_s` passes.
 //
 // Two ways to drive the clients:
-//   threads = 0  one thread per client, through forkv::Client (the library
+//   threads = 0  one thread per client, through forkv::Connection (the library
 //                every forkv tool uses);
 //   threads = T  the clients spread over T threads (client i on thread
 //                i mod T), each thread a zmq_poll loop over its clients'

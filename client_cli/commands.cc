@@ -12,7 +12,7 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/names.h"
 #include "shared/runtime.h"
 
@@ -68,7 +68,7 @@ Result<std::string> ReadStdin() {
 
 // `wait` also covers a manager that is still starting: while nothing listens
 // at the endpoint, retry until the wait deadline.
-Result<Reply> CallWait(Client& client, const Invocation& inv) {
+Result<Reply> CallWait(Connection& client, const Invocation& inv) {
   using Clock = std::chrono::steady_clock;
   const auto wait_deadline = Clock::now() + milliseconds(inv.request.arg);
   while (true) {
@@ -235,7 +235,7 @@ int Run(int argc, const char* const* argv) {
   zmq::context_t ctx(1);
   Result<Reply> reply = Status::Internal("not called");
   {
-    Client client(ctx, inv.endpoint);
+    Connection client(ctx, inv.endpoint);
     if (inv.request.op == Op::kWait) {
       reply = CallWait(client, inv);
     } else {

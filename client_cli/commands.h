@@ -1,5 +1,5 @@
 // The `forkv` command line: parsing (CLI11) into an Invocation, then one
-// request to the manager through Client, then format.h's rendering.
+// request to the manager through Connection, then format.h's rendering.
 //
 //   forkv [--socket ENDPOINT] [--timeout MS] [--retries N] [--json] COMMAND ...
 //
@@ -30,7 +30,7 @@ struct Invocation {
   std::chrono::milliseconds timeout = kDefaultTimeout;
   int retries = 0;  // extra attempts after a timeout (Lazy Pirate)
   bool json = false;
-  Request request;                // id left 0: Client assigns it
+  Request request;                // id left 0: Connection assigns it
   bool value_from_stdin = false;  // put VALUE was "-"
 };
 

@@ -191,6 +191,7 @@ int ExitCodeFor(StatusCode code) {
       return kExitNotFound;
     case StatusCode::kTimeout:
     case StatusCode::kUnavailable:
+    case StatusCode::kMoved:
       return kExitUnreachable;
     case StatusCode::kInvalidArgument:
     case StatusCode::kTooLarge:
@@ -499,6 +500,21 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       j["store"] = request.store;
       MergeBody(j, body);
       return JsonSuccess(j);
+
+    case Op::kLocate: {
+      if (!opts.json) {
+        std::string out;
+        if (body.is_object() && body.contains("endpoints") && body["endpoints"].is_array()) {
+          for (const auto& ep : body["endpoints"]) {
+            if (ep.is_string()) out += ep.get<std::string>() + "\n";
+          }
+        }
+        return Success(out);
+      }
+      j["store"] = request.store;
+      MergeBody(j, body);
+      return JsonSuccess(j);
+    }
 
     case Op::kDrop:
     case Op::kRestart:

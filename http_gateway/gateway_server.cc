@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "http_gateway/http_errors.h"
 #include "http_gateway/route.h"
 #include "http_gateway/status_page.h"
@@ -417,10 +417,10 @@ bool GatewayServer::Serve() {
 
 void GatewayServer::Stop() { impl_->ioc.stop(); }
 
-Client& GatewayServer::Upstream() {
+Connection& GatewayServer::Upstream() {
   // One socket per worker thread: a zmq socket must stay on its thread.
-  thread_local std::unique_ptr<Client> client;
-  if (client == nullptr) client = std::make_unique<Client>(*ctx_, opts_.manager);
+  thread_local std::unique_ptr<Connection> client;
+  if (client == nullptr) client = std::make_unique<Connection>(*ctx_, opts_.manager);
   return *client;
 }
 

@@ -35,7 +35,7 @@
 #include "shared/status.h"
 
 namespace forkv {
-class Client;
+class Connection;
 }
 
 namespace forkv::http {
@@ -95,7 +95,7 @@ class GatewayServer {
 
  private:
   HttpResponse Dispatch(const Route& route, const HttpRequest& req);
-  Client& Upstream();
+  Connection& Upstream();
 
   zmq::context_t* ctx_;
   GatewayOptions opts_;

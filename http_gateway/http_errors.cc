@@ -17,6 +17,7 @@ int HttpStatusFor(StatusCode code) {
       return 413;
     case StatusCode::kUnavailable:
     case StatusCode::kIoError:
+    case StatusCode::kMoved:
       return 503;
     case StatusCode::kTimeout:
       return 504;
@@ -31,7 +32,10 @@ int HttpStatusFor(StatusCode code) {
 }
 
 int RetryAfterSecondsFor(StatusCode code) {
-  return code == StatusCode::kUnavailable || code == StatusCode::kIoError ? 1 : 0;
+  return code == StatusCode::kUnavailable || code == StatusCode::kIoError ||
+                 code == StatusCode::kMoved
+             ? 1
+             : 0;
 }
 
 std::string ErrorJson(int http_status, std::string_view status_name, std::string_view message) {

@@ -36,6 +36,7 @@ struct Child {
   // Attach(), kept because every request to a store sends it.
   std::string routing_id;
   nlohmann::json stats = nlohmann::json::object();  // the last ready/pong stats
+  std::string tcp_endpoint;  // stores: the current incarnation's tcp client endpoint, or ""
 };
 
 class ChildTable {

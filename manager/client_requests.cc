@@ -42,10 +42,23 @@ void Manager::CompleteAll(const std::vector<Failure>& failures) {
   for (const Failure& f : failures) Complete(f.handle, EncodeStatusReply(f.request_id, f.status));
 }
 
-std::string Manager::ServingBody(const std::string& store, bool created) const {
+std::string Manager::ServingBody(const std::string& store, bool created, bool locate) const {
   const sup::ChildRecord* rec = store_sup_.Find(store);
-  return EncodeJsonBody(
-      {{"name", store}, {"pid", rec != nullptr ? rec->pid : 0}, {"created", created}});
+  const Child* child = table_.FindStore(store);
+  nlohmann::json body = {{"name", store},
+                         {"pid", rec != nullptr ? rec->pid : 0},
+                         {"gen", child != nullptr ? child->gen : 0},
+                         {"created", created}};
+  if (locate) {
+    nlohmann::json endpoints = nlohmann::json::array();
+    if (child != nullptr) {
+      endpoints.push_back(StoreEndpoint(layout_, child->gen));
+      if (!child->tcp_endpoint.empty()) endpoints.push_back(child->tcp_endpoint);
+    }
+    body["state"] = "running";
+    body["endpoints"] = std::move(endpoints);
+  }
+  return EncodeJsonBody(body);
 }
 
 void Manager::OnFrontend(Frames& frames) {
@@ -116,7 +129,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
   // Everything else goes through the router: store ops, create, wait, restart.
   Child* store = table_.FindStore(name);
   bool created = false;
-  if (store == nullptr && (req.op == Op::kPut || req.op == Op::kCreate)) {
+  bool get_or_create = req.op == Op::kPut || req.op == Op::kCreate ||
+                       (req.op == Op::kLocate && (req.arg & kLocateCreate) != 0);
+  if (store == nullptr && get_or_create) {
     // Get-or-create: a put or create of a new name starts its store.
     auto made = CreateStore(name);
     if (!made.ok()) {
@@ -135,7 +150,7 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
                      .op = req.op,
                      .store = name,
                      .wait_ms = req.op == Op::kWait ? req.arg : 0,
-                     .created = created && req.op == Op::kCreate,
+                     .created = created && (req.op == Op::kCreate || req.op == Op::kLocate),
                      .bytes = payload.size(),
                      .client = std::string(View(env[0]))};
   Verdict v = router_.Admit(h, route, store_sup_.Find(name), now);
@@ -150,7 +165,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
       parked_.emplace(h, Parked{std::move(env), {}});
       break;
     case Verdict::Kind::kAnswer:
-      SendToClient(env, EncodeReply({.id = req.id, .body = ServingBody(name, route.created)}));
+      SendToClient(env,
+                   EncodeReply({.id = req.id,
+                                .body = ServingBody(name, route.created, req.op == Op::kLocate)}));
       break;
     case Verdict::Kind::kReject:
       SendStatus(env, req.id, v.status);

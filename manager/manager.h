@@ -105,7 +105,9 @@ class Manager {
   Status SaveCatalogueNow();
   void HandleDrop(Envelope env, const RequestView& req);
   void HandleKill(Envelope env, const RequestView& req);
-  std::string ServingBody(const std::string& store, bool created) const;
+  // The answer to create / wait / locate once the store serves: name, pid,
+  // gen, created, and for locate its direct endpoints (docs/protocol.md).
+  std::string ServingBody(const std::string& store, bool created, bool locate) const;
 
   // Children.
   void OnBackend(Frames& frames);

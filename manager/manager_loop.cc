@@ -85,6 +85,7 @@ void Manager::OnControl(Child* child, const ControlMessage& msg) {
   Feed(s, sup::Heard{child->name});
   if (const auto* ready = std::get_if<ReadyMsg>(&msg)) {
     child->stats = ready->stats;
+    if (child->kind == ChildRole::kStore) child->tcp_endpoint = ready->tcp;
     Feed(s, sup::Ready{child->name});
     const sup::ChildRecord* rec = s.Find(child->name);
     if (rec != nullptr && rec->state == sup::ChildState::kRunning) OnChildServing(child);
@@ -111,8 +112,8 @@ void Manager::OnChildServing(Child* child) {
     ServingResult r = router_.OnServing(child->name);
     ForwardQueued(*child, r.forward);
     for (const Answer& a : r.answers) {
-      Complete(a.handle,
-               EncodeReply({.id = a.request_id, .body = ServingBody(child->name, a.created)}));
+      Complete(a.handle, EncodeReply({.id = a.request_id,
+                                      .body = ServingBody(child->name, a.created, a.locate)}));
     }
   }
   MaybeNotifyReady();
@@ -134,6 +135,13 @@ void Manager::OnChildExit(Child* child, pid_t pid, const ExitStatus& status) {
   const std::string name = child->name;  // `child` may be removed by the Feed below
   const ChildRole kind = child->kind;
   if (kind == ChildRole::kStore) {
+    // A store killed (-9) leaves its socket file: remove it, so a client
+    // holding the endpoint fails its connect at once (ENOENT) and locates
+    // the successor. The path is this incarnation's alone.
+    if (std::string path = IpcPath(StoreEndpoint(layout_, child->gen)); !path.empty()) {
+      (void)unlink(path.c_str());
+    }
+    child->tcp_endpoint.clear();
     CompleteAll(router_.FailInFlight(
         child->gen, Status::Unavailable("store '" + name + "' died (" + status.ToString() +
                                         ") while handling the request; a write may or may "
@@ -295,6 +303,7 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
           ? HttpSpawnSpec(opts_, layout_, gen)
           : DbSpawnSpec(opts_, layout_, child->shard, gen, create_shard_.at(child->shard));
   child->stats = nlohmann::json::object();
+  child->tcp_endpoint.clear();
   auto pid = SpawnChild(spec);
   if (!pid.ok()) {
     spdlog::error("cannot start {}: {}", child->name, pid.status().ToString());

@@ -16,6 +16,7 @@ Verdict RequestRouter::Admit(Handle handle, const RouteRequest& req, const sup::
   sup::ChildState state = record != nullptr ? record->state : sup::ChildState::kStopped;
   switch (req.op) {
     case Op::kCreate:
+    case Op::kLocate:
     case Op::kWait: {
       if (state == sup::ChildState::kRunning) return {Kind::kAnswer, Status::Ok()};
       if (state == sup::ChildState::kFailed) {
@@ -177,7 +178,7 @@ size_t RequestRouter::ClientBytes(const std::string& client) const {
 }
 
 void RequestRouter::AddWaiter(Handle handle, const RouteRequest& req, Millis wait, SteadyTime now) {
-  waiters_.push_back({handle, req.id, req.store, req.created, now + wait});
+  waiters_.push_back({handle, req.id, req.store, req.created, req.op == Op::kLocate, now + wait});
 }
 
 void RequestRouter::Sent(Handle handle, uint64_t request_id, uint64_t gen) {
@@ -201,7 +202,7 @@ ServingResult RequestRouter::OnServing(const std::string& store) {
   }
   std::erase_if(waiters_, [&](const Waiter& w) {
     if (w.store != store) return false;
-    out.answers.push_back({w.handle, w.request_id, w.created});
+    out.answers.push_back({w.handle, w.request_id, w.created, w.locate});
     return true;
   });
   return out;

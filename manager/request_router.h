@@ -87,6 +87,7 @@ struct Answer {  // a waiter whose store is serving
   Handle handle = 0;
   uint64_t request_id = 0;
   bool created = false;
+  bool locate = false;  // a locate: the answer carries the store's endpoints
 };
 struct Failure {
   Handle handle = 0;
@@ -128,7 +129,7 @@ class RequestRouter {
   //   stopping for good (stop, shutdown)     -> kReject "is stopping"
   //   stopped                                -> kReject "is stopped"
   //   failed                                 -> kReject FailedMessage()
-  // create / wait: running -> kAnswer; failed -> kReject FailedMessage();
+  // create / wait / locate: running -> kAnswer; failed -> kReject FailedMessage();
   //   anything else -> kWaiting (until serving or the deadline).
   // restart: always kWaiting (the loop then feeds RestartRequested).
   // Other ops are the manager's own: kReject kUnknownOp.
@@ -196,6 +197,7 @@ class RequestRouter {
     uint64_t request_id;
     std::string store;
     bool created;
+    bool locate;
     SteadyTime deadline;
   };
 

@@ -15,6 +15,15 @@ ManagerLayout MakeLayout(const ManagerOptions& o, const std::string& run_dir, pi
   for (uint32_t i = 0; i < o.db_workers; ++i) {
     l.db_endpoints.push_back(prefix + "-db" + std::to_string(i) + ".sock");
   }
+  l.store_prefix = prefix + "-s";
+  for (const std::string& ep : o.listen) {
+    if (ep.rfind("tcp://", 0) != 0) continue;
+    std::string hostport = ep.substr(6);
+    size_t colon = hostport.rfind(':');
+    if (colon == std::string::npos) continue;
+    l.store_tcp_bind = "tcp://" + hostport.substr(0, colon) + ":*";
+    break;
+  }
   l.store_exe = bin_dir + "/forkv-store";
   l.db_exe = bin_dir + "/forkv-db";
   l.http_exe = bin_dir + "/forkv-http";
@@ -27,15 +36,25 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& o, const Manager
   return exes;
 }
 
+std::string StoreEndpoint(const ManagerLayout& l, uint64_t gen) {
+  return l.store_prefix + std::to_string(gen) + ".sock";
+}
+
 SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
                          uint64_t gen) {
   std::string dbs;
   for (const std::string& ep : l.db_endpoints) dbs += (dbs.empty() ? "" : ",") + ep;
-  return {.exe = l.store_exe,
-          .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
-                   "--db", dbs, "--log-level", o.log_level, "--parent-pid",
-                   std::to_string(l.manager_pid)},
-          .parent_death_signal = SIGKILL};
+  SpawnSpec spec{
+      .exe = l.store_exe,
+      .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
+               "--db", dbs, "--bind", StoreEndpoint(l, gen), "--log-level", o.log_level,
+               "--parent-pid", std::to_string(l.manager_pid)},
+      .parent_death_signal = SIGKILL};
+  if (!l.store_tcp_bind.empty()) {
+    spec.args.push_back("--bind");
+    spec.args.push_back(l.store_tcp_bind);
+  }
+  return spec;
 }
 
 SpawnSpec DbSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint32_t shard, uint64_t gen,

@@ -23,8 +23,19 @@ struct ManagerLayout {
   pid_t manager_pid = 0;
   std::string backend_endpoint;           // ipc://RUN/m<pid>-be.sock
   std::vector<std::string> db_endpoints;  // ipc://RUN/m<pid>-db<i>.sock, one per shard
+  std::string store_prefix;  // ipc://RUN/m<pid>-s: StoreEndpoint() appends "<gen>.sock"
+  // "tcp://HOST:*" when the manager listens on tcp:// (its first such
+  // --listen endpoint's host): each store also binds an ephemeral port there.
+  std::string store_tcp_bind;
   std::string store_exe, db_exe, http_exe;
 };
+
+// The ipc endpoint where store incarnation `gen` takes direct client
+// requests: ipc://RUN/m<pid>-s<gen>.sock. Built from the manager's pid and
+// the gen, never from the store's name (any byte may be in a name; a path
+// must not be), and unique per incarnation, so a client can never reach a
+// successor through its predecessor's endpoint.
+std::string StoreEndpoint(const ManagerLayout& layout, uint64_t gen);
 
 // `bin_dir` holds forkv-store, forkv-db and forkv-http.
 ManagerLayout MakeLayout(const ManagerOptions& options, const std::string& run_dir, pid_t pid,

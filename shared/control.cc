@@ -40,6 +40,8 @@ class FieldReader {
     return Uint(field, std::numeric_limits<uint64_t>::max(), out);
   }
 
+  bool Has(const char* field) const { return map_.contains(field); }
+
   Status String(const char* field, std::string* out) const {
     auto it = map_.find(field);
     if (it == map_.end()) return Missing(field);
@@ -114,6 +116,12 @@ Result<ControlMessage> DecodeReady(const FieldReader& r) {
   ReadyMsg m;
   if (Status s = r.Uint("gen", &m.gen); !s.ok()) return s;
   if (Status s = r.Map("stats", /*required=*/false, &m.stats); !s.ok()) return s;
+  if (r.Has("tcp")) {
+    if (Status s = r.String("tcp", &m.tcp); !s.ok()) return s;
+    if (m.tcp.rfind("tcp://", 0) != 0 || m.tcp.size() > 256) {
+      return r.Error("field 'tcp' must be a tcp:// endpoint");
+    }
+  }
   return ControlMessage(std::move(m));
 }
 
@@ -195,6 +203,7 @@ std::string EncodeControlMessage(const ControlMessage& msg) {
                    j["gen"] = m.gen;
                    // A database worker's ready has always been {type, gen}.
                    if (!m.stats.empty()) j["stats"] = m.stats;
+                   if (!m.tcp.empty()) j["tcp"] = m.tcp;
                  },
                  [&](const PingMsg& m) { j["seq"] = m.seq; },
                  [&](const PongMsg& m) {

@@ -9,7 +9,9 @@
 //   hello    child -> manager       role ("store"|"db"|"http"), gen, pid;
 //                                   store: name; db: shard
 //   ready    child -> manager       gen, stats (map; store: keys, load_ms;
-//                                   http: port; db: empty, and then left out)
+//                                   http: port; db: empty, and then left out);
+//                                   store, optional: tcp (str, the tcp://HOST:PORT
+//                                   its client socket bound, when it has one)
 //   ping     manager -> child       seq
 //   pong     child -> manager       seq, gen, stats (map, per role)
 //   db_up    manager -> store       shard
@@ -60,6 +62,7 @@ struct HelloMsg {
 struct ReadyMsg {
   uint64_t gen = 0;
   nlohmann::json stats = nlohmann::json::object();  // always a map
+  std::string tcp;  // a store's tcp client endpoint; "" when it has none (not sent)
   bool operator==(const ReadyMsg&) const = default;
 };
 

@@ -71,6 +71,10 @@ Status ValidateRequest(const RequestView& r) {
     case Op::kRestart:
     case Op::kWait:
       return ValidateStoreName(r.store);
+    case Op::kLocate:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if ((r.arg & ~kLocateCreate) != 0) return Status::InvalidArgument("unknown locate flags");
+      return Status::Ok();
     case Op::kKill:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (r.arg > 64) return Status::InvalidArgument("signal number out of range");

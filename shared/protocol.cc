@@ -30,6 +30,8 @@ std::string_view OpName(Op op) {
       return "kill";
     case Op::kWait:
       return "wait";
+    case Op::kLocate:
+      return "locate";
   }
   return "?";
 }

@@ -71,8 +71,12 @@ enum class Op : uint8_t {
   kRestart = 11,
   kKill = 12,
   kWait = 13,
+  kLocate = 14,
 };
-inline constexpr uint8_t kMaxOp = 13;
+inline constexpr uint8_t kMaxOp = 14;
+
+// kLocate's arg: bit 0 creates the store when it does not exist (get-or-create).
+inline constexpr uint64_t kLocateCreate = 1;
 
 // "put", "get", ...; "?" for values outside the enum.
 std::string_view OpName(Op op);

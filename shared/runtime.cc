@@ -32,16 +32,6 @@ void InitLogging(std::string_view process_name, std::string_view level) {
   spdlog::flush_on(spdlog::level::info);
 }
 
-std::string DefaultManagerEndpoint(bool use_env) {
-  if (use_env) {
-    const char* env = std::getenv("FORKV_SOCKET");
-    if (env != nullptr && *env != '\0') return env;
-  }
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  if (xdg != nullptr && *xdg != '\0') return std::string("ipc://") + xdg + "/forkv/manager.sock";
-  return "ipc:///tmp/forkv-" + std::to_string(getuid()) + "/manager.sock";
-}
-
 Status MakeDirectories(const std::string& path) {
   std::error_code ec;
   std::filesystem::path p(path);

@@ -26,6 +26,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "timeout";
     case StatusCode::kInternal:
       return "internal";
+    case StatusCode::kMoved:
+      return "moved";
   }
   return "unknown";
 }

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.add_option("--backend", opts.backend, "manager backend endpoint")->required();
   app.add_option("--db", dbs, "comma-separated database worker endpoints, in shard order")
       ->required();
+  app.add_option("--bind", opts.client_endpoints,
+                 "client endpoint to bind (ipc:// path, or tcp://HOST:* for an ephemeral port); "
+                 "repeatable");
   app.add_option("--log-level", opts.log_level, "log level");
   app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
   app.add_option("--write-retry-ms", opts.write_retry_ms, "resend unacknowledged writes after");

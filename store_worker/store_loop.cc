@@ -55,8 +55,23 @@ class StoreServer {
   void SendReply(std::string_view tag, const std::string& reply);
   void SendLoad(uint32_t shard);
   void SendWrite(const PendingWrite& w);
+  // Where a request came from, for its answer: the manager (its tag frame)
+  // or a direct client (the envelope frames before the payload).
+  struct Origin {
+    std::string_view tag;
+    uint64_t tag_value = 0;
+    const Frames* envelope = nullptr;  // direct path only
+    size_t envelope_size = 0;
+  };
   void OnManagerMessage(Frames& frames);
-  void OnRequest(std::string_view tag, std::string_view payload);
+  void OnManagerRequest(std::string_view tag, std::string_view payload);
+  void OnClientMessage(Frames& frames);
+  void Serve(const Origin& origin, std::string_view payload);
+  void SendTo(const Origin& origin, std::string reply);
+  void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
+  // The answer to a write once its outcome is known, wherever it came from.
+  void Answer(const PendingWrite& w, std::string reply);
+  Status BindClients();
   void OnControl(const ControlMessage& msg);
   void OnDbMessage(uint32_t shard, Frames& frames);
   void OnWriteAck(uint32_t shard, const WriteAck& ack);
@@ -72,6 +87,8 @@ class StoreServer {
   uint32_t shard_count_;
   zmq::context_t ctx_{1};
   ControlLink manager_;
+  zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
+  std::string tcp_endpoint_;
   std::vector<zmq::socket_t> dbs_;
   StoreMap map_;
   WriteTracker tracker_;
@@ -151,6 +168,27 @@ void StoreServer::SendWrite(const PendingWrite& w) {
   }
 }
 
+Status StoreServer::BindClients() {
+  // Bound before loading, so a bind error is known at once; nothing is
+  // answered until the load is complete (and nobody is told the endpoint
+  // before the manager hears `ready`).
+  clients_ = MakeSocket(ctx_, zmq::socket_type::router,
+                        {.send_hwm = 100000,
+                         .recv_hwm = 100000,
+                         .max_message_bytes = static_cast<int64_t>(kMaxRequestFrameBytes)});
+  for (const std::string& ep : opts_.client_endpoints) {
+    try {
+      clients_.bind(ep);
+    } catch (const zmq::error_t& e) {
+      return Status::Unavailable("cannot bind client endpoint " + ep + ": " + e.what());
+    }
+    if (ep.rfind("tcp://", 0) == 0) {
+      tcp_endpoint_ = clients_.get(zmq::sockopt::last_endpoint);
+    }
+  }
+  return Status::Ok();
+}
+
 bool StoreServer::IsLoaded() const {
   for (const auto& l : loads_) {
     if (!l.done) return false;
@@ -161,7 +199,7 @@ bool StoreServer::IsLoaded() const {
 void StoreServer::OnManagerMessage(Frames& frames) {
   last_manager_msg_ = SteadyClock::now();
   if (frames.size() == 3 && View(frames[0]) == kTagRequest) {
-    OnRequest(View(frames[1]), View(frames[2]));
+    OnManagerRequest(View(frames[1]), View(frames[2]));
   } else if (!frames.empty() && View(frames[0]) == kTagControl) {
     auto msg = DecodeControlFrames(frames);
     if (!msg.ok()) {
@@ -174,52 +212,103 @@ void StoreServer::OnManagerMessage(Frames& frames) {
   }
 }
 
-void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
+void StoreServer::OnManagerRequest(std::string_view tag, std::string_view payload) {
   // The manager decoded and validated this request before forwarding it
   // byte for byte; the checks are repeated (cheaply: the view's strings
   // point into `payload`, nothing is copied) because the frame comes from
-  // another process. Only a write copies its key and value, into the
-  // pending write that must outlive the frame.
+  // another process.
+  auto decoded_tag = DecodeTag(tag);
+  Origin origin{.tag = tag, .tag_value = decoded_tag.ok() ? *decoded_tag : 0};
+  Serve(origin, payload);
+}
+
+void StoreServer::OnClientMessage(Frames& frames) {
+  // A DEALER client's message is [routing id, payload]; a REQ client's
+  // [routing id, "", payload]. Anything else is not a forkv client.
+  if (frames.size() < 2 || frames.size() > 3 || (frames.size() == 3 && frames[1].size() != 0) ||
+      frames[0].size() > 256) {
+    spdlog::debug("dropping a client message with a {}-frame envelope", frames.size() - 1);
+    return;
+  }
+  Origin origin{.envelope = &frames, .envelope_size = frames.size() - 1};
+  Serve(origin, View(frames.back()));
+}
+
+void StoreServer::SendTo(const Origin& origin, std::string reply) {
+  if (origin.envelope == nullptr) {
+    SendReply(origin.tag, reply);
+    return;
+  }
+  Frames out;
+  out.reserve(origin.envelope_size + 1);
+  for (size_t i = 0; i < origin.envelope_size; ++i) {
+    out.emplace_back((*origin.envelope)[i].data(), (*origin.envelope)[i].size());
+  }
+  out.push_back(MessageFromString(std::move(reply)));
+  if (Status s = SendMessages(clients_, out); !s.ok()) {
+    spdlog::debug("reply to a direct client not sent: {}", s.ToString());
+  }
+}
+
+void StoreServer::SendToEnvelope(const std::vector<std::string>& envelope, std::string reply) {
+  Frames out;
+  out.reserve(envelope.size() + 1);
+  for (const std::string& f : envelope) out.emplace_back(f.data(), f.size());
+  out.push_back(MessageFromString(std::move(reply)));
+  if (Status s = SendMessages(clients_, out); !s.ok()) {
+    spdlog::debug("reply to a direct client not sent: {}", s.ToString());
+  }
+}
+
+void StoreServer::Serve(const Origin& origin, std::string_view payload) {
+  // Only a write copies its key and value, into the pending write that must
+  // outlive the frame.
+  const bool direct = origin.envelope != nullptr;
   auto decoded = DecodeRequestView(payload);
   if (!decoded.ok()) {
-    SendReply(tag, EncodeStatusReply(PeekRequestId(payload), decoded.status()));
+    SendTo(origin, EncodeStatusReply(PeekRequestId(payload), decoded.status()));
     return;
   }
   const RequestView& req = *decoded;
   if (!IsStoreOp(req.op)) {
     // The manager answers every other op (ping included) itself.
-    SendReply(tag, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+    SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
     return;
   }
   if (Status s = ValidateRequest(req); !s.ok()) {
-    SendReply(tag, EncodeStatusReply(req.id, s));
+    SendTo(origin, EncodeStatusReply(req.id, s));
     return;
   }
+  // On the direct path, every refusal below means "not applied, ask the
+  // manager": the client locates the store again and resends.
   if (stopping_) {
-    SendReply(tag, EncodeStatusReply(req.id, Status::Unavailable("store is shutting down")));
+    SendTo(origin,
+           EncodeStatusReply(req.id, direct ? Status::Moved("store is shutting down")
+                                            : Status::Unavailable("store is shutting down")));
     return;
   }
   if (!IsLoaded()) {
-    SendReply(tag, EncodeStatusReply(req.id, Status::Unavailable("store is still loading")));
+    SendTo(origin,
+           EncodeStatusReply(req.id, direct ? Status::Moved("store is still loading")
+                                            : Status::Unavailable("store is still loading")));
     return;
   }
   if (req.store != opts_.name) {
-    SendReply(tag,
-              EncodeStatusReply(req.id, Status::Internal("request routed to the wrong store")));
+    SendTo(origin, EncodeStatusReply(
+                       req.id, direct ? Status::Moved("this process serves another store")
+                                      : Status::Internal("request routed to the wrong store")));
     return;
   }
-  auto decoded_tag = DecodeTag(tag);
-  uint64_t tag_value = decoded_tag.ok() ? *decoded_tag : 0;
   Reply reply;
   reply.id = req.id;
   switch (req.op) {
     case Op::kGet: {
       const std::string* v = map_.Find(req.key);
       if (v == nullptr) {
-        SendReply(tag, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
       } else {
         reply.body = EncodeBinBody(*v);
-        SendReply(tag, EncodeReply(reply));
+        SendTo(origin, EncodeReply(reply));
       }
       return;
     }
@@ -228,38 +317,64 @@ void StoreServer::OnRequest(std::string_view tag, std::string_view payload) {
       size_t bytes = 0;
       for (const auto& k : keys) bytes += k.size() + 5;
       if (bytes > kMaxKeysReplyBytes) {
-        SendReply(tag, EncodeStatusReply(
+        SendTo(origin, EncodeStatusReply(
                            req.id, Status::TooLarge("the key list is " + std::to_string(bytes) +
                                                     " bytes; narrow it with a prefix or a limit")));
         return;
       }
       reply.body = EncodeBinArrayBody(keys);
-      SendReply(tag, EncodeReply(reply));
+      SendTo(origin, EncodeReply(reply));
       return;
     }
     case Op::kCount:
       reply.body = EncodeUintBody(map_.Count());
-      SendReply(tag, EncodeReply(reply));
+      SendTo(origin, EncodeReply(reply));
       return;
     case Op::kDel:
       if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
-        SendReply(tag, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
         return;
       }
       [[fallthrough]];
     case Op::kPut: {
+      // The manager bounds the bytes it sends; direct clients are bounded here.
+      if (direct && tracker_.PendingBytes() > 0 &&
+          tracker_.PendingBytes() + req.key.size() + req.value.size() > opts_.max_pending_bytes) {
+        SendTo(origin,
+               EncodeStatusReply(
+                   req.id, Status::Unavailable(
+                               "busy: the store has " + std::to_string(tracker_.PendingBytes()) +
+                               " bytes of writes pending (limit " +
+                               std::to_string(opts_.max_pending_bytes) + "); not applied")));
+        return;
+      }
       // The one copy of the request: the pending write owns its key and
       // value until the ack (a del's value means nothing and is not kept).
       uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
       std::string value = req.op == Op::kPut ? std::string(req.value) : std::string();
-      const PendingWrite& w = tracker_.Add(shard, req.op, std::string(req.key), std::move(value),
-                                           tag_value, req.id, SteadyClock::now());
+      std::vector<std::string> envelope;
+      if (direct) {
+        for (size_t i = 0; i < origin.envelope_size; ++i) {
+          envelope.emplace_back(View((*origin.envelope)[i]));
+        }
+      }
+      const PendingWrite& w =
+          tracker_.Add(shard, req.op, std::string(req.key), std::move(value), origin.tag_value,
+                       req.id, SteadyClock::now(), std::move(envelope));
       SendWrite(w);
       return;
     }
     default:
       // not reached: IsStoreOp() was checked above
-      SendReply(tag, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+      SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+  }
+}
+
+void StoreServer::Answer(const PendingWrite& w, std::string reply) {
+  if (w.envelope.empty()) {
+    SendReply(EncodeTag(w.tag), reply);
+  } else {
+    SendToEnvelope(w.envelope, std::move(reply));
   }
 }
 
@@ -316,8 +431,7 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
   std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs, &superseded);
   for (const PendingWrite& w : superseded) {
     spdlog::warn("write seq {} to shard {}: acknowledgment lost, outcome unknown", w.seq, shard);
-    SendReply(EncodeTag(w.tag),
-              EncodeStatusReply(w.request_id,
+    Answer(w, EncodeStatusReply(w.request_id,
                                 Status::Unavailable("write outcome unknown: its acknowledgment "
                                                     "from the database worker was lost")));
   }
@@ -331,7 +445,7 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
       result = map_.Delete(w.key);
     }
     FORKV_KILL_POINT("store.after_db_ack_before_reply");
-    SendReply(EncodeTag(w.tag), EncodeStatusReply(w.request_id, result));
+    Answer(w, EncodeStatusReply(w.request_id, result));
   }
 }
 
@@ -346,7 +460,9 @@ void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
     ready_sent_ = true;
     auto ms = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_).count();
     spdlog::info("store '{}' loaded {} keys in {} ms", opts_.name, map_.Count(), ms);
-    SendControl(ReadyMsg{.gen = opts_.gen, .stats = {{"keys", map_.Count()}, {"load_ms", ms}}});
+    SendControl(ReadyMsg{.gen = opts_.gen,
+                         .stats = {{"keys", map_.Count()}, {"load_ms", ms}},
+                         .tcp = tcp_endpoint_});
   }
 }
 
@@ -375,6 +491,10 @@ SteadyTime StoreServer::NextDeadline(SteadyTime stop_deadline) const {
 
 int StoreServer::Run() {
   if (!Connect()) return kExitSystem;
+  if (Status s = BindClients(); !s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    return kExitSystem;
+  }
   SendControl(
       HelloMsg{.role = ChildRole::kStore, .gen = opts_.gen, .pid = getpid(), .name = opts_.name});
   for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
@@ -386,6 +506,7 @@ int StoreServer::Run() {
     items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
     items.push_back({manager_.socket().handle(), 0, ZMQ_POLLIN, 0});
     for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({clients_.handle(), 0, ZMQ_POLLIN, 0});
     SteadyTime now = SteadyClock::now();
     SteadyTime wake = NextDeadline(stop_deadline);
     auto timeout = milliseconds(
@@ -421,6 +542,13 @@ int StoreServer::Run() {
         auto got = RecvFrames(dbs_[shard], &frames);
         if (!got.ok() || !*got) break;
         OnDbMessage(shard, frames);
+      }
+    }
+    if (items.back().revents & ZMQ_POLLIN) {
+      for (int budget = 0; budget < 1024; ++budget) {
+        auto got = RecvFrames(clients_, &frames);
+        if (!got.ok() || !*got) break;
+        OnClientMessage(frames);
       }
     }
     now = SteadyClock::now();

@@ -5,7 +5,10 @@
 // endpoints of the database workers. Lifecycle:
 //   1. connect to the manager (DEALER, routing id "s<gen>") and say hello;
 //   2. load every key of the store from every database worker ("L" -> "D");
-//   3. report ready; serve requests ("Q" -> "R") from the in-memory map;
+//   3. bind its own client socket (a ROUTER on --bind endpoints: the direct
+//      path, docs/protocol.md), report ready with the tcp endpoint it got;
+//      serve requests from the manager ("Q" -> "R") and from direct clients
+//      from the in-memory map;
 //      writes go to the owning database worker first and are applied to the
 //      map and answered only when the worker acknowledges them ("W" -> "A");
 //   4. on SIGTERM, stop taking requests, wait (bounded) for in-flight writes,
@@ -25,6 +28,13 @@ struct StoreOptions {
   uint64_t gen = 0;
   std::string backend;                    // manager's backend endpoint
   std::vector<std::string> db_endpoints;  // one per shard, in shard order
+  // Direct-path client endpoints to bind: the ipc path the manager chose,
+  // plus tcp://HOST:* when the manager listens on tcp. May be empty.
+  std::vector<std::string> client_endpoints;
+  // Pending writes (keys and values not yet acknowledged by the database
+  // workers) above this answer direct clients "busy" (the manager path has
+  // its own byte bounds before the store).
+  size_t max_pending_bytes = 256 << 20;
   std::string log_level = "info";
   pid_t parent_pid = 0;
   int manager_silence_ms = 15000;  // exit when the manager is silent this long

@@ -9,7 +9,8 @@ namespace forkv {
 WriteTracker::WriteTracker(uint32_t shard_count) : shards_(shard_count == 0 ? 1 : shard_count) {}
 
 const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, std::string value,
-                                      uint64_t tag, uint64_t request_id, SteadyTime now) {
+                                      uint64_t tag, uint64_t request_id, SteadyTime now,
+                                      std::vector<std::string> envelope) {
   FORKV_CHECK(shard < shards_.size());
   Shard& s = shards_[shard];
   PendingWrite w;
@@ -21,6 +22,8 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
   w.tag = tag;
   w.request_id = request_id;
   w.sent_at = now;
+  w.envelope = std::move(envelope);
+  pending_bytes_ += w.key.size() + w.value.size();
   ++per_key_[w.key];
   auto [it, inserted] = s.pending.emplace(w.seq, std::move(w));
   FORKV_CHECK(inserted);
@@ -35,6 +38,7 @@ std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vect
   auto take = [&](std::map<uint64_t, PendingWrite>::iterator it, std::vector<PendingWrite>* out) {
     auto k = per_key_.find(it->second.key);
     if (k != per_key_.end() && --k->second <= 0) per_key_.erase(k);
+    pending_bytes_ -= it->second.key.size() + it->second.value.size();
     if (out != nullptr) out->push_back(std::move(it->second));
     return s.pending.erase(it);
   };

@@ -30,6 +30,9 @@ struct PendingWrite {
   std::string value;
   uint64_t tag = 0;         // the manager's tag of the client request
   uint64_t request_id = 0;  // the client's request id
+  // Direct path: the client's ROUTER envelope (routing id, plus "" for a REQ
+  // client) the reply goes to; empty for a request from the manager.
+  std::vector<std::string> envelope;
   SteadyTime sent_at;
 };
 
@@ -39,7 +42,8 @@ class WriteTracker {
 
   // Records a new write and returns it (with its seq assigned).
   const PendingWrite& Add(uint32_t shard, Op op, std::string key, std::string value, uint64_t tag,
-                          uint64_t request_id, SteadyTime now);
+                          uint64_t request_id, SteadyTime now,
+                          std::vector<std::string> envelope = {});
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
   //
@@ -62,6 +66,8 @@ class WriteTracker {
   // Writes in flight for `key` (any shard).
   int PendingForKey(std::string_view key) const;
   size_t PendingCount() const;
+  // Key and value bytes of every pending write.
+  size_t PendingBytes() const { return pending_bytes_; }
   size_t PendingOnShard(uint32_t shard) const { return shards_[shard].pending.size(); }
   // The lowest seq of `shard` not yet acknowledged (the next seq to be
   // assigned when nothing is pending): WriteRequest::base_seq.
@@ -83,6 +89,7 @@ class WriteTracker {
   };
   std::vector<Shard> shards_;
   std::unordered_map<std::string, int, KeyHash, std::equal_to<>> per_key_;
+  size_t pending_bytes_ = 0;
 };
 
 }  // namespace forkv

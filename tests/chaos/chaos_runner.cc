@@ -22,7 +22,7 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "shared/proc.h"
 #include "tests/chaos/chaos_cluster.h"
@@ -133,7 +133,7 @@ std::string JoinArgs(const std::vector<std::string>& args) {
 }
 
 // Time from a store's SIGKILL to the first request it served again,
-// measured by one prober thread per store with its own Client.
+// measured by one prober thread per store with its own Connection.
 class Prober {
  public:
   // Starts measuring from `killed_at`; `epoch` is the manager incarnation.
@@ -157,7 +157,7 @@ class Prober {
   // dropped: the store was then restarted by a new manager, not recovered.
   void Loop(zmq::context_t* ctx, std::string endpoint, std::string store,
             const std::atomic<uint64_t>* epoch) {
-    Client client(*ctx, std::move(endpoint));
+    Connection client(*ctx, std::move(endpoint));
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
       cv_.wait(lock, [&] { return stop_ || killed_at_.has_value(); });
@@ -237,7 +237,7 @@ class ChaosSession {
   void Event(const std::string& what);
   Clock::duration NextGap();
 
-  // Client threads.
+  // Connection threads.
   void ClientLoop(int id, std::vector<Operation>* out);
 
   // Manager control (main thread only).
@@ -272,7 +272,7 @@ class ChaosSession {
   const ChaosOptions& o_;
   std::mt19937_64 rng_;
   zmq::context_t ctx_{1};
-  Client control_;
+  Connection control_;
   std::unique_ptr<ManagerUnderTest> mgr_;
   std::string dir_;
   Clock::time_point start_;
@@ -317,7 +317,7 @@ Clock::duration ChaosSession::NextGap() {
 }
 
 void ChaosSession::ClientLoop(int id, std::vector<Operation>* out) {
-  Client client(ctx_, mgr_->endpoint());
+  Connection client(ctx_, mgr_->endpoint());
   std::mt19937_64 rng(o_.seed * 1000003 + static_cast<uint64_t>(id) + 1);
   std::discrete_distribution<int> mix(o_.ops_mix.begin(), o_.ops_mix.end());
   uint64_t n = 0;
@@ -668,7 +668,7 @@ int ChaosSession::Run() {
                                                  std::to_string(o_.backoff_max_ms)};
   const std::string exe = o_.manager_exe.empty() ? SiblingBinary("forkv-manager") : o_.manager_exe;
   mgr_ = std::make_unique<ManagerUnderTest>(exe, dir_, manager_args);
-  control_ = Client(ctx_, mgr_->endpoint());
+  control_ = Connection(ctx_, mgr_->endpoint());
   std::printf(
       "chaos: dir %s, manager %s\n"
       "chaos: manager flags: %s (restart intensity unbounded: chaos is about data safety, "

@@ -6,7 +6,7 @@
 //  1. Starts a private forkv-manager (ManagerUnderTest) with restart
 //     intensity effectively unbounded (--max-restarts 100000 --max-seconds
 //     1): chaos is about data safety, not about the give-up policy.
-//  2. `clients` threads, each with its own Client, issue put/get/del on
+//  2. `clients` threads, each with its own Connection, issue put/get/del on
 //     `stores` x `keys` keys at random (`ops_mix`), and record every
 //     operation with its start and end time and its outcome (ok, not found,
 //     failed definitely, or unknown: a timeout or `unavailable`). Every

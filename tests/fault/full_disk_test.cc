@@ -12,7 +12,7 @@
 #include <fstream>
 #include <map>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/signals.h"
 #include "tests/support/harness.h"
 
@@ -45,7 +45,7 @@ class FullDiskTest : public ::testing::Test {
   }
 
   // One put of a 256 KiB value; its status code, or kUnavailable when no answer.
-  StatusCode Put(Client& c, const std::string& key, const std::string& value) {
+  StatusCode Put(Connection& c, const std::string& key, const std::string& value) {
     auto r = c.Call({.op = Op::kPut, .store = "s", .key = key, .value = value}, 10s);
     return r.ok() ? r->code : StatusCode::kUnavailable;
   }
@@ -79,7 +79,7 @@ class FullDiskTest : public ::testing::Test {
 };
 
 TEST_F(FullDiskTest, FullDiskIsAnIoErrorUntilSpaceReturnsAndNothingAckedIsLost) {
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   std::map<std::string, std::string> acked;
   StatusCode first_failure = StatusCode::kOk;
   for (int i = 0; i < 400 && first_failure == StatusCode::kOk; ++i) {
@@ -138,7 +138,7 @@ TEST_F(FullDiskTest, FullDiskIsAnIoErrorUntilSpaceReturnsAndNothingAckedIsLost) 
   // Nothing acknowledged was lost.
   fs::remove(mount_ + "/filler");
   ASSERT_TRUE(mgr_->Start());
-  Client again(ctx_, mgr_->endpoint());
+  Connection again(ctx_, mgr_->endpoint());
   int lost = 0;
   for (const auto& [key, value] : acked) {
     auto r = again.Call({.op = Op::kGet, .store = "s", .key = key}, 10s);
@@ -162,7 +162,7 @@ TEST_F(FullDiskTest, ImmutableShardDirectoriesRecoverOnceWritableAgain) {
       ASSERT_EQ(ioctl(fd.get(), FS_IOC_SETFLAGS, &flags), 0) << std::strerror(errno);
     }
   };
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   ASSERT_EQ(Put(c, "before", "v"), StatusCode::kOk);  // both workers have opened their shards
   set_immutable(true);
   StatusCode failure = StatusCode::kOk;
@@ -183,7 +183,7 @@ TEST_F(FullDiskTest, ImmutableShardDirectoriesRecoverOnceWritableAgain) {
   ASSERT_TRUE(mgr_->WaitExit(&st, 30s));
   EXPECT_TRUE(st.IsCleanExit()) << st.ToString();
   ASSERT_TRUE(mgr_->Start());
-  Client again(ctx_, mgr_->endpoint());
+  Connection again(ctx_, mgr_->endpoint());
   for (const auto& [key, value] : acked) {
     auto r = again.Call({.op = Op::kGet, .store = "s", .key = key}, 10s);
     EXPECT_TRUE(r.ok() && r->code == StatusCode::kOk) << key;

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "tests/support/harness.h"
 
@@ -105,7 +105,7 @@ TEST_F(SupervisionTest, SigtermUnderLoadExitsZeroAndLosesNothing) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
-      Client c(ctx_, mgr_->endpoint());
+      Connection c(ctx_, mgr_->endpoint());
       for (int i = 0; !stop; ++i) {
         std::string key = "w" + std::to_string(w) + "-" + std::to_string(i % 50);
         std::string value = std::to_string(i);
@@ -136,7 +136,7 @@ TEST_F(SupervisionTest, SigtermUnderLoadExitsZeroAndLosesNothing) {
   ReapZombies();
   for (pid_t p : children) EXPECT_FALSE(IsAlive(p)) << p;
   ASSERT_TRUE(mgr_->Start(ManagerArgs()));
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   int lost = 0;
   for (const auto& [composite, value] : acked) {
     auto slash = composite.find('/');
@@ -155,7 +155,7 @@ TEST_F(SupervisionTest, KillPointBetweenWriteAndAckLosesNoAcknowledgedWrite) {
   // between the disk write and the acknowledgment.
   mgr_->SetEnv("FORKV_KILL_POINT", "db.after_write_before_ack:40");
   RestartManager({"--max-restarts", "1000", "--max-seconds", "1"});
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   std::map<std::string, std::string> acked;
   int unknown = 0, acks = 0;
   for (int i = 0; i < 400; ++i) {

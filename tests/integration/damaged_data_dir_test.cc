@@ -9,7 +9,7 @@
 #include <fstream>
 #include <map>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/catalogue.h"
 #include "shared/codec.h"
 #include "tests/support/harness.h"
@@ -26,7 +26,7 @@ class DamagedDataDirTest : public ForkvTest {
   // Puts key<i> = "<store>-<i>" for i < n; returns the keys acknowledged.
   std::map<std::string, std::string> Fill(const std::string& store, int n,
                                           const std::string& key_prefix = "key") {
-    Client c(ctx_, mgr_->endpoint());
+    Connection c(ctx_, mgr_->endpoint());
     std::map<std::string, std::string> acked;
     for (int i = 0; i < n; ++i) {
       std::string key = key_prefix + std::to_string(i), value = store + "-" + std::to_string(i);

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"
 #include "tests/support/harness.h"
@@ -90,7 +90,7 @@ TEST_F(EndToEndTest, ConcurrentCreatesOfOneNameGiveOneProcess) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      Client c(ctx_, mgr_->endpoint());
+      Connection c(ctx_, mgr_->endpoint());
       auto r = c.Call(
           {.op = Op::kPut, .store = "race", .key = "k" + std::to_string(i), .value = "v"}, 5s);
       EXPECT_TRUE(r.ok() && r->code == StatusCode::kOk);
@@ -138,7 +138,7 @@ TEST_F(EndToEndTest, FiftyConcurrentClientsOnTenStores) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kClients; ++t) {
     threads.emplace_back([&, t] {
-      Client c(ctx_, mgr_->endpoint());
+      Connection c(ctx_, mgr_->endpoint());
       std::string store = "s" + std::to_string(t % 10);
       for (int i = 0; i < kOps; ++i) {
         std::string key = "c" + std::to_string(t) + "-" + std::to_string(i);

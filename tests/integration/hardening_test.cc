@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <set>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/catalogue.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"

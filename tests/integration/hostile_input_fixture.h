@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "shared/protocol.h"
 #include "shared/zsock.h"
@@ -68,7 +68,7 @@ class HostileInputTest : public ForkvTest {
   void SetUp() override {
     ForkvTest::SetUp();
     if (HasFatalFailure()) return;
-    Client c(ctx_, mgr_->endpoint());
+    Connection c(ctx_, mgr_->endpoint());
     for (int i = 0; i < kSeedKeys; ++i) {
       ASSERT_TRUE(c.Put(kStore, SeedKey(i), SeedValue(i), kReplyWait).ok()) << i;
     }
@@ -138,7 +138,7 @@ class HostileInputTest : public ForkvTest {
     EXPECT_EQ(mgr_->pid(), manager_pid_);
     EXPECT_TRUE(IsAlive(manager_pid_));
     EXPECT_EQ(Children(), children_);
-    Client c(ctx_, mgr_->endpoint());
+    Connection c(ctx_, mgr_->endpoint());
     auto count = c.Count(kStore, kReplyWait);
     ASSERT_TRUE(count.ok()) << count.status().ToString();
     EXPECT_EQ(*count, static_cast<uint64_t>(kSeedKeys));

@@ -186,7 +186,7 @@ TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
 
 TEST_F(HostileInputTest, FramesOverTheTransportLimitAreDroppedWithoutReply) {
   zmq::socket_t s = Dealer();
-  Client other(ctx_, mgr_->endpoint());
+  Connection other(ctx_, mgr_->endpoint());
   // Just over the limit, and the 100 MB the issue asks about.
   for (size_t size : {kMaxRequestFrameBytes + 1, size_t{100} << 20}) {
     SCOPED_TRACE("frame of " + std::to_string(size) + " bytes");
@@ -279,7 +279,7 @@ TEST_F(HostileInputTest, BurstOfTenThousandBadFramesIsAnsweredInFull) {
 }
 
 TEST_F(HostileInputTest, InvalidStoreNamesAreRejectedForEveryOp) {
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   const std::vector<std::string> names = {
       "..",  "a/b",      "",      std::string("a\0b", 3),   std::string(10 * 1024, 'n'),
       ".",   "../keep",  "keep/", std::string("keep\0", 5), std::string("keep\0x", 6),
@@ -300,7 +300,7 @@ TEST_F(HostileInputTest, InvalidStoreNamesAreRejectedForEveryOp) {
 }
 
 TEST_F(HostileInputTest, KeysAndValuesOverTheLimits) {
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   const std::string long_key(kMaxKeyBytes + 1, 'K');
   const std::string max_key(kMaxKeyBytes, 'K');
   struct Case {
@@ -396,7 +396,7 @@ TEST_F(HostileInputTest, ReqSocketGetsCorrectReplies) {
     EXPECT_EQ(bad_name->code, StatusCode::kInvalidArgument);
     EXPECT_EQ(bad_name->id, 300u + round);
   }
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   auto v = c.Get(kStore, "req", kReplyWait);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, "4");

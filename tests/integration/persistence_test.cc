@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "tests/support/harness.h"
 
@@ -36,7 +36,7 @@ class PersistenceTest : public ForkvTest, public ::testing::WithParamInterface<c
   // Checks every key against what its writer recorded.
   void ExpectAllAcknowledged(const std::string& store_prefix, int stores,
                              const std::map<std::string, KeyHistory>& history) {
-    Client c(ctx_, mgr_->endpoint());
+    Connection c(ctx_, mgr_->endpoint());
     int lost = 0;
     for (const auto& [composite, h] : history) {
       auto slash = composite.find('/');
@@ -65,7 +65,7 @@ TEST_P(PersistenceTest, TenThousandKeysSurviveManagerKill) {
   std::atomic<int> failed{0};
   for (int s = 0; s < kStores; ++s) {
     threads.emplace_back([&, s] {
-      Client c(ctx_, mgr_->endpoint());
+      Connection c(ctx_, mgr_->endpoint());
       std::string store = "store" + std::to_string(s);
       for (int k = 0; k < kKeys; ++k) {
         // Every key is written twice: the last value must win.
@@ -85,7 +85,7 @@ TEST_P(PersistenceTest, TenThousandKeysSurviveManagerKill) {
 
   RestartManager();  // SIGKILL of the whole group, then a new manager
   ASSERT_TRUE(WaitFor([&] { return mgr_->CliJson({"stores"})["stores"].size() == kStores; }));
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   int wrong = 0;
   for (int s = 0; s < kStores; ++s) {
     std::string store = "store" + std::to_string(s);
@@ -103,7 +103,7 @@ TEST_P(PersistenceTest, TenThousandKeysSurviveManagerKill) {
 }
 
 TEST_P(PersistenceTest, KilledStoreComesBackWithAllKeys) {
-  Client c(ctx_, mgr_->endpoint());
+  Connection c(ctx_, mgr_->endpoint());
   for (int k = 0; k < 500; ++k) {
     auto r = c.Call({.op = Op::kPut,
                      .store = "users",
@@ -129,7 +129,7 @@ TEST_P(PersistenceTest, DbWorkerKilledDuringConcurrentWrites) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
-      Client c(ctx_, mgr_->endpoint());
+      Connection c(ctx_, mgr_->endpoint());
       std::string store = "w" + std::to_string(w % 4);
       for (int round = 0; round < kRounds; ++round) {
         for (int k = 0; k < kKeys; ++k) {

@@ -47,8 +47,23 @@ TEST(SpawnSpecsTest, StoreArgv) {
   EXPECT_EQ(s.exe, "/b/forkv-store");
   EXPECT_EQ(Join(s.args),
             "--name users --gen 99 --backend ipc:///run/f/m7-be.sock --db "
-            "ipc:///run/f/m7-db0.sock,ipc:///run/f/m7-db1.sock --log-level debug --parent-pid 7");
+            "ipc:///run/f/m7-db0.sock,ipc:///run/f/m7-db1.sock --bind ipc:///run/f/m7-s99.sock "
+            "--log-level debug --parent-pid 7");
   EXPECT_EQ(s.parent_death_signal, SIGKILL);
+  EXPECT_EQ(StoreEndpoint(l, 99), "ipc:///run/f/m7-s99.sock");
+}
+
+TEST(SpawnSpecsTest, StoreBindsTcpWhenTheManagerListensOnTcp) {
+  ManagerOptions o = Options();
+  o.listen = {"ipc:///tmp/x.sock", "tcp://127.0.0.1:7070", "tcp://10.0.0.1:7071"};
+  ManagerLayout l = MakeLayout(o, "/run/f", 7, "/b");
+  EXPECT_EQ(l.store_tcp_bind, "tcp://127.0.0.1:*");  // the first tcp endpoint's host
+  SpawnSpec s = StoreSpawnSpec(o, l, "users", 99);
+  ASSERT_GE(s.args.size(), 2u);
+  EXPECT_EQ(s.args[s.args.size() - 2], "--bind");
+  EXPECT_EQ(s.args.back(), "tcp://127.0.0.1:*");
+  // Without tcp, no tcp bind.
+  EXPECT_EQ(MakeLayout(Options(), "/run/f", 7, "/b").store_tcp_bind, "");
 }
 
 TEST(SpawnSpecsTest, DbArgv) {

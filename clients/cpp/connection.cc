@@ -1,10 +1,11 @@
-#include "client_cli/client.h"
+#include "clients/cpp/connection.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -68,7 +69,7 @@ Status ZmqError(const zmq::error_t& e, const std::string& what) {
 }
 
 // Transport error or non-OK reply -> Status; else the reply.
-Result<Reply> CallOk(Client& client, Request request, milliseconds timeout) {
+Result<Reply> CallOk(Connection& client, Request request, milliseconds timeout) {
   auto reply = client.Call(std::move(request), timeout);
   if (!reply.ok()) return reply.status();
   if (Status s = ReplyStatus(*reply); !s.ok()) return s;
@@ -99,25 +100,42 @@ Status ReplyStatus(const Reply& reply) {
   return Status(reply.code, reply.message);
 }
 
-Client::Client(zmq::context_t& ctx, std::string endpoint)
-    : ctx_(&ctx), endpoint_(std::move(endpoint)) {
+Connection::Connection(zmq::context_t& ctx, std::string endpoint, bool watch_peer)
+    : ctx_(&ctx), endpoint_(std::move(endpoint)), watch_peer_(watch_peer) {
   std::random_device rd;
   next_id_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
-Client::~Client() = default;
-Client::Client(Client&&) noexcept = default;
-Client& Client::operator=(Client&&) noexcept = default;
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
 
-void Client::Reset() { socket_.reset(); }
+void Connection::Reset() {
+  monitor_.reset();
+  socket_.reset();
+  peer_lost_ = false;
+}
 
-uint64_t Client::NextId() {
+void Connection::DrainMonitor() {
+  Frames frames;
+  while (monitor_) {
+    auto got = RecvFrames(*monitor_, &frames, false);
+    if (!got.ok() || !*got) return;
+    // Event frame: uint16 event number, uint32 value (native byte order).
+    if (frames.empty() || frames[0].size() < sizeof(uint16_t)) continue;
+    uint16_t event = 0;
+    std::memcpy(&event, frames[0].data(), sizeof event);
+    if (event == ZMQ_EVENT_DISCONNECTED) peer_lost_ = true;
+  }
+}
+
+uint64_t Connection::NextId() {
   // 0 is reserved for "request id unreadable" replies.
   if (next_id_ == 0) ++next_id_;
   return next_id_++;
 }
 
-Status Client::EnsureOpen() {
+Status Connection::EnsureOpen() {
   if (socket_) return Status::Ok();
   if (Status s = CheckEndpoint(endpoint_); !s.ok()) return s;
   if (Status s = ProbeIpcEndpoint(endpoint_); !s.ok()) return s;
@@ -127,8 +145,21 @@ Status Client::EnsureOpen() {
     // live manager instead of vanishing into a pipe nobody reads, and POLLOUT
     // tells whether we are connected at all.
     s.set(zmq::sockopt::immediate, 1);
+    if (watch_peer_) {
+      // One inproc endpoint per socket of this process.
+      static std::atomic<uint64_t> monitors{0};
+      std::string addr = "inproc://forkv-peer-" + std::to_string(++monitors);
+      if (zmq_socket_monitor(s.handle(), addr.c_str(), ZMQ_EVENT_DISCONNECTED) != 0) {
+        return Status::Internal("zmq_socket_monitor: " + std::string(zmq_strerror(zmq_errno())));
+      }
+      zmq::socket_t m(*ctx_, zmq::socket_type::pair);
+      m.set(zmq::sockopt::linger, 0);
+      m.connect(addr);
+      monitor_.emplace(std::move(m));
+    }
     s.connect(endpoint_);
     socket_.emplace(std::move(s));
+    peer_lost_ = false;
     return Status::Ok();
   } catch (const zmq::error_t& e) {
     if (e.num() == ETERM) return Status::Unavailable("zmq context terminated");
@@ -136,24 +167,32 @@ Status Client::EnsureOpen() {
   }
 }
 
-Result<bool> Client::WaitFor(short events, Clock::time_point deadline) {
+Result<bool> Connection::WaitFor(short events, Clock::time_point deadline) {
   while (true) {
     auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) remaining = milliseconds(0);
-    zmq::pollitem_t item{socket_->handle(), 0, events, 0};
+    zmq::pollitem_t items[2] = {{socket_->handle(), 0, events, 0},
+                                {monitor_ ? monitor_->handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(&item, 1, remaining);
+      zmq::poll(items, monitor_ ? 2 : 1, remaining);
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return ZmqError(e, "zmq poll");
     }
-    if (item.revents & events) return true;
+    if (items[0].revents & events) return true;
+    if (monitor_ && (items[1].revents & ZMQ_POLLIN)) {
+      DrainMonitor();
+      if (peer_lost_) {
+        return Status::Unavailable(endpoint_ + " closed the connection (its process exited)");
+      }
+    }
     if (Clock::now() >= deadline) return false;
   }
 }
 
-Result<uint64_t> Client::SendUntil(Request request, Clock::time_point deadline,
-                                   milliseconds timeout) {
+Result<uint64_t> Connection::SendUntil(Request request, Clock::time_point deadline,
+                                       milliseconds timeout) {
+  last_request_sent_ = false;
   if (Status s = EnsureOpen(); !s.ok()) return s;
   uint64_t id = NextId();
   request.id = id;
@@ -168,7 +207,10 @@ Result<uint64_t> Client::SendUntil(Request request, Clock::time_point deadline,
                              " (no connection established)");
     }
     try {
-      if (socket_->send(zmq::buffer(payload), zmq::send_flags::dontwait)) return id;
+      if (socket_->send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
+        last_request_sent_ = true;
+        return id;
+      }
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return ZmqError(e, "zmq send");
@@ -176,7 +218,7 @@ Result<uint64_t> Client::SendUntil(Request request, Clock::time_point deadline,
   }
 }
 
-Result<std::optional<Reply>> Client::ReceiveUntil(Clock::time_point deadline) {
+Result<std::optional<Reply>> Connection::ReceiveUntil(Clock::time_point deadline) {
   Frames frames;
   while (true) {
     auto readable = WaitFor(ZMQ_POLLIN, deadline);
@@ -199,7 +241,7 @@ Result<std::optional<Reply>> Client::ReceiveUntil(Clock::time_point deadline) {
   }
 }
 
-Result<Reply> Client::Call(Request request, milliseconds timeout) {
+Result<Reply> Connection::Call(Request request, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto id = SendUntil(std::move(request), deadline, timeout);
   if (!id.ok()) {
@@ -226,7 +268,7 @@ Result<Reply> Client::Call(Request request, milliseconds timeout) {
   }
 }
 
-Result<Reply> Client::CallWithRetries(Request request, milliseconds timeout, int attempts) {
+Result<Reply> Connection::CallWithRetries(Request request, milliseconds timeout, int attempts) {
   if (attempts < 1) attempts = 1;
   for (int i = 1;; ++i) {
     auto reply = Call(request, timeout);
@@ -239,13 +281,13 @@ Result<Reply> Client::CallWithRetries(Request request, milliseconds timeout, int
   }
 }
 
-Result<uint64_t> Client::Send(Request request, milliseconds timeout) {
+Result<uint64_t> Connection::Send(Request request, milliseconds timeout) {
   auto id = SendUntil(std::move(request), Clock::now() + timeout, timeout);
   if (!id.ok()) Reset();
   return id;
 }
 
-Result<Reply> Client::Receive(milliseconds timeout) {
+Result<Reply> Connection::Receive(milliseconds timeout) {
   if (!socket_) return Status::InvalidArgument("Receive() with no request outstanding");
   auto next = ReceiveUntil(Clock::now() + timeout);
   if (!next.ok()) return next.status();
@@ -255,8 +297,8 @@ Result<Reply> Client::Receive(milliseconds timeout) {
   return std::move(**next);
 }
 
-Status Client::Put(std::string_view store, std::string_view key, std::string_view value,
-                   milliseconds timeout) {
+Status Connection::Put(std::string_view store, std::string_view key, std::string_view value,
+                       milliseconds timeout) {
   Request r;
   r.op = Op::kPut;
   r.store = store;
@@ -265,8 +307,8 @@ Status Client::Put(std::string_view store, std::string_view key, std::string_vie
   return CallOk(*this, std::move(r), timeout).status();
 }
 
-Result<std::string> Client::Get(std::string_view store, std::string_view key,
-                                milliseconds timeout) {
+Result<std::string> Connection::Get(std::string_view store, std::string_view key,
+                                    milliseconds timeout) {
   Request r;
   r.op = Op::kGet;
   r.store = store;
@@ -282,7 +324,7 @@ Result<std::string> Client::Get(std::string_view store, std::string_view key,
   return value;
 }
 
-Status Client::Del(std::string_view store, std::string_view key, milliseconds timeout) {
+Status Connection::Del(std::string_view store, std::string_view key, milliseconds timeout) {
   Request r;
   r.op = Op::kDel;
   r.store = store;
@@ -290,8 +332,8 @@ Status Client::Del(std::string_view store, std::string_view key, milliseconds ti
   return CallOk(*this, std::move(r), timeout).status();
 }
 
-Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,
-                                              uint64_t limit, milliseconds timeout) {
+Result<std::vector<std::string>> Connection::Keys(std::string_view store, std::string_view prefix,
+                                                  uint64_t limit, milliseconds timeout) {
   Request r;
   r.op = Op::kKeys;
   r.store = store;
@@ -312,7 +354,7 @@ Result<std::vector<std::string>> Client::Keys(std::string_view store, std::strin
   return keys;
 }
 
-Result<uint64_t> Client::Count(std::string_view store, milliseconds timeout) {
+Result<uint64_t> Connection::Count(std::string_view store, milliseconds timeout) {
   Request r;
   r.op = Op::kCount;
   r.store = store;
@@ -324,8 +366,8 @@ Result<uint64_t> Client::Count(std::string_view store, milliseconds timeout) {
   return body->get<uint64_t>();
 }
 
-Result<nlohmann::json> Client::CallJson(Op op, std::string_view store, uint64_t arg,
-                                        milliseconds timeout) {
+Result<nlohmann::json> Connection::CallJson(Op op, std::string_view store, uint64_t arg,
+                                            milliseconds timeout) {
   Request r;
   r.op = op;
   r.store = store;

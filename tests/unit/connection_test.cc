@@ -1,7 +1,9 @@
-// Client against real ZeroMQ ROUTER sockets on ipc:// endpoints in a mkdtemp
+// Connection against real ZeroMQ ROUTER sockets on ipc:// endpoints in a mkdtemp
 // directory: Lazy Pirate timeouts, id matching, pipelining, unreachable
 // endpoints. A fake manager thread owns its ROUTER (bound on the test thread
 // first, so the endpoint exists before the client connects, then moved).
+#include "clients/cpp/connection.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,7 +16,6 @@
 #include <future>
 #include <thread>
 
-#include "client_cli/client.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"
 
@@ -113,7 +114,7 @@ class ClientTest : public ::testing::Test {
 };
 
 TEST_F(ClientTest, MissingSocketIsUnavailable) {
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   auto reply = client.Call(Ping(), milliseconds(5000));
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
@@ -130,7 +131,7 @@ TEST_F(ClientTest, StaleSocketFileIsUnavailable) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   close(fd);
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   auto reply = client.Call(Ping(), milliseconds(5000));
   EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
 }
@@ -146,7 +147,7 @@ TEST_F(ClientTest, ListenerThatNeverHandshakesTimesOut) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(listen(fd, 16), 0);
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   auto reply = client.CallWithRetries(Ping(), milliseconds(50), 2);
   EXPECT_EQ(reply.status().code(), StatusCode::kTimeout);
   EXPECT_NE(reply.status().message().find("(2 attempts)"), std::string::npos);
@@ -154,13 +155,13 @@ TEST_F(ClientTest, ListenerThatNeverHandshakesTimesOut) {
 }
 
 TEST_F(ClientTest, BadEndpointIsInvalidArgument) {
-  Client client(ctx_, "nowhere");
+  Connection client(ctx_, "nowhere");
   EXPECT_EQ(client.Call(Ping(), milliseconds(100)).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ClientTest, SilentServerTimesOut) {
   zmq::socket_t router = BindRouter();
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   Request put;
   put.op = Op::kPut;
   put.store = "s";
@@ -186,7 +187,7 @@ TEST_F(ClientTest, WrongIdIsDiscardedThenRightIdReturned) {
     Answer(router, in.identity, in.request.id + 1, EncodeBinBody("stale"));
     Answer(router, in.identity, in.request.id, EncodeBinBody("fresh"));
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   Request get;
   get.op = Op::kGet;
   get.store = "s";
@@ -210,7 +211,7 @@ TEST_F(ClientTest, TimeoutReopensSocketSoLateRepliesCannotConfuse) {
     Answer(router, second.identity, first.request.id, EncodeBinBody("late"));
     Answer(router, second.identity, second.request.id, EncodeBinBody("second"));
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   EXPECT_EQ(client.Call(Ping(), milliseconds(100)).status().code(), StatusCode::kTimeout);
   auto reply = client.Call(Ping(), milliseconds(10000));
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
@@ -220,7 +221,7 @@ TEST_F(ClientTest, TimeoutReopensSocketSoLateRepliesCannotConfuse) {
 
 TEST_F(ClientTest, RetriesThenClearError) {
   zmq::socket_t router = BindRouter();
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   auto reply = client.CallWithRetries(Ping(), milliseconds(50), 3);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), StatusCode::kTimeout);
@@ -238,7 +239,7 @@ TEST_F(ClientTest, IdZeroErrorReplyAnswersTheCall) {
       Answer(router, in.identity, 0, "", StatusCode::kMalformed);
     }
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   auto reply = client.Call(Ping(), milliseconds(10000));
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->code, StatusCode::kMalformed);
@@ -252,7 +253,7 @@ TEST_F(ClientTest, UndecodableReplyIsInternal) {
       EXPECT_TRUE(SendFrames(router, {in.identity, "\xc1"}).ok());
     }
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   EXPECT_EQ(client.Call(Ping(), milliseconds(10000)).status().code(), StatusCode::kInternal);
 }
 
@@ -266,7 +267,7 @@ TEST_F(ClientTest, PipelinedSendsAndReceives) {
       Answer(router, in[k].identity, in[k].request.id, EncodeBinBody(in[k].request.key));
     }
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   std::vector<uint64_t> ids;
   for (const char* key : {"a", "b", "c"}) {
     Request r;
@@ -312,7 +313,7 @@ TEST_F(ClientTest, ConvenienceWrappers) {
     Answer(router, in.identity, in.request.id,
            EncodeJsonBody({{"stores", nlohmann::json::array()}}));
   });
-  Client client(ctx_, endpoint_);
+  Connection client(ctx_, endpoint_);
   const milliseconds t(10000);
   auto value = client.Get("s", "k", t);
   ASSERT_TRUE(value.ok()) << value.status().ToString();

@@ -1,6 +1,8 @@
-// forkv client library: talks to the manager's ROUTER over one DEALER socket
-// (Lazy Pirate, zguide ch. 4). Used by the `forkv` command, the integration
-// and chaos tests and the benchmark.
+// forkv client library, internal layer: one DEALER socket to one ROUTER (the
+// manager's, or a store's direct endpoint), Lazy Pirate (zguide ch. 4). The
+// public forkv::Client (<forkv/client.h>) is built on it; the `forkv`
+// command, the HTTP gateway, the integration and chaos tests and the
+// benchmark use it directly for the wire-level calls they test.
 //
 // Each request is one frame (EncodeRequest); the manager's ROUTER sees
 // [identity, payload] and answers with one reply frame carrying the request
@@ -21,8 +23,8 @@
 //  Otherwise the Reply is returned as is: a non-OK reply.code is the
 //  server's answer, not a transport failure (see ReplyStatus()).
 //
-// Thread-compatibility: a Client owns one zmq socket and must be used by one
-// thread at a time (one Client per thread). The zmq::context_t may be shared
+// Thread-compatibility: a Connection owns one zmq socket and must be used by one
+// thread at a time (one Connection per thread). The zmq::context_t may be shared
 // by many Clients and must outlive them.
 #pragma once
 
@@ -43,15 +45,18 @@ namespace forkv {
 // The server's verdict in a reply as a Status (OK for kOk).
 Status ReplyStatus(const Reply& reply);
 
-class Client {
+class Connection {
  public:
-  // Does not connect: the socket is opened on the first call.
-  Client(zmq::context_t& ctx, std::string endpoint);
-  ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-  Client(Client&&) noexcept;
-  Client& operator=(Client&&) noexcept;
+  // Does not connect: the socket is opened on the first call. With
+  // `watch_peer`, a socket monitor reports the peer closing the connection
+  // (a store process that died): a call waiting for a reply then fails at
+  // once with Unavailable instead of waiting for its timeout.
+  Connection(zmq::context_t& ctx, std::string endpoint, bool watch_peer = false);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
 
   const std::string& endpoint() const { return endpoint_; }
 
@@ -79,6 +84,11 @@ class Client {
 
   // Replies dropped because their id did not match (for tests and stats).
   uint64_t discarded_replies() const { return discarded_replies_; }
+  // After a failed Call(): whether the request had been handed to ZeroMQ on
+  // a live connection (so the peer may have received and applied it).
+  bool last_request_sent() const { return last_request_sent_; }
+  // The peer closed the connection since the socket was opened (watch_peer).
+  bool peer_lost() const { return peer_lost_; }
 
   // ---- convenience wrappers: Call() + ReplyStatus() + body decoding ----
   Status Put(std::string_view store, std::string_view key, std::string_view value,
@@ -107,9 +117,16 @@ class Client {
   // Next reply frame before `deadline`; nullopt on expiry.
   Result<std::optional<Reply>> ReceiveUntil(std::chrono::steady_clock::time_point deadline);
 
+  // Reads the monitor's pending events; sets peer_lost_ on a disconnect.
+  void DrainMonitor();
+
   zmq::context_t* ctx_;
   std::string endpoint_;
+  bool watch_peer_ = false;
+  bool last_request_sent_ = false;
+  bool peer_lost_ = false;
   std::optional<zmq::socket_t> socket_;
+  std::optional<zmq::socket_t> monitor_;  // PAIR connected to socket_'s monitor
   uint64_t next_id_;
   uint64_t discarded_replies_ = 0;
 };

@@ -1,0 +1,386 @@
+// forkv::Client: the manager connection, the route cache and the retry
+// rules of <forkv/client.h>, over the internal Connection.
+#include <forkv/client.h>
+
+#include <list>
+#include <unordered_map>
+#include <utility>
+
+#include "clients/cpp/connection.h"
+#include "clients/cpp/endpoint_choice.h"
+#include "shared/codec.h"
+#include "shared/runtime.h"
+
+namespace forkv {
+namespace {
+
+bool IsRead(Op op) { return op == Op::kGet || op == Op::kKeys || op == Op::kCount; }
+
+bool JsonBytes(const nlohmann::json& j, std::string* out) {
+  if (j.is_binary()) {
+    out->assign(j.get_binary().begin(), j.get_binary().end());
+    return true;
+  }
+  if (j.is_string()) {
+    *out = j.get<std::string>();
+    return true;
+  }
+  return false;
+}
+
+Result<nlohmann::json> BodyOf(const Reply& reply) {
+  if (reply.body.empty()) return nlohmann::json(nullptr);
+  return DecodeJsonBody(reply.body);
+}
+
+Request MakeRequest(Op op, std::string_view store, std::string_view key = {},
+                    std::string_view value = {}, uint64_t arg = 0) {
+  return Request{.op = op,
+                 .store = std::string(store),
+                 .key = std::string(key),
+                 .value = std::string(value),
+                 .arg = arg};
+}
+
+}  // namespace
+
+std::string DefaultEndpoint() { return DefaultManagerEndpoint(/*use_env=*/true); }
+
+struct Client::Impl {
+  explicit Impl(ClientOptions o)
+      : opts(Normalise(std::move(o))), manager(ctx, opts.endpoint, /*watch_peer=*/false) {}
+
+  static ClientOptions Normalise(ClientOptions o) {
+    if (o.endpoint.empty()) o.endpoint = DefaultEndpoint();
+    if (o.attempts < 1) o.attempts = 1;
+    if (o.max_cached_stores < 1) o.max_cached_stores = 1;
+    return o;
+  }
+
+  struct Route {
+    std::string endpoint;
+    uint64_t gen = 0;
+    std::unique_ptr<Connection> conn;  // nullptr: this store goes through the manager
+    std::list<std::string>::iterator lru;
+  };
+
+  // The route to `store`, located through the manager when not cached.
+  Result<Route*> RouteTo(const std::string& store, bool create);
+  void Forget(const std::string& store);
+  // One request to a store, with the retry rules of the header.
+  Result<Reply> StoreCall(const Request& request);
+  Result<Reply> ManagerCall(Request request) {
+    ++stats.manager_requests;
+    return manager.Call(std::move(request), opts.timeout);
+  }
+
+  ClientOptions opts;
+  zmq::context_t ctx{1};
+  Connection manager;
+  std::unordered_map<std::string, Route> routes;
+  std::list<std::string> lru;  // most recently used first
+  bool direct_supported = true;
+  Client::Stats stats;
+};
+
+void Client::Impl::Forget(const std::string& store) {
+  auto it = routes.find(store);
+  if (it == routes.end()) return;
+  lru.erase(it->second.lru);
+  routes.erase(it);
+  ++stats.relocations;
+}
+
+Result<Client::Impl::Route*> Client::Impl::RouteTo(const std::string& store, bool create) {
+  if (auto it = routes.find(store); it != routes.end()) {
+    lru.splice(lru.begin(), lru, it->second.lru);
+    return &it->second;
+  }
+  ++stats.locates;
+  auto reply = manager.Call(MakeRequest(Op::kLocate, store, {}, {}, create ? kLocateCreate : 0),
+                            opts.timeout);
+  if (!reply.ok()) return reply.status();
+  if (reply->code == StatusCode::kUnknownOp) {
+    direct_supported = false;  // a manager from before the direct path
+    return Status::UnknownOp(reply->message);
+  }
+  if (reply->code != StatusCode::kOk) return Status(reply->code, reply->message);
+  auto body = BodyOf(*reply);
+  if (!body.ok()) return body.status();
+  std::vector<std::string> endpoints;
+  if (body->is_object() && body->contains("endpoints") && (*body)["endpoints"].is_array()) {
+    for (const auto& ep : (*body)["endpoints"]) {
+      if (ep.is_string()) endpoints.push_back(ep.get<std::string>());
+    }
+  }
+  Route route;
+  if (auto gen = body->find("gen"); gen != body->end() && gen->is_number_unsigned()) {
+    route.gen = gen->get<uint64_t>();
+  }
+  if (auto chosen = ChooseStoreEndpoint(opts.endpoint, endpoints)) {
+    route.endpoint = *chosen;
+    route.conn = std::make_unique<Connection>(ctx, route.endpoint, /*watch_peer=*/true);
+  } else {
+    route.endpoint = opts.endpoint;  // no endpoint this client can reach: the manager path
+  }
+  while (routes.size() >= opts.max_cached_stores && !lru.empty()) {
+    std::string oldest = lru.back();
+    lru.pop_back();
+    routes.erase(oldest);
+  }
+  lru.push_front(store);
+  route.lru = lru.begin();
+  return &routes.emplace(store, std::move(route)).first->second;
+}
+
+Result<Reply> Client::Impl::StoreCall(const Request& request) {
+  if (!opts.direct || !direct_supported) return ManagerCall(request);
+  Status last = Status::Unavailable("no attempt made");
+  for (int attempt = 1; attempt <= opts.attempts; ++attempt) {
+    auto route = RouteTo(request.store, request.op == Op::kPut);
+    if (!route.ok()) {
+      if (route.status().code() == StatusCode::kUnknownOp) return ManagerCall(request);
+      // not_found (no such store), failed, dropped, or the manager is
+      // unreachable: the manager's answer is the answer.
+      return route.status();
+    }
+    Route* r = *route;
+    if (r->conn == nullptr) return ManagerCall(request);
+    ++stats.direct_requests;
+    auto reply = r->conn->Call(request, opts.timeout);
+    if (reply.ok() && reply->code != StatusCode::kMoved) return reply;
+    const bool sent = !reply.ok() && r->conn->last_request_sent();
+    last = reply.ok() ? Status(reply->code, reply->message) : reply.status();
+    Forget(request.store);
+    // Moved (refused, not applied) or never sent: safe to resend. A write
+    // that reached a store that then died, or got no answer, is not.
+    if (sent && !IsRead(request.op)) {
+      if (last.code() == StatusCode::kTimeout) {
+        return Status::Timeout(last.message() + "; the write may or may not have been applied");
+      }
+      return Status::Unavailable("store '" + request.store + "' was lost with the request in " +
+                                 "flight (" + last.message() +
+                                 "); the write may or may not have been applied");
+    }
+  }
+  if (last.code() == StatusCode::kMoved) {
+    return Status::Unavailable("store '" + request.store + "' kept moving: " + last.message());
+  }
+  return last;
+}
+
+// ---- Client -------------------------------------------------------------------
+
+Client::Client() : Client(ClientOptions{}) {}
+Client::Client(std::string endpoint) : Client(ClientOptions{.endpoint = std::move(endpoint)}) {}
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+const ClientOptions& Client::options() const { return impl_->opts; }
+Client::Stats Client::stats() const { return impl_->stats; }
+
+namespace {
+
+// Transport failure or a non-OK reply -> Status; else the reply.
+Result<Reply> Checked(Result<Reply> reply) {
+  if (!reply.ok()) return reply.status();
+  if (reply->code != StatusCode::kOk) return Status(reply->code, reply->message);
+  return reply;
+}
+
+Result<std::string> GetValue(const Reply& reply) {
+  auto body = BodyOf(reply);
+  if (!body.ok()) return body.status();
+  std::string value;
+  if (!body->is_null() && !JsonBytes(*body, &value)) {
+    return Status::Internal("get: reply body is not bytes");
+  }
+  return value;
+}
+
+}  // namespace
+
+Status Client::Put(std::string_view store, std::string_view key, std::string_view value) {
+  return Checked(impl_->StoreCall(MakeRequest(Op::kPut, store, key, value))).status();
+}
+
+Result<std::string> Client::Get(std::string_view store, std::string_view key) {
+  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kGet, store, key)));
+  if (!reply.ok()) return reply.status();
+  return GetValue(*reply);
+}
+
+Status Client::Del(std::string_view store, std::string_view key) {
+  return Checked(impl_->StoreCall(MakeRequest(Op::kDel, store, key))).status();
+}
+
+Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,
+                                              uint64_t limit) {
+  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, {}, limit)));
+  if (!reply.ok()) return reply.status();
+  auto body = BodyOf(*reply);
+  if (!body.ok()) return body.status();
+  std::vector<std::string> keys;
+  if (body->is_null()) return keys;
+  if (!body->is_array()) return Status::Internal("keys: reply body is not an array");
+  for (const auto& item : *body) {
+    std::string key;
+    if (!JsonBytes(item, &key)) return Status::Internal("keys: a key is not bytes");
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+Result<uint64_t> Client::Count(std::string_view store) {
+  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kCount, store)));
+  if (!reply.ok()) return reply.status();
+  auto body = BodyOf(*reply);
+  if (!body.ok()) return body.status();
+  if (!body->is_number_unsigned()) return Status::Internal("count: reply body is not a uint");
+  return body->get<uint64_t>();
+}
+
+Result<std::vector<StoreInfo>> Client::Stores() {
+  auto reply = Checked(impl_->ManagerCall(MakeRequest(Op::kStores, "")));
+  if (!reply.ok()) return reply.status();
+  auto body = BodyOf(*reply);
+  if (!body.ok()) return body.status();
+  std::vector<StoreInfo> out;
+  if (!body->is_object() || !body->contains("stores") || !(*body)["stores"].is_array()) {
+    return Status::Internal("stores: unexpected reply body");
+  }
+  for (const auto& s : (*body)["stores"]) {
+    StoreInfo info;
+    info.name = s.value("name", "");
+    info.state = s.value("state", "");
+    info.pid = s.value("pid", int64_t{0});
+    info.restarts = s.value("restarts", uint64_t{0});
+    info.generation = s.value("generation", uint64_t{0});
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status Client::Create(std::string_view store) {
+  return Checked(impl_->ManagerCall(MakeRequest(Op::kCreate, store))).status();
+}
+
+Status Client::Drop(std::string_view store) {
+  impl_->Forget(std::string(store));
+  return Checked(impl_->ManagerCall(MakeRequest(Op::kDrop, store))).status();
+}
+
+Result<std::string> Client::EndpointOf(std::string_view store) {
+  if (!impl_->opts.direct || !impl_->direct_supported) return impl_->opts.endpoint;
+  auto route = impl_->RouteTo(std::string(store), /*create=*/false);
+  if (!route.ok()) {
+    if (route.status().code() == StatusCode::kUnknownOp) return impl_->opts.endpoint;
+    return route.status();
+  }
+  return (*route)->endpoint;
+}
+
+// ---- Pipeline -----------------------------------------------------------------
+
+Pipeline Client::MakePipeline() { return Pipeline(*this); }
+
+Pipeline::Pipeline(Client& client) : client_(&client) {}
+
+void Pipeline::Put(std::string_view store, std::string_view key, std::string_view value) {
+  requests_.push_back(
+      {static_cast<int>(Op::kPut), std::string(store), std::string(key), std::string(value)});
+}
+void Pipeline::Get(std::string_view store, std::string_view key) {
+  requests_.push_back({static_cast<int>(Op::kGet), std::string(store), std::string(key), {}});
+}
+void Pipeline::Del(std::string_view store, std::string_view key) {
+  requests_.push_back({static_cast<int>(Op::kDel), std::string(store), std::string(key), {}});
+}
+
+std::vector<Pipeline::Outcome> Pipeline::Run(size_t window) {
+  Client::Impl& impl = *client_->impl_;
+  std::vector<Item> items = std::move(requests_);
+  requests_.clear();
+  std::vector<Outcome> out(items.size());
+  std::vector<bool> done(items.size(), false);
+  if (window < 1) window = 1;
+
+  auto finish = [&](size_t i, Result<Reply> reply) {
+    auto checked = Checked(std::move(reply));
+    done[i] = true;
+    if (!checked.ok()) {
+      out[i].status = checked.status();
+    } else if (static_cast<Op>(items[i].op) == Op::kGet) {
+      auto v = GetValue(*checked);
+      if (v.ok()) {
+        out[i].value = std::move(*v);
+      } else {
+        out[i].status = v.status();
+      }
+    }
+  };
+  auto to_request = [&](size_t i) {
+    return MakeRequest(static_cast<Op>(items[i].op), items[i].store, items[i].key, items[i].value);
+  };
+
+  // Per store connection: send up to `window`, then read replies by id.
+  // What cannot go direct, or fails in a way that allows a retry, is done
+  // alone through StoreCall() afterwards.
+  std::unordered_map<std::string, std::vector<size_t>> by_store;
+  for (size_t i = 0; i < items.size(); ++i) by_store[items[i].store].push_back(i);
+  if (impl.opts.direct && impl.direct_supported) {
+    for (auto& [store, indexes] : by_store) {
+      bool any_put = false;
+      for (size_t i : indexes) any_put = any_put || static_cast<Op>(items[i].op) == Op::kPut;
+      auto route = impl.RouteTo(store, any_put);
+      if (!route.ok() || (*route)->conn == nullptr) continue;
+      Connection& conn = *(*route)->conn;
+      std::unordered_map<uint64_t, size_t> inflight;
+      size_t next = 0;
+      bool broken = false;
+      while (!broken && (next < indexes.size() || !inflight.empty())) {
+        while (next < indexes.size() && inflight.size() < window) {
+          auto id = conn.Send(to_request(indexes[next]), impl.opts.timeout);
+          if (!id.ok()) {
+            broken = true;  // not sent: left for the retry below
+            break;
+          }
+          ++impl.stats.direct_requests;
+          inflight.emplace(*id, indexes[next]);
+          ++next;
+        }
+        if (inflight.empty()) break;
+        auto reply = conn.Receive(impl.opts.timeout);
+        if (!reply.ok()) {
+          // The store was lost or went silent: what was in flight is
+          // unknown for writes; reads are retried below.
+          for (auto& [id, i] : inflight) {
+            if (IsRead(static_cast<Op>(items[i].op))) continue;
+            done[i] = true;
+            out[i].status = Status::Unavailable(
+                "store '" + store + "' was lost with the request in flight (" +
+                reply.status().message() + "); the write may or may not have been applied");
+          }
+          inflight.clear();
+          impl.Forget(store);
+          broken = true;
+          break;
+        }
+        auto it = inflight.find(reply->id);
+        if (it == inflight.end()) continue;
+        size_t i = it->second;
+        inflight.erase(it);
+        if (reply->code == StatusCode::kMoved) continue;  // not applied: retried below
+        finish(i, std::move(reply));
+      }
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!done[i]) finish(i, impl.StoreCall(to_request(i)));
+  }
+  return out;
+}
+
+}  // namespace forkv

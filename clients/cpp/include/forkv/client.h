@@ -1,0 +1,160 @@
+// forkv client library (libforkv): the C++ client of a forkv service.
+//
+//   #include <forkv/client.h>
+//   forkv::Client c;                              // the default endpoint
+//   forkv::Status s = c.Put("users", "alice", "42");
+//   forkv::Result<std::string> v = c.Get("users", "alice");
+//   if (v.ok()) use(*v); else if (v.status().IsNotFound()) ...
+//
+// Build: pkg-config --cflags --libs forkv, or find_package(forkv) and link
+// forkv::forkv.
+//
+// Paths. A Client talks to the manager (the control plane: stores, create,
+// drop, and `locate`) and, by default, straight to each store's process (the
+// data plane, docs/protocol.md "The direct path"): the first request for a
+// store locates it through the manager, and the store's endpoint is cached
+// (up to max_cached_stores, least recently used out). With direct = false,
+// every request goes through the manager, as a plain REQ client's would.
+//
+// Contracts, whatever the path:
+//   - Put/Del return OK only once the database worker wrote the change (with
+//     the manager's fsync policy);
+//   - a write whose store died while it was in flight, or that got no
+//     answer in time, returns Unavailable or Timeout: it may or may not have
+//     been applied; the client does not resend it;
+//   - a request the store refused without applying it (it was moving:
+//     restarting, shutting down) is resent to the store's new incarnation,
+//     located again through the manager, within `attempts`; reads (Get,
+//     Keys, Count) are also retried after a timeout or a lost store;
+//   - no reply ever comes from a dead or superseded incarnation: each
+//     incarnation has its own endpoint, and the manager starts a successor
+//     only after it has reaped the predecessor.
+// Every call returns within about attempts x (timeout + the manager's
+// --request-wait-ms while a store restarts).
+//
+// Thread-safety: a Client is thread-compatible: use one Client per thread
+// (it owns its sockets); distinct Clients may be used concurrently. A
+// Pipeline belongs to its Client's thread.
+#pragma once
+
+#include <forkv/status.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace forkv {
+
+// The endpoint a Client uses when given none: $FORKV_SOCKET when set, else
+// ipc://$XDG_RUNTIME_DIR/forkv/manager.sock, else
+// ipc:///tmp/forkv-$UID/manager.sock (where `forkv-manager` listens by
+// default, and where the `forkv` command looks).
+FORKV_EXPORT std::string DefaultEndpoint();
+
+struct ClientOptions {
+  std::string endpoint;  // the manager's: ipc://PATH or tcp://HOST:PORT; "" = DefaultEndpoint()
+  std::chrono::milliseconds timeout{5000};  // per attempt of a call
+  int attempts = 3;                         // >= 1; see "Contracts" above
+  bool direct = true;                       // talk to stores directly (else via the manager)
+  size_t max_cached_stores = 64;            // open store connections kept
+};
+
+// One row of Stores().
+struct StoreInfo {
+  std::string name;
+  std::string state;  // running, starting, restarting, failed, stopping, stopped
+  int64_t pid = 0;    // 0 when it has no process
+  uint64_t restarts = 0;
+  uint64_t generation = 0;
+};
+
+class Pipeline;
+
+class FORKV_EXPORT Client {
+ public:
+  // Does not connect: sockets are opened by the first call.
+  Client();
+  explicit Client(std::string endpoint);
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const ClientOptions& options() const;
+
+  // Stores a value; creates the store when it does not exist.
+  Status Put(std::string_view store, std::string_view key, std::string_view value);
+  // NotFound when the key or the store does not exist.
+  Result<std::string> Get(std::string_view store, std::string_view key);
+  // NotFound when the key or the store does not exist.
+  Status Del(std::string_view store, std::string_view key);
+  // Keys starting with `prefix`, in byte order; at most `limit` (0 = all).
+  // TooLarge when the list would exceed 32 MiB: narrow it.
+  Result<std::vector<std::string>> Keys(std::string_view store, std::string_view prefix = "",
+                                        uint64_t limit = 0);
+  Result<uint64_t> Count(std::string_view store);
+
+  // The manager's own operations.
+  Result<std::vector<StoreInfo>> Stores();
+  Status Create(std::string_view store);  // OK also when it exists
+  Status Drop(std::string_view store);    // deletes every key; NotFound when absent
+
+  // The endpoint requests for `store` go to now (locating it if needed,
+  // without creating it): a store's ipc:// or tcp:// endpoint, or the
+  // manager's when the direct path is off or unsupported.
+  Result<std::string> EndpointOf(std::string_view store);
+
+  // Many requests in flight from one thread (see Pipeline).
+  Pipeline MakePipeline();
+
+  // Counters, for tests and benchmarks.
+  struct Stats {
+    uint64_t locates = 0;      // locate requests sent to the manager
+    uint64_t relocations = 0;  // cached endpoints dropped (store gone, moved, timeout)
+    uint64_t direct_requests = 0;
+    uint64_t manager_requests = 0;
+  };
+  Stats stats() const;
+
+ private:
+  friend class Pipeline;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A batch of requests sent together and answered together: Add* queue
+// requests (nothing is sent), Run() sends them all (up to `window` in
+// flight at a time over each store's connection) and waits for every
+// reply. Replies come back in the order the requests were added. The
+// contracts of Client's calls hold for each request; a request refused
+// without being applied, or a read whose store was lost, is retried alone.
+class FORKV_EXPORT Pipeline {
+ public:
+  struct Outcome {
+    Status status;      // as the matching Client call would return it
+    std::string value;  // Get: the value
+  };
+
+  explicit Pipeline(Client& client);
+  void Put(std::string_view store, std::string_view key, std::string_view value);
+  void Get(std::string_view store, std::string_view key);
+  void Del(std::string_view store, std::string_view key);
+  size_t size() const { return requests_.size(); }
+  // Sends, waits, and empties the pipeline.
+  std::vector<Outcome> Run(size_t window = 256);
+
+ private:
+  struct Item {
+    int op;  // Put, Get or Del
+    std::string store, key, value;
+  };
+  Client* client_;
+  std::vector<Item> requests_;
+};
+
+}  // namespace forkv
