@@ -58,12 +58,25 @@ TEST(ControlTest, ReadyRoundTripsWithAndWithoutStats) {
   ReadyMsg store{.gen = 17, .stats = {{"keys", 3}, {"load_ms", 12}}};
   ReadyMsg http{.gen = 19, .stats = {{"port", 8080}}};
   ReadyMsg db{.gen = 18};
-  for (const ReadyMsg& m : {store, http, db}) {
+  ReadyMsg tcp_store{.gen = 20, .stats = {{"keys", 0}}, .tcp = "tcp://127.0.0.1:40001"};
+  for (const ReadyMsg& m : {store, http, db, tcp_store}) {
     ControlMessage back = RoundTrip(m);
     ASSERT_TRUE(std::holds_alternative<ReadyMsg>(back)) << m.stats.dump();
     EXPECT_EQ(std::get<ReadyMsg>(back), m) << m.stats.dump();
   }
   EXPECT_TRUE(std::get<ReadyMsg>(RoundTrip(db)).stats.is_object());
+  EXPECT_EQ(std::get<ReadyMsg>(RoundTrip(store)).tcp, "");
+}
+
+TEST(ControlTest, ReadyWithABadTcpEndpointIsMalformed) {
+  for (const nlohmann::json& tcp : {nlohmann::json(7), nlohmann::json("ipc:///x.sock"),
+                                    nlohmann::json("tcp://" + std::string(300, 'h'))}) {
+    nlohmann::json j = {{"type", "ready"}, {"gen", 1}, {"tcp", tcp}};
+    auto m = DecodeControlMessage(EncodeJsonBody(j));
+    ASSERT_FALSE(m.ok()) << tcp.dump();
+    EXPECT_EQ(m.status().code(), StatusCode::kMalformed);
+    EXPECT_NE(m.status().message().find("tcp"), std::string::npos) << m.status().ToString();
+  }
 }
 
 TEST(ControlTest, PingPongAndDbUpRoundTrip) {

@@ -136,6 +136,27 @@ TEST_F(RouterTest, ADeadIncarnationFailsOnlyItsOwnRequests) {
 
 // ---- queued and waiting ---------------------------------------------------------------
 
+TEST_F(RouterTest, LocateWaitsForServingAndSaysItWasALocate) {
+  sup::ChildRecord starting = Record(sup::ChildState::kStarting);
+  sup::ChildRecord running = Record(sup::ChildState::kRunning);
+  sup::ChildRecord failed = Record(sup::ChildState::kFailed);
+  EXPECT_EQ(router_.Admit(1, Req(Op::kLocate, 10), &running, now_).kind, Kind::kAnswer);
+  EXPECT_EQ(router_.Admit(2, Req(Op::kLocate, 11), &failed, now_).kind, Kind::kReject);
+  EXPECT_EQ(router_.Admit(3, Req(Op::kLocate, 12), &starting, now_).kind, Kind::kWaiting);
+  EXPECT_EQ(router_.Admit(4, Req(Op::kWait, 13), &starting, now_).kind, Kind::kWaiting);
+  ServingResult r = router_.OnServing("s");
+  ASSERT_EQ(r.answers.size(), 2u);
+  EXPECT_EQ(r.answers[0].request_id, 12u);
+  EXPECT_TRUE(r.answers[0].locate);
+  EXPECT_EQ(r.answers[1].request_id, 13u);
+  EXPECT_FALSE(r.answers[1].locate);
+  // Unanswered, a locate times out like a create.
+  EXPECT_EQ(router_.Admit(5, Req(Op::kLocate, 14), &starting, now_).kind, Kind::kWaiting);
+  auto failures = router_.Expire(now_ + std::chrono::hours(1));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].status.code(), StatusCode::kTimeout);
+}
+
 TEST_F(RouterTest, QueuedRequestsAreForwardedInOrderOnceServing) {
   sup::ChildRecord starting = Record(sup::ChildState::kStarting);
   sup::ChildRecord other = Record(sup::ChildState::kStarting);
