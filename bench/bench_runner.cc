@@ -18,6 +18,7 @@
 #include "bench/load_phase.h"
 #include "bench/private_manager.h"
 #include "clients/cpp/connection.h"
+#include "clients/cpp/endpoint_choice.h"
 #include "shared/proc.h"
 
 namespace forkv::bench {
@@ -100,6 +101,27 @@ Status CreateStores(Connection& control, const std::vector<std::string>& names) 
   return Status::Ok();
 }
 
+// The stores' own endpoints (`locate`), in order; empty with --path manager.
+Result<std::vector<std::string>> LocateStores(Connection& control, const BenchOptions& o,
+                                              const std::vector<std::string>& names) {
+  std::vector<std::string> endpoints;
+  if (!o.direct) return endpoints;
+  for (const auto& name : names) {
+    auto r = control.CallJson(Op::kLocate, name, kLocateCreate, 60s);
+    if (!r.ok()) return Status(r.status().code(), "locate " + name + ": " + r.status().message());
+    std::vector<std::string> offered;
+    if (r->is_object() && r->contains("endpoints") && (*r)["endpoints"].is_array()) {
+      for (const auto& ep : (*r)["endpoints"]) {
+        if (ep.is_string()) offered.push_back(ep.get<std::string>());
+      }
+    }
+    auto chosen = ChooseStoreEndpoint(control.endpoint(), offered);
+    if (!chosen) return Status::Unavailable("locate " + name + ": no endpoint reachable from here");
+    endpoints.push_back(*chosen);
+  }
+  return endpoints;
+}
+
 Phase BasePhase(const BenchOptions& o, const std::vector<std::string>& stores) {
   Phase ph;
   ph.clients = o.clients;
@@ -116,8 +138,10 @@ Phase BasePhase(const BenchOptions& o, const std::vector<std::string>& stores) {
 
 // Puts every key of every store, pipelined.
 PhaseOutcome Fill(zmq::context_t& ctx, const std::string& endpoint, const BenchOptions& o,
-                  const std::vector<std::string>& stores, uint64_t keys_per_store) {
+                  const std::vector<std::string>& stores, uint64_t keys_per_store,
+                  const std::vector<std::string>& store_endpoints = {}) {
   Phase ph = BasePhase(o, stores);
+  ph.store_endpoints = store_endpoints;
   ph.name = "fill";
   ph.workload = Workload::kFill;
   ph.keyspace = keys_per_store;
@@ -134,6 +158,11 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
   for (int i = 0; i < o.stores; ++i) stores.push_back("bench-" + std::to_string(i));
   if (Status s = CreateStores(control, stores); !s.ok()) {
     Progress(s.ToString());
+    return kExitSystem;
+  }
+  auto store_endpoints = LocateStores(control, o, stores);
+  if (!store_endpoints.ok()) {
+    Progress(store_endpoints.status().ToString());
     return kExitSystem;
   }
   CommitStats stats(control);
@@ -155,7 +184,7 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
     const Workload w = *ParseWorkload(name);
     if (w != Workload::kPut && !filled && !o.no_fill) {
       const uint64_t total = o.keyspace * stores.size();
-      PhaseOutcome fill = Fill(ctx, endpoint, o, stores, o.keyspace);
+      PhaseOutcome fill = Fill(ctx, endpoint, o, stores, o.keyspace, *store_endpoints);
       stats.AddAckedWrites(fill.writes_ok);
       char line[160];
       std::snprintf(line, sizeof(line),
@@ -172,6 +201,7 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
       if (c.ok()) before = *c;
     }
     Phase ph = BasePhase(o, stores);
+    ph.store_endpoints = *store_endpoints;
     ph.name = name;
     ph.workload = w;
     PhaseOutcome out = RunPhase(ctx, endpoint, ph);
@@ -470,6 +500,7 @@ int RunBench(const BenchOptions& o) {
   InstallStopHandlers();
   BenchConfig config;
   config.clients = o.clients;
+  config.path = o.direct ? "direct" : "manager";
   config.pipeline = o.pipeline;
   const bool tests = o.mode == Mode::kTests;
   config.requests = tests ? o.requests : 0;

@@ -59,6 +59,7 @@ struct BenchOptions {
   int stores = 1;
   std::vector<std::string> tests = {"put", "get"};
   int pipeline = 1;
+  bool direct = true;  // --path direct: each client talks to the stores' own endpoints
   std::string fsync = "periodic";
   int db_workers = 2;
   OutputFormat format = OutputFormat::kHuman;

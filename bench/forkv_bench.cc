@@ -75,6 +75,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   app.add_flag("--no-fill", o.no_fill,
                "get, mixed, del: do not fill the keyspace first (an earlier run did)");
+  std::string path = "direct";
+  app.add_option("--path", path,
+                 "direct: requests go to each store's own endpoint (located once through the "
+                 "manager); manager: through the manager, as a REQ client's")
+      ->check(CLI::IsMember({"direct", "manager"}));
   app.add_option("-P,--pipeline", o.pipeline, "requests in flight per client")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -136,6 +141,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;
   }
+  o.direct = path == "direct";
   o.tests = SplitCommas(tests);
   if (o.tests.empty()) {
     std::fprintf(stderr, "forkv-bench: -t names no test\n");

@@ -87,7 +87,8 @@ void Tally(ClientTally& t, const InFlight& f, const Reply& reply, Clock::time_po
   }
 }
 
-Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64& rng) {
+Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64& rng,
+                     size_t* store_index = nullptr) {
   Request r;
   const uint64_t nstores = ph.stores.size();
   uint64_t store = 0;
@@ -118,6 +119,7 @@ Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64&
       break;
   }
   r.store = ph.stores[store];
+  if (store_index != nullptr) *store_index = store;
   r.key = KeyName(key);
   if (r.op == Op::kPut) r.value = ph.value;
   return r;
@@ -192,15 +194,17 @@ void RunClient(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph
 
 // ---- multiplexed clients: many sockets per thread -------------------------
 
-// One client of a multiplexing thread.
+// One client of a multiplexing thread: one socket to the manager, or (the
+// direct path) one socket per store, each to that store's own endpoint.
 struct Conn {
   int index = 0;
   uint64_t quota = 0;
   uint64_t sent = 0;  // requests built (sent, or waiting in `pending`)
-  std::optional<zmq::socket_t> socket;
+  std::vector<zmq::socket_t> sockets;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, InFlight> inflight;
   std::string pending;  // an encoded request the socket has not taken yet
+  size_t pending_socket = 0;
   uint64_t pending_id = 0;
   bool pending_write = false;
   Clock::time_point pending_since;
@@ -209,25 +213,40 @@ struct Conn {
   std::mt19937_64 rng;
 };
 
-Status OpenConn(zmq::context_t& ctx, const std::string& endpoint, Conn& c) {
-  c.socket.reset();
-  try {
-    zmq::socket_t s = MakeSocket(ctx, zmq::socket_type::dealer, SocketOptions{});
-    s.set(zmq::sockopt::immediate, 1);  // queue only on a live connection, as forkv::Connection
-    s.connect(endpoint);
-    c.socket.emplace(std::move(s));
-    return Status::Ok();
-  } catch (const zmq::error_t& e) {
-    return Status::Unavailable("cannot connect to " + endpoint + ": " + e.what());
-  }
+// The endpoints a client's sockets connect to, in socket order.
+std::vector<std::string> SocketEndpoints(const std::string& manager, const Phase& ph) {
+  if (ph.store_endpoints.empty()) return {manager};
+  return ph.store_endpoints;
 }
 
-void SetPending(Conn& c, Request r) {
+// Which socket carries a request for store `store_index`.
+size_t SocketOf(const Phase& ph, size_t store_index) {
+  return ph.store_endpoints.empty() ? 0 : store_index;
+}
+
+Status OpenConn(zmq::context_t& ctx, const std::vector<std::string>& endpoints, Conn& c) {
+  c.sockets.clear();
+  for (const std::string& endpoint : endpoints) {
+    try {
+      zmq::socket_t s = MakeSocket(ctx, zmq::socket_type::dealer, SocketOptions{});
+      s.set(zmq::sockopt::immediate, 1);  // queue only on a live connection, as forkv::Connection
+      s.connect(endpoint);
+      c.sockets.push_back(std::move(s));
+    } catch (const zmq::error_t& e) {
+      c.sockets.clear();
+      return Status::Unavailable("cannot connect to " + endpoint + ": " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+void SetPending(Conn& c, Request r, size_t socket) {
   if (c.next_id == 0) ++c.next_id;  // 0 means "id unreadable" in replies
   r.id = c.next_id++;
   c.pending_id = r.id;
-  c.pending_write = r.op != Op::kGet && r.op != Op::kPing;
+  c.pending_write = r.op != Op::kGet && r.op != Op::kPing && r.op != Op::kCount;
   c.pending = EncodeRequest(r);
+  c.pending_socket = socket;
   c.pending_since = Clock::now();
 }
 
@@ -235,7 +254,9 @@ void SetPending(Conn& c, Request r) {
 // (not connected yet, or its queue is full).
 bool TrySend(Conn& c, ClientTally& t) {
   try {
-    if (!c.socket->send(zmq::buffer(c.pending), zmq::send_flags::dontwait)) return false;
+    if (!c.sockets[c.pending_socket].send(zmq::buffer(c.pending), zmq::send_flags::dontwait)) {
+      return false;
+    }
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) t.NoteError(std::string("zmq send: ") + e.what());
     return false;
@@ -245,10 +266,10 @@ bool TrySend(Conn& c, ClientTally& t) {
   return true;
 }
 
-// Takes every waiting reply off the socket.
-void Drain(Conn& c, ClientTally& t, Frames& frames) {
+// Takes every waiting reply off socket `k` of `c`.
+void Drain(Conn& c, size_t k, ClientTally& t, Frames& frames) {
   while (true) {
-    auto got = RecvFrames(*c.socket, &frames, /*wait=*/false);
+    auto got = RecvFrames(c.sockets[k], &frames, /*wait=*/false);
     if (!got.ok()) {
       t.NoteError(got.status().ToString());
       return;
@@ -273,10 +294,10 @@ void Drain(Conn& c, ClientTally& t, Frames& frames) {
 }
 
 // Gives up on everything in flight on `c` (it waited more than the
-// timeout), counts it as errors and reopens the socket, so that a late reply
+// timeout), counts it as errors and reopens the sockets, so that a late reply
 // cannot be taken for a later request's.
-void FailConn(zmq::context_t& ctx, const std::string& endpoint, Conn& c, ClientTally& t,
-              const std::string& why) {
+void FailConn(zmq::context_t& ctx, const std::vector<std::string>& endpoints, Conn& c,
+              ClientTally& t, const std::string& why) {
   t.errors += c.inflight.size() + (c.pending.empty() ? 0 : 1);
   t.NoteError(why);
   c.inflight.clear();
@@ -285,23 +306,27 @@ void FailConn(zmq::context_t& ctx, const std::string& endpoint, Conn& c, ClientT
     c.done = true;  // the server is gone
     return;
   }
-  if (Status s = OpenConn(ctx, endpoint, c); !s.ok()) {
+  if (Status s = OpenConn(ctx, endpoints, c); !s.ok()) {
     t.NoteError(s.ToString());
     c.done = true;
   }
 }
 
-// zmq_poll over every open socket: POLLIN always, POLLOUT while a request
-// waits to be sent. `conns_of` maps items back to clients.
+// zmq_poll over every open socket: POLLIN always, POLLOUT on the socket a
+// request waits to be sent on. `conns_of` maps items back to (client, socket).
 void PollConns(std::vector<Conn>& conns, std::vector<zmq::pollitem_t>& items,
-               std::vector<size_t>& conns_of, std::chrono::milliseconds timeout) {
+               std::vector<std::pair<size_t, size_t>>& conns_of,
+               std::chrono::milliseconds timeout) {
   items.clear();
   conns_of.clear();
   for (size_t i = 0; i < conns.size(); ++i) {
     if (conns[i].done) continue;
-    const short events = ZMQ_POLLIN | (conns[i].pending.empty() ? 0 : ZMQ_POLLOUT);
-    items.push_back({conns[i].socket->handle(), 0, events, 0});
-    conns_of.push_back(i);
+    for (size_t k = 0; k < conns[i].sockets.size(); ++k) {
+      const bool out = !conns[i].pending.empty() && conns[i].pending_socket == k;
+      items.push_back({conns[i].sockets[k].handle(), 0,
+                       static_cast<short>(ZMQ_POLLIN | (out ? ZMQ_POLLOUT : 0)), 0});
+      conns_of.emplace_back(i, k);
+    }
   }
   try {
     zmq::poll(items, timeout);
@@ -310,15 +335,31 @@ void PollConns(std::vector<Conn>& conns, std::vector<zmq::pollitem_t>& items,
   }
 }
 
+// The request that proves socket `k` is connected before the clock starts:
+// a ping to the manager, a count to a store (stores answer store ops only).
+Request HelloRequest(const Phase& ph, size_t k) {
+  Request r;
+  if (ph.store_endpoints.empty()) {
+    r.op = Op::kPing;
+  } else {
+    r.op = Op::kCount;
+    r.store = ph.stores[k];
+  }
+  return r;
+}
+
 void RunMultiplexed(zmq::context_t& ctx, const std::string& endpoint, const Phase& ph,
                     const std::vector<int>& indexes, StartGate& gate, ClientTally& t) {
   using namespace std::chrono_literals;
+  const std::vector<std::string> endpoints = SocketEndpoints(endpoint, ph);
   std::vector<Conn> conns(indexes.size());
   std::vector<zmq::pollitem_t> items;
-  std::vector<size_t> conns_of;
+  std::vector<std::pair<size_t, size_t>> conns_of;
   Frames frames;
-  // Connect before the clock starts: one answered ping per client.
+  // Connect before the clock starts: one answered hello per socket, socket
+  // after socket (each client holds one pending request at a time).
   std::random_device rd;
+  std::vector<size_t> hello_next(conns.size(), 0);
   for (size_t i = 0; i < conns.size(); ++i) {
     Conn& c = conns[i];
     c.index = indexes[i];
@@ -326,35 +367,41 @@ void RunMultiplexed(zmq::context_t& ctx, const std::string& endpoint, const Phas
     c.next_id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     c.rng.seed(0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.index + 1) ^
                static_cast<uint64_t>(Clock::now().time_since_epoch().count()));
-    if (Status s = OpenConn(ctx, endpoint, c); !s.ok()) {
+    if (Status s = OpenConn(ctx, endpoints, c); !s.ok()) {
       t.NoteError("connect: " + s.ToString());
       c.done = true;
       continue;
     }
-    Request ping;
-    ping.op = Op::kPing;
-    SetPending(c, ping);
+    SetPending(c, HelloRequest(ph, 0), 0);
+    hello_next[i] = 1;
   }
-  ClientTally hello;  // the pings are not part of the test
+  ClientTally hello;  // the hellos are not part of the test
   const auto connect_deadline = Clock::now() + ph.timeout;
   while (Clock::now() < connect_deadline && !StopRequested()) {
     bool waiting = false;
-    for (auto& c : conns) {
+    for (size_t i = 0; i < conns.size(); ++i) {
+      Conn& c = conns[i];
       if (c.done) continue;
+      if (c.pending.empty() && c.inflight.empty() && hello_next[i] < c.sockets.size()) {
+        SetPending(c, HelloRequest(ph, hello_next[i]), hello_next[i]);
+        ++hello_next[i];
+      }
       if (!c.pending.empty()) TrySend(c, hello);
       waiting = waiting || !c.pending.empty() || !c.inflight.empty();
     }
     if (!waiting) break;
     PollConns(conns, items, conns_of, 10ms);
     for (size_t k = 0; k < items.size(); ++k) {
-      if (items[k].revents & ZMQ_POLLIN) Drain(conns[conns_of[k]], hello, frames);
+      if (items[k].revents & ZMQ_POLLIN) {
+        Drain(conns[conns_of[k].first], conns_of[k].second, hello, frames);
+      }
     }
   }
   for (auto& c : conns) {
     if (c.done || (c.pending.empty() && c.inflight.empty())) continue;
     // One error for the client, whatever its quota (which --duration may cap).
     if (c.quota > 0) ++t.errors;
-    t.NoteError("connect: no answer to a ping from " + endpoint);
+    t.NoteError("connect: no answer to a hello from " + endpoints[c.pending_socket]);
     c.done = true;
   }
   gate.ready.count_down();
@@ -372,7 +419,9 @@ void RunMultiplexed(zmq::context_t& ctx, const std::string& endpoint, const Phas
       while (!c.pending.empty() ||
              (!stop && c.sent < c.quota && c.inflight.size() < static_cast<size_t>(ph.pipeline))) {
         if (c.pending.empty()) {
-          SetPending(c, BuildRequest(ph, c.index, c.sent, c.rng));
+          size_t store = 0;
+          Request r = BuildRequest(ph, c.index, c.sent, c.rng, &store);
+          SetPending(c, std::move(r), SocketOf(ph, store));
           ++c.sent;
         }
         if (!TrySend(c, t)) break;  // POLLOUT will tell when
@@ -383,7 +432,9 @@ void RunMultiplexed(zmq::context_t& ctx, const std::string& endpoint, const Phas
     if (!active) break;
     PollConns(conns, items, conns_of, 10ms);
     for (size_t k = 0; k < items.size(); ++k) {
-      if (items[k].revents & ZMQ_POLLIN) Drain(conns[conns_of[k]], t, frames);
+      if (items[k].revents & ZMQ_POLLIN) {
+        Drain(conns[conns_of[k].first], conns_of[k].second, t, frames);
+      }
     }
     now = Clock::now();
     if (now < next_timeout_check) continue;
@@ -393,7 +444,7 @@ void RunMultiplexed(zmq::context_t& ctx, const std::string& endpoint, const Phas
       bool expired = !c.pending.empty() && now - c.pending_since > ph.timeout;
       for (const auto& [id, f] : c.inflight) expired = expired || now - f.sent > ph.timeout;
       if (expired) {
-        FailConn(ctx, endpoint, c, t,
+        FailConn(ctx, endpoints, c, t,
                  "timeout: no reply within " + std::to_string(ph.timeout.count()) + " ms");
       }
     }
@@ -419,7 +470,9 @@ PhaseOutcome RunPhase(zmq::context_t& ctx, const std::string& endpoint, const Ph
   threads.reserve(static_cast<size_t>(workers));
   for (int w = 0; w < workers; ++w) {
     ClientTally& tally = tallies[static_cast<size_t>(w)];
-    if (ph.threads > 0) {
+    if (ph.threads > 0 || !ph.store_endpoints.empty()) {
+      // The direct path needs a socket per store: one client per thread
+      // (threads = 0) is the multiplexed loop with one client.
       std::vector<int> indexes;
       for (int i = w; i < n; i += workers) indexes.push_back(i);
       threads.emplace_back([&, indexes = std::move(indexes)] {

@@ -49,6 +49,9 @@ struct Phase {
   int pipeline = 1;
   uint64_t requests = 0;  // in total, split evenly over the clients
   std::vector<std::string> stores;
+  // The direct path: stores[i]'s own endpoint (from `locate`) for each i;
+  // empty: every request goes through the manager's endpoint.
+  std::vector<std::string> store_endpoints;
   uint64_t keyspace = 1;  // keys per store
   std::string value;
   double duration_s = 0;  // 0: until `requests` are done

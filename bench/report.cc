@@ -78,6 +78,7 @@ std::string HumanPreamble(const BenchConfig& c) {
              c.stores, c.stores == 1 ? "" : "s");
   if (c.requests > 0) out += Fmt(", %llu requests", static_cast<unsigned long long>(c.requests));
   if (c.duration_limit_s > 0) out += Fmt(" (at most %.0f s per test)", c.duration_limit_s);
+  out += ", " + c.path + " path";
   return out + "\n";
 }
 

@@ -37,6 +37,7 @@ struct BenchConfig {
   uint64_t keyspace = 0;
   int stores = 0;
   double duration_limit_s = 0;  // 0 = none
+  std::string path = "direct";  // direct | manager (--path)
 };
 
 // One test (put, get, del, mixed).
