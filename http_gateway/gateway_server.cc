@@ -1,5 +1,6 @@
 #include "http_gateway/gateway_server.h"
 
+#include <forkv/client.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -424,6 +425,16 @@ Connection& GatewayServer::Upstream() {
   return *client;
 }
 
+Client& GatewayServer::Stores() {
+  // One client per worker thread too; its route cache is per thread.
+  thread_local std::unique_ptr<Client> client;
+  if (client == nullptr) {
+    client = std::make_unique<Client>(
+        ClientOptions{.endpoint = opts_.manager, .timeout = opts_.upstream_timeout, .attempts = 2});
+  }
+  return *client;
+}
+
 HttpResponse GatewayServer::Handle(const HttpRequest& req) {
   auto route = ParseTarget(req.target);
   if (!route.ok()) return ErrorResponse(route.status());
@@ -512,25 +523,25 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
       return ErrorResponse(Status::NotFound("no such store '" + route.store + "'"));
     }
     case RouteKind::kStoreKeys: {
-      auto keys = Upstream().Keys(route.store, route.prefix, route.limit, timeout);
+      auto keys = Stores().Keys(route.store, route.prefix, route.limit);
       if (!keys.ok()) return ErrorResponse(keys.status());
       return JsonResponse(200, *keys);
     }
     case RouteKind::kKey: {
       if (method == Method::kPut) {
         if (Status s = ValidateValue(req.body); !s.ok()) return ErrorResponse(s);
-        if (Status s = Upstream().Put(route.store, route.key, req.body, timeout); !s.ok()) {
+        if (Status s = Stores().Put(route.store, route.key, req.body); !s.ok()) {
           return ErrorResponse(s);
         }
         return {.status = 204};
       }
       if (method == Method::kDelete) {
-        if (Status s = Upstream().Del(route.store, route.key, timeout); !s.ok()) {
+        if (Status s = Stores().Del(route.store, route.key); !s.ok()) {
           return ErrorResponse(s);
         }
         return {.status = 204};
       }
-      auto value = Upstream().Get(route.store, route.key, timeout);
+      auto value = Stores().Get(route.store, route.key);
       if (!value.ok()) return ErrorResponse(value.status());
       return {.status = 200, .content_type = kOctets, .body = std::move(*value)};
     }

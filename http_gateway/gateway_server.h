@@ -36,7 +36,8 @@
 
 namespace forkv {
 class Connection;
-}
+class Client;
+}  // namespace forkv
 
 namespace forkv::http {
 
@@ -95,7 +96,10 @@ class GatewayServer {
 
  private:
   HttpResponse Dispatch(const Route& route, const HttpRequest& req);
+  // The manager, for its own operations (status, stores, create, drop).
   Connection& Upstream();
+  // Key operations: the direct path to each store (forkv::Client).
+  Client& Stores();
 
   zmq::context_t* ctx_;
   GatewayOptions opts_;
