@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(g++ make cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev
       libgtest-dev googletest libcli11-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev
-      librocksdb-dev libsystemd-dev libcpp-httplib-dev "$@")
+      librocksdb-dev libsystemd-dev libcpp-httplib-dev python3 python3-zmq python3-msgpack "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

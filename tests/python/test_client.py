@@ -1,0 +1,202 @@
+"""The Python client (clients/python/forkv) against real forkv processes.
+
+Run by CTest: python3 -m unittest tests/python/test_client.py, with
+PYTHONPATH=clients/python and FORKV_BIN_DIR=<build>/bin.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import forkv
+
+BIN = os.environ.get("FORKV_BIN_DIR", "build/test/bin")
+
+
+def wait_for(pred, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()
+
+
+class Manager:
+    def __init__(self, root):
+        self.root = root
+        self.endpoint = "ipc://%s/run/manager.sock" % root
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.root, "manager.log"), "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "forkv-manager"), "--socket", self.endpoint, "--data-dir",
+             os.path.join(self.root, "data"), "--log-level", "warn"],
+            stdout=self.log, stderr=self.log, start_new_session=True)
+        probe = forkv.Client(self.endpoint, timeout=0.5, attempts=1)
+        try:
+            def up():
+                try:
+                    probe.ping()
+                    return True
+                except forkv.Error:
+                    return False
+            if not wait_for(up):
+                raise RuntimeError("forkv-manager did not start")
+        finally:
+            probe.close()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        self.proc = None
+        self.log.close()
+
+
+class ClientTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="forkv-py-")
+        self.manager = Manager(self.root)
+        self.manager.start()
+        self.client = forkv.Client(self.manager.endpoint, timeout=10.0)
+
+    def tearDown(self):
+        self.client.close()
+        self.manager.stop(signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def store_pid(self, name):
+        for s in self.client.stores():
+            if s["name"] == name:
+                return s["pid"]
+        return 0
+
+    def test_every_op(self):
+        c = self.client
+        c.put("users", "alice", b"42")
+        c.put("users", b"bob", "7")
+        self.assertEqual(c.get("users", "alice"), b"42")
+        self.assertEqual(c.get("users", "bob"), b"7")
+        self.assertEqual(c.keys("users"), [b"alice", b"bob"])
+        self.assertEqual(c.keys("users", prefix="b"), [b"bob"])
+        self.assertEqual(c.keys("users", limit=1), [b"alice"])
+        self.assertEqual(c.count("users"), 2)
+        c.delete("users", "alice")
+        with self.assertRaises(forkv.NotFound):
+            c.get("users", "alice")
+        with self.assertRaises(KeyError):  # NotFound is a KeyError
+            c.delete("users", "alice")
+        with self.assertRaises(forkv.NotFound):
+            c.get("nostore", "k")
+        c.create("empty")
+        self.assertEqual(c.count("empty"), 0)
+        names = sorted(s["name"] for s in c.stores())
+        self.assertEqual(names, ["empty", "users"])
+        c.drop("empty")
+        self.assertEqual([s["name"] for s in c.stores()], ["users"])
+        with self.assertRaises(forkv.InvalidArgument):
+            c.put("../etc", "k", b"v")
+        with self.assertRaises(forkv.TooLarge):
+            c.put("users", b"k" * (64 * 1024 + 1), b"v")
+        self.assertEqual(c.count("users"), 1)
+        # Direct: located once per store, then straight to the store.
+        self.assertGreater(c.stats["direct_requests"], 0)
+        self.assertNotEqual(c.endpoint_of("users"), self.manager.endpoint)
+
+    def test_binary_values_and_keys(self):
+        value = bytes(range(256)) * 1000
+        key = b"\x00\xff key"
+        self.client.put("bin", key, value)
+        self.assertEqual(self.client.get("bin", key), value)
+        self.assertEqual(self.client.keys("bin"), [key])
+        self.client.put("bin", "empty", b"")
+        self.assertEqual(self.client.get("bin", "empty"), b"")
+
+    def test_manager_path_answers_the_same(self):
+        via_manager = forkv.Client(self.manager.endpoint, direct=False)
+        try:
+            self.client.put("s", "k", b"v")
+            self.assertEqual(via_manager.get("s", "k"), b"v")
+            via_manager.put("s", "k", b"w")
+            self.assertEqual(self.client.get("s", "k"), b"w")
+            self.assertEqual(via_manager.stats["direct_requests"], 0)
+        finally:
+            via_manager.close()
+
+    def test_store_killed_during_a_loop_of_puts(self):
+        c = self.client
+        c.put("loop", "warm", b"up")
+        acked, unknown = {}, set()
+        killed = False
+        for i in range(400):
+            if i == 100:
+                os.kill(self.store_pid("loop"), signal.SIGKILL)
+                killed = True
+            key = "k%d" % i
+            try:
+                c.put("loop", key, b"v%d" % i)
+                acked[key] = b"v%d" % i
+            except (forkv.Unavailable, forkv.Timeout):
+                unknown.add(key)  # in flight when the store died: outcome unknown
+        self.assertTrue(killed)
+        self.assertLessEqual(len(unknown), 2)
+        self.assertGreaterEqual(c.stats["relocations"], 1)
+        for key, value in acked.items():
+            self.assertEqual(c.get("loop", key), value, key)
+        self.assertEqual(c.count("loop"), 1 + len(acked) + sum(
+            1 for k in unknown if self._exists("loop", k)))
+
+    def _exists(self, store, key):
+        try:
+            self.client.get(store, key)
+            return True
+        except forkv.NotFound:
+            return False
+
+    def test_manager_restart(self):
+        c = self.client
+        c.put("persist", "k", b"before restart")
+        old_endpoint = c.endpoint_of("persist")
+        self.manager.stop(signal.SIGTERM)
+        with forkv.Client(self.manager.endpoint, timeout=0.5, attempts=1) as down:
+            with self.assertRaises((forkv.Unavailable, forkv.Timeout)):
+                down.get("persist", "k")
+        self.manager.start()
+        # The same client: its cached endpoint is gone, it locates again.
+        self.assertEqual(c.get("persist", "k"), b"before restart")
+        self.assertNotEqual(c.endpoint_of("persist"), old_endpoint)
+        c.put("persist", "k2", b"after")
+        self.assertEqual(c.get("persist", "k2"), b"after")
+
+    def test_unreachable_manager_fails_fast(self):
+        c = forkv.Client("ipc://%s/nobody.sock" % self.root, timeout=5.0)
+        try:
+            start = time.monotonic()
+            with self.assertRaises(forkv.Unavailable):
+                c.get("s", "k")
+            self.assertLess(time.monotonic() - start, 4.0)
+        finally:
+            c.close()
+
+
+class EndpointChoiceTest(unittest.TestCase):
+    def test_rules(self):
+        eps = ["ipc:///run/f/m7-s9.sock", "tcp://0.0.0.0:4001"]
+        self.assertEqual(forkv.choose_store_endpoint("ipc:///m.sock", eps), eps[0])
+        self.assertEqual(forkv.choose_store_endpoint("tcp://h:7070", eps), "tcp://h:4001")
+        self.assertIsNone(forkv.choose_store_endpoint("tcp://h:7070", eps[:1]))
+        self.assertIsNone(forkv.choose_store_endpoint("inproc://x", eps))
+
+
+if __name__ == "__main__":
+    unittest.main()
