@@ -22,6 +22,12 @@ fail() { echo "examples_test: $*" >&2; exit 1; }
 
 rm -rf "$DEST"
 DESTDIR=$DEST cmake --install "$BUILD" --prefix "$PREFIX" --component libforkv >/dev/null
+DESTDIR=$DEST cmake --install "$BUILD" --prefix "$PREFIX" --component python >/dev/null
+PYDIR=$(dirname "$(find "$DEST$PREFIX" -path '*dist-packages/forkv/__init__.py' | head -1)")
+[[ -f $PYDIR/__init__.py ]] || fail "the Python client is not installed"
+# Where Debian's python3 looks, once the DESTDIR is stripped.
+/usr/bin/python3 -c "import sys; sys.exit(0 if '${PYDIR%/forkv}'[len('$DEST'):] in sys.path else 1)" ||
+  fail "${PYDIR#$DEST} is not on Debian python3's sys.path"
 LIBDIR=$(dirname "$(find "$DEST$PREFIX" -name 'libforkv.so.*.*' | head -1)")
 [[ -d $LIBDIR ]] || fail "libforkv.so not installed"
 for f in include/forkv/client.h include/forkv/status.h; do
@@ -76,4 +82,12 @@ out=$("$WORK/cmake/pipeline" pipe 500) || fail "pipeline failed: $out"
 [[ $out == *"500 puts and gets, 0 failed; pipe holds 500 keys"* ]] || fail "pipeline printed: $out"
 # The installed binary resolves libforkv from the DESTDIR, not the build tree.
 [[ $(ldd "$WORK/cmake/hello") == *"$LIBDIR/libforkv.so.0"* ]] || fail "hello is not linked to the installed library"
+# The README's Python lines, with the installed package.
+out=$(PYTHONPATH=${PYDIR%/forkv} /usr/bin/python3 -c '
+import forkv
+c = forkv.Client()
+c.put("users", "alice", b"42")
+assert c.get("users", "alice") == b"42"
+print(forkv.__file__)') || fail "the README Python example failed: $out"
+[[ $out == "$PYDIR/__init__.py" ]] || fail "python imported $out, not the installed package"
 echo "examples_test: ok"
