@@ -17,6 +17,7 @@
 #include "bench/figures.h"
 #include "bench/load_phase.h"
 #include "bench/private_manager.h"
+#include "bench/zmq_rtt.h"
 #include "clients/cpp/connection.h"
 #include "clients/cpp/endpoint_choice.h"
 #include "shared/proc.h"
@@ -499,6 +500,27 @@ FillOutcome FillStore(zmq::context_t& ctx, const std::string& endpoint, const Be
 int RunBench(const BenchOptions& o) {
   InstallStopHandlers();
   BenchConfig config;
+  if (o.mode == Mode::kZmqRtt) {
+    // No manager: the raw round trip alone, before any context exists.
+    auto r = MeasureZmqRoundTrip(o.requests, o.value_bytes);
+    if (!r.ok()) {
+      Progress(r.status().ToString());
+      return kExitSystem;
+    }
+    config.clients = 1;
+    config.pipeline = 1;
+    config.requests = o.requests;
+    config.value_bytes = o.value_bytes;
+    config.path = "raw zmq";
+    if (o.format == OutputFormat::kCsv) {
+      Print(CsvTestHeader());
+      Print(CsvTestRow(config, *r));
+    } else {
+      Print(HumanTableHeader());
+      Print(HumanTestRow(*r));
+    }
+    return r->errors == 0 ? kBenchOk : kBenchRequestErrors;
+  }
   config.clients = o.clients;
   config.path = o.direct ? "direct" : "manager";
   config.pipeline = o.pipeline;
@@ -566,6 +588,8 @@ int RunBench(const BenchOptions& o) {
       case Mode::kMemory:
         rc = RunFigures(ctx, endpoint, o, config);
         break;
+      case Mode::kZmqRtt:
+        break;  // answered above, without a manager
     }
   }
   if (manager) {

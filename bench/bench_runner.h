@@ -46,7 +46,7 @@ namespace forkv::bench {
 
 // What a run measures: the tests (-t), the --load-keys figures, or one of the
 // figure modes of figures.h (--mode recovery|create|memory).
-enum class Mode { kTests, kLoad, kRecovery, kCreate, kMemory };
+enum class Mode { kTests, kLoad, kRecovery, kCreate, kMemory, kZmqRtt };
 
 struct BenchOptions {
   std::string socket;       // empty: start a private manager (--spawn)

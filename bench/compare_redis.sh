@@ -15,6 +15,15 @@
 #                 (--fsync periodic --fsync-interval-ms 1000)
 #   put-always    SET/put fsynced before the acknowledgment
 #                 (Redis appendfsync always | forkv --fsync always)
+#   get-1         GET with one client (-c 1, REQUESTS/5 requests): latency
+#   zmq-rtt       a raw ZeroMQ DEALER/ROUTER round trip between two processes
+#                 (forkv-bench --mode zmq-rtt, one client, -d bytes): the floor
+#                 under any forkv request, measured in the same run
+#
+# After the table, the targets of issue #13 are marked met or not: GET >=
+# 1.0x Redis, put-periodic >= 0.7x, put-always >= 1.0x, get-1 p50 <= 1.2x the
+# zmq-rtt p50. forkv-bench goes to the stores directly (--path direct);
+# PATH_MODE=manager (or --path manager) measures the manager path instead.
 #
 # Each test gets fresh servers in its durability mode, then ROUNDS rounds of
 # "redis-benchmark, forkv-bench". Per system, the reported run is the best of
@@ -59,7 +68,8 @@ PIPELINE=${PIPELINE:-1}
 THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-2}
 PICK=${PICK:-best}
-TESTS=${TESTS:-"get put-periodic put-always"}
+TESTS=${TESTS:-"get put-periodic put-always get-1 zmq-rtt"}
+PATH_MODE=${PATH_MODE:-direct}
 TRANSPORT=${TRANSPORT:-unix}
 DB_WORKERS=${DB_WORKERS:-2}
 OUT_DIR=${OUT_DIR:-}
@@ -81,6 +91,7 @@ while (($# > 0)); do
     --rounds) ROUNDS=$2; shift 2 ;;
     --pick) PICK=$2; shift 2 ;;
     --tests) TESTS=$2; shift 2 ;;
+    --path) PATH_MODE=$2; shift 2 ;;
     --transport) TRANSPORT=$2; shift 2 ;;
     --db-workers) DB_WORKERS=$2; shift 2 ;;
     --out-dir) OUT_DIR=$2; shift 2 ;;
@@ -95,11 +106,13 @@ done
   echo "compare_redis.sh: ROUNDS, CLIENTS, REQUESTS, KEYSPACE, PIPELINE, THREADS must be >= 1" >&2
   exit 100
 }
+[[ $PATH_MODE == direct || $PATH_MODE == manager ]] || { echo "compare_redis.sh: --path direct|manager" >&2; exit 100; }
 [[ $PICK == best || $PICK == median ]] || { echo "compare_redis.sh: --pick best|median" >&2; exit 100; }
 [[ $TRANSPORT == unix || $TRANSPORT == tcp ]] || { echo "compare_redis.sh: --transport unix|tcp" >&2; exit 100; }
 for t in $TESTS; do
-  case $t in get | put-periodic | put-always) ;; *)
-    echo "compare_redis.sh: unknown test '$t' (get put-periodic put-always)" >&2; exit 100 ;;
+  case $t in get | put-periodic | put-always | get-1 | zmq-rtt) ;; *)
+    echo "compare_redis.sh: unknown test '$t' (get put-periodic put-always get-1 zmq-rtt)" >&2
+    exit 100 ;;
   esac
 done
 
@@ -277,8 +290,8 @@ csv_col() {
 # run_redis TEST ROUND REDIS_TEST
 run_redis() {
   local out=$OUT_DIR/$1-redis-$2.csv rc=0
-  local cmd=(redis-benchmark "${REDIS_CONN[@]}" -c "$CLIENTS" -n "$REQUESTS" -d "$VALUE_BYTES"
-    -r "$KEYSPACE" -P "$PIPELINE" -t "$3" --csv)
+  local cmd=(redis-benchmark "${REDIS_CONN[@]}" -c "$(clients_of "$1")" -n "$(requests_of "$1")"
+    -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$PIPELINE" -t "$3" --csv)
   ((THREADS > 1)) && cmd+=(--threads "$THREADS") # 1: its default single event loop
   # shellcheck disable=SC2206
   ((${#REDIS_BENCHMARK_ARGS})) && cmd+=($REDIS_BENCHMARK_ARGS)
@@ -298,13 +311,23 @@ run_redis() {
   echo "$1,redis,$2,$ops,$p50,$p99,,$rc" >>"$RUNS"
 }
 
+# Clients and requests of a test: get-1 and zmq-rtt are one-client latency runs.
+clients_of() { case $1 in get-1 | zmq-rtt) echo 1 ;; *) echo "$CLIENTS" ;; esac; }
+requests_of() {
+  case $1 in get-1 | zmq-rtt) echo $(((REQUESTS + 4) / 5)) ;; *) echo "$REQUESTS" ;; esac
+}
+
 # run_forkv TEST ROUND FORKV_TEST: the first get run fills the keyspace (not
 # timed), later ones reuse it (--no-fill).
 run_forkv() {
   local out=$OUT_DIR/$1-forkv-$2.csv rc=0
-  local cmd=("$BIN_DIR/forkv-bench" --socket "$FORKV_EP" -c "$CLIENTS" -n "$REQUESTS"
-    -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$PIPELINE" --threads "$THREADS" -t "$3" --csv)
+  local cmd=("$BIN_DIR/forkv-bench" --socket "$FORKV_EP" -c "$(clients_of "$1")"
+    -n "$(requests_of "$1")" -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$PIPELINE" --threads "$THREADS"
+    -t "$3" --path "$PATH_MODE" --csv)
   [[ $3 == get && $2 -gt 1 ]] && cmd+=(--no-fill)
+  if [[ $1 == zmq-rtt ]]; then
+    cmd=("$BIN_DIR/forkv-bench" --mode zmq-rtt -n "$(requests_of "$1")" -d "$VALUE_BYTES" --csv)
+  fi
   echo "+ ${cmd[*]}" >&2
   run_child "$out" "$out.err" "${cmd[@]}" || rc=$?
   local ops
@@ -328,11 +351,16 @@ for t in $TESTS; do
     get) appendfsync=everysec fsync=periodic rtest=get ftest=get ;;
     put-periodic) appendfsync=everysec fsync=periodic rtest=set ftest=put ;;
     put-always) appendfsync=always fsync=always rtest=set ftest=put ;;
+    get-1) appendfsync=everysec fsync=periodic rtest=get ftest=get ;;
+    zmq-rtt)
+      echo "== zmq-rtt: raw ZeroMQ round trip" >&2
+      for ((round = 1; round <= ROUNDS; round++)); do run_forkv "$t" "$round" zmq-rtt; done
+      continue ;;
   esac
-  echo "== $t: redis appendfsync $appendfsync, forkv --fsync $fsync" >&2
+  echo "== $t: redis appendfsync $appendfsync, forkv --fsync $fsync, $PATH_MODE path" >&2
   start_redis "$t" "$appendfsync"
   start_forkv "$t" "$fsync"
-  [[ $t == get ]] && fill_redis
+  [[ $t == get || $t == get-1 ]] && fill_redis
   for ((round = 1; round <= ROUNDS; round++)); do
     run_redis "$t" "$round" "$rtest"
     run_forkv "$t" "$round" "$ftest"
@@ -361,6 +389,8 @@ label() {
     get) echo "GET (everysec / periodic)" ;;
     put-periodic) echo "SET/put, ack after write (everysec / periodic)" ;;
     put-always) echo "SET/put, fsync before ack (always / always)" ;;
+    get-1) echo "GET, one client (latency)" ;;
+    zmq-rtt) echo "raw ZeroMQ DEALER/ROUTER round trip (one client)" ;;
   esac
 }
 
@@ -384,7 +414,36 @@ echo "-c $CLIENTS -n $REQUESTS -d $VALUE_BYTES -r $KEYSPACE -P $PIPELINE, $THREA
   "$TRANSPORT sockets; Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)" \
   "(appendonly yes, RDB off), forkv $DB_WORKERS database workers; $(nproc) cores;" \
   "took ${elapsed} s (load average after: $(cut -d' ' -f1-3 /proc/loadavg))."
-echo "Every run: $RUNS"
+echo "forkv path: $PATH_MODE. Every run: $RUNS"
+
+# ---- targets (issue #13) ------------------------------------------------------
+ratio_of() {  # TEST: forkv ops / Redis ops of the picked runs
+  local f r
+  f=$(pick "$1" forkv | cut -d, -f1)
+  r=$(pick "$1" redis | cut -d, -f1)
+  awk -v f="$f" -v r="$r" 'BEGIN { if (f != "" && r > 0) printf "%.2f", f / r }'
+}
+mark() {  # VALUE OP BOUND: "met" / "not met" / "not measured"
+  [[ -z $1 ]] && { echo "not measured"; return; }
+  awk -v v="$1" -v op="$2" -v b="$3" 'BEGIN {
+    ok = (op == ">=") ? (v >= b) : (v <= b); print ok ? "met" : "not met" }'
+}
+echo
+echo "| target | measured | |"
+echo "|---|---:|---|"
+for spec in "get:1.0" "put-periodic:0.7" "put-always:1.0"; do
+  t=${spec%%:*} bound=${spec#*:}
+  [[ " $TESTS " == *" $t "* ]] || continue
+  r=$(ratio_of "$t")
+  printf "| %s >= %sx Redis | %s | %s |\n" "$t" "$bound" "${r:+${r}x}" "$(mark "$r" ">=" "$bound")"
+done
+if [[ " $TESTS " == *" get-1 "* && " $TESTS " == *" zmq-rtt "* ]]; then
+  g=$(pick get-1 forkv | cut -d, -f2)
+  z=$(pick zmq-rtt forkv | cut -d, -f2)
+  q=$(awk -v g="$g" -v z="$z" 'BEGIN { if (g != "" && z > 0) printf "%.2f", g / z }')
+  printf "| get-1 p50 <= 1.2x zmq-rtt p50 | %s (%s / %s) | %s |\n" "${q:+${q}x}" \
+    "$(us_to_text "$g")" "$(us_to_text "$z")" "$(mark "$q" "<=" 1.2)"
+fi
 ((failures == 0)) || {
   echo "compare_redis.sh: $failures run(s) failed or had errors" >&2
   exit 1

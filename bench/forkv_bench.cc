@@ -115,9 +115,11 @@ int main(int argc, char** argv) {
   std::string mode = "tests";
   app.add_option("--mode", mode,
                  "tests (-t), or a figure: recovery (kill -9 -> first get per store size), "
-                 "create (create round trip), memory (PSS per idle store, manager memory)")
+                 "create (create round trip), memory (PSS per idle store, manager memory), "
+                 "zmq-rtt (a raw ZeroMQ DEALER/ROUTER round trip between two processes: "
+                 "the floor of a request)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"tests", "recovery", "create", "memory"}))
+      ->check(CLI::IsMember({"tests", "recovery", "create", "memory", "zmq-rtt"}))
       ->excludes(load);
   app.add_option("--trials", o.trials, "recovery of the empty store, create: samples")
       ->capture_default_str()
@@ -167,6 +169,7 @@ int main(int argc, char** argv) {
   if (mode == "recovery") o.mode = forkv::bench::Mode::kRecovery;
   if (mode == "create") o.mode = forkv::bench::Mode::kCreate;
   if (mode == "memory") o.mode = forkv::bench::Mode::kMemory;
+  if (mode == "zmq-rtt") o.mode = forkv::bench::Mode::kZmqRtt;
   if (csv) o.format = forkv::bench::OutputFormat::kCsv;
   if (json) o.format = forkv::bench::OutputFormat::kJson;
   o.timeout = std::chrono::milliseconds(timeout_ms);
