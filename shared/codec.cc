@@ -56,6 +56,30 @@ Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle*
   }
 }
 
+// Unpack() into a zone the caller keeps (cleared first): no allocation per
+// call once the zone's first chunk exists. For the hot decoders only; the
+// object is valid until the next call with the same zone.
+Status UnpackInto(std::string_view bytes, const Limits& lim, msgpack::zone* zone,
+                  msgpack::object* out) {
+  if (bytes.empty()) return Status::Malformed("empty frame");
+  zone->clear();
+  try {
+    size_t offset = 0;
+    msgpack::unpack_limit limit(lim.array, lim.map, lim.bytes, lim.bytes, 0, lim.depth);
+    *out = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset, ReferenceAll, nullptr, limit);
+    if (offset != bytes.size()) return Status::Malformed("trailing bytes after msgpack object");
+    return Status::Ok();
+  } catch (const msgpack::size_overflow& e) {
+    return Status::TooLarge(std::string("msgpack limit exceeded: ") + e.what());
+  } catch (const msgpack::unpack_error& e) {
+    return Status::Malformed(std::string("bad msgpack: ") + e.what());
+  } catch (const msgpack::type_error& e) {
+    return Status::Malformed(std::string("bad msgpack type: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return Status::TooLarge("msgpack object too large to decode");
+  }
+}
+
 Status ExpectArray(const msgpack::object& o, uint32_t n, const char* what) {
   if (o.type != msgpack::type::ARRAY)
     return Status::Malformed(std::string(what) + ": not an array");
@@ -183,9 +207,11 @@ uint64_t PeekRequestId(std::string_view bytes) {
 }
 
 Result<RequestView> DecodeRequestView(std::string_view bytes) {
-  msgpack::object_handle oh;
-  if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
-  const msgpack::object& o = oh.get();
+  // Every request of every process comes through here: one zone per thread,
+  // reused (the view's strings point into `bytes`, never into the zone).
+  thread_local msgpack::zone zone;
+  msgpack::object o;
+  if (Status s = UnpackInto(bytes, Limits{}, &zone, &o); !s.ok()) return s;
   if (o.type != msgpack::type::ARRAY) return Status::Malformed("request: not an array");
   uint64_t version = 0;
   if (o.via.array.size < 1 || !GetUint(o.via.array.ptr[0], &version)) {
@@ -263,6 +289,25 @@ Result<Reply> DecodeReply(std::string_view bytes) {
   r.message.assign(f[3].via.str.ptr, f[3].via.str.size);
   if (f[4].type != msgpack::type::NIL) PackObjectToString(f[4], &r.body);
   return r;
+}
+
+size_t EncodeValueReplyHeader(uint64_t id, size_t value_size, char* out) {
+  struct BufferSink {
+    char* p;
+    size_t n = 0;
+    void write(const char* data, size_t size) {
+      std::memcpy(p + n, data, size);
+      n += size;
+    }
+  } sink{out};
+  msgpack::packer<BufferSink> pk(sink);
+  pk.pack_array(5);
+  pk.pack_uint32(kProtocolVersion);
+  pk.pack_uint64(id);
+  pk.pack_uint8(static_cast<uint8_t>(StatusCode::kOk));
+  pk.pack_str(0);
+  pk.pack_bin(static_cast<uint32_t>(value_size));
+  return sink.n;
 }
 
 std::string EncodeBinBody(std::string_view bytes) {

@@ -34,6 +34,12 @@ std::string EncodeStatusReply(uint64_t id, const Status& status);
 
 // Body helpers (a body is one msgpack object, see Reply::body).
 std::string EncodeBinBody(std::string_view bytes);
+// The bytes of EncodeReply({id, kOk, "", EncodeBinBody(value)}) that come
+// before the value itself, written to `out` (kValueReplyHeaderMax bytes at
+// most); returns their count. A get's answer is these bytes then the value:
+// one buffer, one copy of the value.
+inline constexpr size_t kValueReplyHeaderMax = 32;
+size_t EncodeValueReplyHeader(uint64_t id, size_t value_size, char* out);
 std::string EncodeUintBody(uint64_t n);
 std::string EncodeBinArrayBody(const std::vector<std::string>& items);
 // JSON <-> msgpack for structured bodies and control maps. nlohmann binary

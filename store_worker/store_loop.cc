@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <zmq.hpp>
 
 #include "shared/clock.h"
@@ -68,6 +69,7 @@ class StoreServer {
   void OnClientMessage(Frames& frames);
   void Serve(const Origin& origin, std::string_view payload);
   void SendTo(const Origin& origin, std::string reply);
+  void SendTo(const Origin& origin, zmq::message_t reply);
   void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
   // The answer to a write once its outcome is known, wherever it came from.
   void Answer(const PendingWrite& w, std::string reply);
@@ -88,6 +90,7 @@ class StoreServer {
   zmq::context_t ctx_{1};
   ControlLink manager_;
   zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
+  Frames send_frames_;     // reused by SendTo()
   std::string tcp_endpoint_;
   std::vector<zmq::socket_t> dbs_;
   StoreMap map_;
@@ -235,16 +238,25 @@ void StoreServer::OnClientMessage(Frames& frames) {
 }
 
 void StoreServer::SendTo(const Origin& origin, std::string reply) {
+  SendTo(origin, MessageFromString(std::move(reply)));
+}
+
+void StoreServer::SendTo(const Origin& origin, zmq::message_t reply) {
+  Frames& out = send_frames_;
+  out.clear();
   if (origin.envelope == nullptr) {
-    SendReply(origin.tag, reply);
+    out.emplace_back(kTagReply.data(), kTagReply.size());
+    out.emplace_back(origin.tag.data(), origin.tag.size());
+    out.push_back(std::move(reply));
+    if (Status s = SendMessages(manager_.socket(), out); !s.ok()) {
+      spdlog::warn("reply to manager not sent: {}", s.ToString());
+    }
     return;
   }
-  Frames out;
-  out.reserve(origin.envelope_size + 1);
   for (size_t i = 0; i < origin.envelope_size; ++i) {
     out.emplace_back((*origin.envelope)[i].data(), (*origin.envelope)[i].size());
   }
-  out.push_back(MessageFromString(std::move(reply)));
+  out.push_back(std::move(reply));
   if (Status s = SendMessages(clients_, out); !s.ok()) {
     spdlog::debug("reply to a direct client not sent: {}", s.ToString());
   }
@@ -306,10 +318,15 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       const std::string* v = map_.Find(req.key);
       if (v == nullptr) {
         SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
-      } else {
-        reply.body = EncodeBinBody(*v);
-        SendTo(origin, EncodeReply(reply));
+        return;
       }
+      // The answer built in place: header, then the value, one copy.
+      char header[kValueReplyHeaderMax];
+      size_t n = EncodeValueReplyHeader(req.id, v->size(), header);
+      zmq::message_t msg(n + v->size());
+      std::memcpy(msg.data(), header, n);
+      if (!v->empty()) std::memcpy(static_cast<char*>(msg.data()) + n, v->data(), v->size());
+      SendTo(origin, std::move(msg));
       return;
     }
     case Op::kKeys: {
@@ -501,8 +518,9 @@ int StoreServer::Run() {
 
   SteadyTime stop_deadline;
   Frames frames;
+  std::vector<zmq::pollitem_t> items;
   while (true) {
-    std::vector<zmq::pollitem_t> items;
+    items.clear();
     items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
     items.push_back({manager_.socket().handle(), 0, ZMQ_POLLIN, 0});
     for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});

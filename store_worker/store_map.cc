@@ -13,7 +13,8 @@ void StoreMap::Put(std::string key, std::string value) {
     return;
   }
   payload_bytes_ += key.size() + value.size();
-  map_.emplace(std::move(key), std::move(value));
+  auto node = map_.emplace(std::move(key), std::move(value)).first;
+  order_.insert(std::string_view(node->first));
 }
 
 const std::string* StoreMap::Find(std::string_view key) const {
@@ -32,21 +33,23 @@ Status StoreMap::Delete(std::string_view key) {
   auto it = map_.find(key);
   if (it == map_.end()) return Status::NotFound("no such key");
   payload_bytes_ -= it->first.size() + it->second.size();
+  order_.erase(std::string_view(it->first));
   map_.erase(it);
   return Status::Ok();
 }
 
 std::vector<std::string> StoreMap::Keys(std::string_view prefix, size_t limit) const {
   std::vector<std::string> out;
-  for (auto it = map_.lower_bound(prefix); it != map_.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+  for (auto it = order_.lower_bound(prefix); it != order_.end(); ++it) {
+    if (it->substr(0, prefix.size()) != prefix) break;
     if (limit != 0 && out.size() >= limit) break;
-    out.push_back(it->first);
+    out.emplace_back(*it);
   }
   return out;
 }
 
 void StoreMap::Clear() {
+  order_.clear();
   map_.clear();
   payload_bytes_ = 0;
 }
@@ -67,11 +70,11 @@ void AppendEscaped(std::string* out, std::string_view s) {
 
 std::string StoreMap::Dump() const {
   std::string out;
-  for (const auto& [k, v] : map_) {
+  for (std::string_view k : order_) {
     if (!out.empty()) out.push_back(',');
     AppendEscaped(&out, k);
     out.push_back('=');
-    AppendEscaped(&out, v);
+    AppendEscaped(&out, map_.find(k)->second);
   }
   return out;
 }

@@ -6,9 +6,10 @@
 #pragma once
 
 #include <cstddef>
-#include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "shared/status.h"
@@ -36,7 +37,15 @@ class StoreMap {
   std::string Dump() const;
 
  private:
-  std::map<std::string, std::string, std::less<>> map_;
+  // Point lookups (every get, put and del) hash; ordered scans (keys with a
+  // prefix) walk `order_`, whose views point at the keys inside `map_`'s
+  // nodes (a node never moves, so neither does its key's buffer, SSO or not).
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> map_;
+  std::set<std::string_view> order_;
   size_t payload_bytes_ = 0;
 };
 

@@ -181,6 +181,22 @@ TEST_F(DirectPathTest, AStoppedIncarnationIsKilledBeforeItsSuccessorServes) {
   EXPECT_NE(mgr_->StorePid("users"), old_pid);
 }
 
+TEST_F(DirectPathTest, ALocatedStoreServesWhileTheManagerIsStopped) {
+  // The data plane does not go through the control plane once located.
+  Client client(Options(2000ms));
+  ASSERT_TRUE(client.Put("users", "k", "v").ok());
+  mgr_->Signal(SIGSTOP);
+  auto v = client.Get("users", "k");
+  Status put = client.Put("users", "k2", "v2");
+  auto manager_op = client.Stores();
+  mgr_->Signal(SIGCONT);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "v");
+  EXPECT_TRUE(put.ok()) << put.ToString();
+  EXPECT_EQ(manager_op.status().code(), StatusCode::kTimeout);
+  EXPECT_EQ(*client.Get("users", "k2"), "v2");
+}
+
 TEST_F(DirectPathTest, StoreRefusesWhatItDoesNotServeWithMoved) {
   Client client(Options());
   ASSERT_TRUE(client.Put("users", "k", "v").ok());

@@ -136,8 +136,8 @@ TEST_F(HostileInputTest, WrongTypeInEveryFieldIsMalformed) {
 
 TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
   zmq::socket_t s = Dealer();
-  for (uint64_t op :
-       {uint64_t{0}, uint64_t{14}, uint64_t{255}, uint64_t{256}, uint64_t{1} << 32, UINT64_MAX}) {
+  for (uint64_t op : {uint64_t{0}, uint64_t{kMaxOp + 1}, uint64_t{255}, uint64_t{256},
+                      uint64_t{1} << 32, UINT64_MAX}) {
     ExpectError(s, RawArray(Fields(77, op, kStore, SeedKey(6), "CLOBBERED")),
                 StatusCode::kUnknownOp, 77, "op " + std::to_string(op));
   }
