@@ -193,3 +193,27 @@ TEST(CodecTest, ControlNeedsTypeString) {
 
 }  // namespace
 }  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(CodecValueReplyTest, HeaderPlusValueIsTheEncodedReply) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{31}, size_t{255}, size_t{256}, size_t{65535},
+                   size_t{65536}, size_t{1} << 20}) {
+    for (uint64_t id : {uint64_t{0}, uint64_t{127}, uint64_t{1} << 40, UINT64_MAX}) {
+      std::string value(n, 'v');
+      char header[kValueReplyHeaderMax];
+      size_t h = EncodeValueReplyHeader(id, n, header);
+      ASSERT_LE(h, kValueReplyHeaderMax);
+      std::string built = std::string(header, h) + value;
+      EXPECT_EQ(built, EncodeReply({.id = id, .body = EncodeBinBody(value)})) << n << " " << id;
+      auto back = DecodeReply(built);
+      ASSERT_TRUE(back.ok());
+      EXPECT_EQ(back->id, id);
+      EXPECT_EQ(back->code, StatusCode::kOk);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace forkv

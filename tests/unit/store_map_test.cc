@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 namespace forkv {
 namespace {
 
@@ -55,6 +58,41 @@ TEST(StoreMapTest, KeysByPrefixSortedWithLimit) {
   EXPECT_EQ(m.Keys("user:", 2), (std::vector<std::string>{"user:1", "user:10"}));
   EXPECT_EQ(m.Keys("", 0).size(), 6u);
   EXPECT_TRUE(m.Keys("nope", 0).empty());
+}
+
+}  // namespace
+}  // namespace forkv
+
+namespace forkv {
+namespace {
+
+// The sorted index follows every insert, overwrite and delete of the hash
+// map, short (SSO) and long keys alike, compared with a std::map model.
+TEST(StoreMapTest, SortedIndexFollowsEveryChange) {
+  StoreMap m;
+  std::map<std::string, std::string> model;
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 20000; ++i) {
+    std::string key =
+        (rng() % 3 == 0 ? std::string(40, 'L') : std::string("k")) + std::to_string(rng() % 500);
+    if (rng() % 4 == 0) {
+      EXPECT_EQ(m.Delete(key).ok(), model.erase(key) == 1);
+    } else {
+      std::string value = std::to_string(i);
+      m.Put(key, value);
+      model[key] = value;
+    }
+  }
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : model) keys.push_back(k);
+  EXPECT_EQ(m.Keys("", 0), keys);
+  EXPECT_EQ(m.Count(), model.size());
+  std::vector<std::string> long_keys;
+  for (const auto& k : keys) {
+    if (k[0] == 'L') long_keys.push_back(k);
+  }
+  EXPECT_EQ(m.Keys(std::string(40, 'L'), 0), long_keys);
+  for (const auto& [k, v] : model) EXPECT_EQ(*m.Find(k), v);
 }
 
 }  // namespace
