@@ -299,6 +299,13 @@ void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
       return;
     }
     batch.Add(peer, std::move(w).value());
+  } else if (tag == kTagWriteBatch) {
+    auto ws = DecodeWriteBatch(payload);
+    if (!ws.ok()) {
+      spdlog::warn("dropped an undecodable write batch from {}: {}", peer, ws.status().ToString());
+      return;
+    }
+    for (WriteRequest& w : *ws) batch.Add(peer, std::move(w));
   } else if (tag == kTagLoad) {
     Commit(batch);  // writes that came before the load must be in it
     HandleLoad(peer, payload);

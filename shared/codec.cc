@@ -381,11 +381,9 @@ std::string EncodeWriteRequest(const WriteRequest& w) {
                                                  .base_seq = w.base_seq});
 }
 
-std::string EncodeWriteRequestView(const WriteRequestView& w) {
-  std::string out;
-  out.reserve(40 + w.store.size() + w.key.size() + w.value.size());
-  StringSink sink{&out};
-  Packer pk(sink);
+namespace {
+
+void PackWrite(Packer& pk, const WriteRequestView& w) {
   pk.pack_array(7);
   PackStr(pk, w.store);
   pk.pack_uint64(w.gen);
@@ -394,13 +392,9 @@ std::string EncodeWriteRequestView(const WriteRequestView& w) {
   PackBin(pk, w.key);
   PackBin(pk, w.value);
   pk.pack_uint64(w.base_seq);
-  return out;
 }
 
-Result<WriteRequest> DecodeWriteRequest(std::string_view bytes) {
-  msgpack::object_handle oh;
-  if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
-  const msgpack::object& o = oh.get();
+Result<WriteRequest> WriteFromObject(const msgpack::object& o) {
   if (Status s = ExpectArray(o, 7, "write"); !s.ok()) return s;
   const msgpack::object* f = o.via.array.ptr;
   WriteRequest w;
@@ -418,6 +412,56 @@ Result<WriteRequest> DecodeWriteRequest(std::string_view bytes) {
   if (!GetBytes(f[5], &w.value)) return FieldError("write", "value");
   if (!GetUint(f[6], &w.base_seq)) return FieldError("write", "base_seq");
   return w;
+}
+
+}  // namespace
+
+std::string EncodeWriteRequestView(const WriteRequestView& w) {
+  std::string out;
+  out.reserve(40 + w.store.size() + w.key.size() + w.value.size());
+  StringSink sink{&out};
+  Packer pk(sink);
+  PackWrite(pk, w);
+  return out;
+}
+
+Result<WriteRequest> DecodeWriteRequest(std::string_view bytes) {
+  msgpack::object_handle oh;
+  if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
+  return WriteFromObject(oh.get());
+}
+
+std::string EncodeWriteBatch(const std::vector<WriteRequestView>& writes) {
+  size_t bytes = 8;
+  for (const auto& w : writes) bytes += 40 + w.store.size() + w.key.size() + w.value.size();
+  std::string out;
+  out.reserve(bytes);
+  StringSink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(static_cast<uint32_t>(writes.size()));
+  for (const auto& w : writes) PackWrite(pk, w);
+  return out;
+}
+
+Result<std::vector<WriteRequest>> DecodeWriteBatch(std::string_view bytes) {
+  msgpack::object_handle oh;
+  Limits lim{.array = kMaxWriteBatch, .map = 0, .bytes = kMaxInternalFrameBytes, .depth = 3};
+  if (Status s = Unpack(bytes, lim, &oh); !s.ok()) return s;
+  const msgpack::object& o = oh.get();
+  if (o.type != msgpack::type::ARRAY || o.via.array.size == 0) {
+    return Status::Malformed("write batch: not a non-empty array");
+  }
+  std::vector<WriteRequest> out;
+  out.reserve(o.via.array.size);
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    auto w = WriteFromObject(o.via.array.ptr[i]);
+    if (!w.ok()) {
+      return Status(w.status().code(),
+                    "write batch, element " + std::to_string(i) + ": " + w.status().message());
+    }
+    out.push_back(std::move(w).value());
+  }
+  return out;
 }
 
 std::string EncodeWriteAck(const WriteAck& a) {

@@ -52,6 +52,10 @@ std::string EncodeWriteRequest(const WriteRequest& w);
 // The same bytes from borrowed strings (no copy of key or value first).
 std::string EncodeWriteRequestView(const WriteRequestView& w);
 Result<WriteRequest> DecodeWriteRequest(std::string_view bytes);
+// A "V" frame: several writes of one store incarnation to one worker, in seq
+// order, as a msgpack array of write arrays (1..kMaxWriteBatch of them).
+std::string EncodeWriteBatch(const std::vector<WriteRequestView>& writes);
+Result<std::vector<WriteRequest>> DecodeWriteBatch(std::string_view bytes);
 std::string EncodeWriteAck(const WriteAck& a);
 Result<WriteAck> DecodeWriteAck(std::string_view bytes);
 std::string EncodeLoadRequest(const LoadRequest& l);

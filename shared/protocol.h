@@ -25,6 +25,8 @@
 //
 // Store <-> database worker (db ROUTER bound by the worker, store DEALER):
 //   store -> db : "W" | msgpack [store, gen, seq, op, key, value, base_seq] (WriteRequest)
+//   store -> db : "V" | msgpack [[store, gen, seq, op, key, value, base_seq]...]
+//                 (several writes in seq order: what one pass of the store's loop took)
 //   store -> db : "L" | msgpack [store, gen, load_id]               (LoadRequest)
 //   db -> store : "A" | msgpack [code, message, [seq...]]           (WriteAck)
 //   db -> store : "D" | msgpack [load_id, last, [k0, v0, k1, v1...]] (LoadChunk)
@@ -129,6 +131,9 @@ inline constexpr std::string_view kTagRequest = "Q";
 inline constexpr std::string_view kTagReply = "R";
 inline constexpr std::string_view kTagControl = "C";
 inline constexpr std::string_view kTagWrite = "W";
+inline constexpr std::string_view kTagWriteBatch = "V";
+inline constexpr size_t kMaxWriteBatch = 4096;          // writes per "V" frame
+inline constexpr size_t kMaxWriteBatchBytes = 4 << 20;  // a "V" frame's keys and values
 inline constexpr std::string_view kTagLoad = "L";
 inline constexpr std::string_view kTagWriteAck = "A";
 inline constexpr std::string_view kTagLoadChunk = "D";

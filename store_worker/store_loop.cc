@@ -40,7 +40,8 @@ class StoreServer {
         signal_fd_(signal_fd),
         shard_count_(static_cast<uint32_t>(opts.db_endpoints.size())),
         tracker_(shard_count_),
-        loads_(shard_count_) {}
+        loads_(shard_count_),
+        unsent_(shard_count_) {}
 
   int Run();
 
@@ -55,7 +56,11 @@ class StoreServer {
   void SendControl(const ControlMessage& msg);
   void SendReply(std::string_view tag, const std::string& reply);
   void SendLoad(uint32_t shard);
-  void SendWrite(const PendingWrite& w);
+  WriteRequestView ViewOf(const PendingWrite& w) const;
+  // Sends these pending writes of `shard` (in seq order) to its worker.
+  void SendWrites(uint32_t shard, const std::vector<const PendingWrite*>& writes);
+  // Sends the writes this pass of the loop took, per shard.
+  void FlushWrites();
   // Where a request came from, for its answer: the manager (its tag frame)
   // or a direct client (the envelope frames before the payload).
   struct Origin {
@@ -96,6 +101,7 @@ class StoreServer {
   StoreMap map_;
   WriteTracker tracker_;
   std::vector<LoadState> loads_;
+  std::vector<std::vector<uint64_t>> unsent_;  // per shard: seqs taken this pass, not sent yet
   uint64_t next_load_id_ = 1;
   bool ready_sent_ = false;
   bool stopping_ = false;
@@ -152,22 +158,58 @@ void StoreServer::SendLoad(uint32_t shard) {
   }
 }
 
-void StoreServer::SendWrite(const PendingWrite& w) {
-  // Encoded straight from the pending write, and the encoding handed to
-  // ZeroMQ without a copy: the value alone may be 16 MiB.
-  Frames frames;
-  frames.emplace_back(kTagWrite.data(), kTagWrite.size());
-  frames.push_back(MessageFromString(
-      EncodeWriteRequestView(WriteRequestView{.store = opts_.name,
-                                              .gen = opts_.gen,
-                                              .seq = w.seq,
-                                              .op = w.op,
-                                              .key = w.key,
-                                              .value = w.value,
-                                              .base_seq = tracker_.LowestUnacked(w.shard)})));
-  // A write that cannot be queued now stays pending; the retry timer resends it.
-  if (Status s = SendMessages(dbs_[w.shard], frames); !s.ok()) {
-    spdlog::warn("write seq {} to shard {} not sent yet: {}", w.seq, w.shard, s.ToString());
+WriteRequestView StoreServer::ViewOf(const PendingWrite& w) const {
+  return WriteRequestView{.store = opts_.name,
+                          .gen = opts_.gen,
+                          .seq = w.seq,
+                          .op = w.op,
+                          .key = w.key,
+                          .value = w.value,
+                          .base_seq = tracker_.LowestUnacked(w.shard)};
+}
+
+void StoreServer::SendWrites(uint32_t shard, const std::vector<const PendingWrite*>& writes) {
+  // One "W" frame for a lone write, else "V" frames of up to kMaxWriteBatch
+  // writes and about kMaxWriteBatchBytes each (a bigger write goes alone):
+  // a burst of client writes costs the worker's link one message, not one
+  // per write. Encoded straight from the pending writes, and the encoding
+  // handed to ZeroMQ without a copy (a value alone may be 16 MiB). A frame
+  // that cannot be queued now stays pending; the retry timer resends it.
+  size_t i = 0;
+  while (i < writes.size()) {
+    std::vector<WriteRequestView> views;
+    size_t bytes = 0;
+    while (i < writes.size() && views.size() < kMaxWriteBatch) {
+      const PendingWrite& w = *writes[i];
+      size_t size = w.key.size() + w.value.size();
+      if (!views.empty() && bytes + size > kMaxWriteBatchBytes) break;
+      views.push_back(ViewOf(w));
+      bytes += size;
+      ++i;
+    }
+    Frames frames;
+    const std::string_view tag = views.size() == 1 ? kTagWrite : kTagWriteBatch;
+    frames.emplace_back(tag.data(), tag.size());
+    frames.push_back(MessageFromString(views.size() == 1 ? EncodeWriteRequestView(views[0])
+                                                         : EncodeWriteBatch(views)));
+    if (Status s = SendMessages(dbs_[shard], frames); !s.ok()) {
+      spdlog::warn("{} writes from seq {} to shard {} not sent yet: {}", views.size(),
+                   views.front().seq, shard, s.ToString());
+    }
+  }
+}
+
+void StoreServer::FlushWrites() {
+  for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+    std::vector<uint64_t>& seqs = unsent_[shard];
+    if (seqs.empty()) continue;
+    std::vector<const PendingWrite*> writes;
+    writes.reserve(seqs.size());
+    for (uint64_t seq : seqs) {
+      if (const PendingWrite* w = tracker_.Find(shard, seq)) writes.push_back(w);
+    }
+    seqs.clear();
+    SendWrites(shard, writes);
   }
 }
 
@@ -378,7 +420,7 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       const PendingWrite& w =
           tracker_.Add(shard, req.op, std::string(req.key), std::move(value), origin.tag_value,
                        req.id, SteadyClock::now(), std::move(envelope));
-      SendWrite(w);
+      unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
       return;
     }
     default:
@@ -409,10 +451,11 @@ void StoreServer::OnControl(const ControlMessage& msg) {
     uint32_t shard = up->shard;
     if (shard >= shard_count_) return;
     if (!loads_[shard].done) SendLoad(shard);
+    unsent_[shard].clear();  // all pending: resent below, in order
     auto pending = tracker_.MarkResend(shard, SteadyClock::now());
     if (!pending.empty())
       spdlog::info("shard {} restarted: resending {} writes", shard, pending.size());
-    for (const PendingWrite* w : pending) SendWrite(*w);
+    SendWrites(shard, pending);
   } else {
     spdlog::debug("ignored control message '{}' from manager", ControlTypeName(msg));
   }
@@ -486,10 +529,11 @@ void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
 void StoreServer::OnTimer(SteadyTime now) {
   auto retry = milliseconds(opts_.write_retry_ms);
   for (uint32_t shard : tracker_.StalledShards(now, retry)) {
+    unsent_[shard].clear();  // all pending: resent below, in order
     auto pending = tracker_.MarkResend(shard, now);
     spdlog::warn("shard {} silent for {} ms: resending {} writes", shard, opts_.write_retry_ms,
                  pending.size());
-    for (const PendingWrite* w : pending) SendWrite(*w);
+    SendWrites(shard, pending);
   }
   for (uint32_t shard = 0; shard < shard_count_; ++shard) {
     if (!loads_[shard].done && now - loads_[shard].sent_at > retry) SendLoad(shard);
@@ -569,6 +613,7 @@ int StoreServer::Run() {
         OnClientMessage(frames);
       }
     }
+    FlushWrites();
     now = SteadyClock::now();
     OnTimer(now);
     if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline)) {

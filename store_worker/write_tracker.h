@@ -63,6 +63,12 @@ class WriteTracker {
   // sent `timeout` ago); SteadyTime::max() when nothing is pending.
   SteadyTime NextStallDeadline(SteadyClock::duration timeout) const;
 
+  // The pending write `seq` of `shard`, nullptr when it is not pending.
+  const PendingWrite* Find(uint32_t shard, uint64_t seq) const {
+    if (shard >= shards_.size()) return nullptr;
+    auto it = shards_[shard].pending.find(seq);
+    return it == shards_[shard].pending.end() ? nullptr : &it->second;
+  }
   // Writes in flight for `key` (any shard).
   int PendingForKey(std::string_view key) const;
   size_t PendingCount() const;

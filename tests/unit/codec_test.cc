@@ -217,3 +217,52 @@ TEST(CodecValueReplyTest, HeaderPlusValueIsTheEncodedReply) {
 
 }  // namespace
 }  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(CodecWriteBatchTest, RoundTripsInOrder) {
+  std::vector<std::string> keys = {"a", std::string("\0\xff", 2), "c"};
+  std::vector<WriteRequestView> views;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    views.push_back({.store = "users",
+                     .gen = 9,
+                     .seq = 10 + i,
+                     .op = i == 1 ? Op::kDel : Op::kPut,
+                     .key = keys[i],
+                     .value = i == 1 ? "" : "v" + std::to_string(i),
+                     .base_seq = 10});
+  }
+  auto back = DecodeWriteBatch(EncodeWriteBatch(views));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*back)[i].store, "users");
+    EXPECT_EQ((*back)[i].seq, 10 + i);
+    EXPECT_EQ((*back)[i].key, keys[i]);
+    EXPECT_EQ((*back)[i].base_seq, 10u);
+  }
+  EXPECT_EQ((*back)[1].op, Op::kDel);
+  EXPECT_EQ((*back)[2].value, "v2");
+}
+
+TEST(CodecWriteBatchTest, BadBatchesAreRefusedWhole) {
+  EXPECT_EQ(DecodeWriteBatch("").status().code(), StatusCode::kMalformed);
+  EXPECT_EQ(DecodeWriteBatch(EncodeWriteBatch({})).status().code(), StatusCode::kMalformed);
+  // A single write is not a batch (an array of 7 scalars, not of arrays).
+  WriteRequest w{.store = "s", .gen = 1, .seq = 1, .op = Op::kPut, .key = "k", .value = "v"};
+  EXPECT_EQ(DecodeWriteBatch(EncodeWriteRequest(w)).status().code(), StatusCode::kMalformed);
+  // One bad element (op get) refuses everything, naming the element.
+  std::vector<WriteRequestView> views = {
+      {.store = "s", .gen = 1, .seq = 1, .op = Op::kPut, .key = "k", .value = "v"},
+      {.store = "s", .gen = 1, .seq = 2, .op = Op::kGet, .key = "k"}};
+  auto bad = DecodeWriteBatch(EncodeWriteBatch(views));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("element 1"), std::string::npos) << bad.status().ToString();
+  // More elements than kMaxWriteBatch.
+  std::vector<WriteRequestView> many(kMaxWriteBatch + 1, views[0]);
+  EXPECT_EQ(DecodeWriteBatch(EncodeWriteBatch(many)).status().code(), StatusCode::kTooLarge);
+}
+
+}  // namespace
+}  // namespace forkv
