@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "clients/cpp/client_internal.h"
 #include "clients/cpp/connection.h"
 #include "clients/cpp/endpoint_choice.h"
 #include "shared/codec.h"
@@ -158,15 +159,24 @@ Result<Reply> Client::Impl::StoreCall(const Request& request) {
       if (last.code() == StatusCode::kTimeout) {
         return Status::Timeout(last.message() + "; the write may or may not have been applied");
       }
-      return Status::Unavailable("store '" + request.store + "' was lost with the request in " +
-                                 "flight (" + last.message() +
-                                 "); the write may or may not have been applied");
+      // Answered as the manager path answers a request its store died
+      // with: an `unavailable` reply (outcome unknown), not a transport
+      // failure (which means "never sent").
+      return Reply{.id = request.id,
+                   .code = StatusCode::kUnavailable,
+                   .message = "store '" + request.store + "' was lost with the request in " +
+                              "flight (" + last.message() +
+                              "); the write may or may not have been applied"};
     }
   }
   if (last.code() == StatusCode::kMoved) {
     return Status::Unavailable("store '" + request.store + "' kept moving: " + last.message());
   }
   return last;
+}
+
+Result<Reply> ClientInternals::CallStore(Client& client, const Request& request) {
+  return client.impl_->StoreCall(request);
 }
 
 // ---- Client -------------------------------------------------------------------

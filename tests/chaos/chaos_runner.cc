@@ -22,6 +22,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "clients/cpp/client_internal.h"
 #include "clients/cpp/connection.h"
 #include "shared/codec.h"
 #include "shared/proc.h"
@@ -317,7 +318,14 @@ Clock::duration ChaosSession::NextGap() {
 }
 
 void ChaosSession::ClientLoop(int id, std::vector<Operation>* out) {
-  Connection client(ctx_, mgr_->endpoint());
+  // Direct: a forkv::Client (locate, cache, relocate); else one Connection
+  // to the manager. Both give the raw reply, classified the same way.
+  Connection via_manager(ctx_, mgr_->endpoint());
+  std::optional<Client> direct;
+  if (o_.direct) {
+    direct.emplace(ClientOptions{
+        .endpoint = mgr_->endpoint(), .timeout = milliseconds(o_.op_timeout_ms), .attempts = 3});
+  }
   std::mt19937_64 rng(o_.seed * 1000003 + static_cast<uint64_t>(id) + 1);
   std::discrete_distribution<int> mix(o_.ops_mix.begin(), o_.ops_mix.end());
   uint64_t n = 0;
@@ -334,7 +342,8 @@ void ChaosSession::ClientLoop(int id, std::vector<Operation>* out) {
       request.value = MakeValue(op.value, o_.value_bytes);
     }
     op.start_us = NowUs();
-    auto reply = client.Call(std::move(request), milliseconds(o_.op_timeout_ms));
+    auto reply = direct ? CallStore(*direct, request)
+                        : via_manager.Call(std::move(request), milliseconds(o_.op_timeout_ms));
     op.end_us = NowUs();
     op.outcome = Classify(op.kind, reply);
     RecordGetValue(reply, o_.value_bytes, &op);
@@ -674,10 +683,11 @@ int ChaosSession::Run() {
       "chaos: manager flags: %s (restart intensity unbounded: chaos is about data safety, "
       "not intensity)\n"
       "chaos: seed=%llu clients=%d stores=%d keys/store=%d ops-mix=%d:%d:%d value-bytes=%d "
-      "fault-interval=%dms duration=%ds\n",
+      "fault-interval=%dms duration=%ds path=%s\n",
       dir_.c_str(), exe.c_str(), JoinArgs(manager_args).c_str(),
       static_cast<unsigned long long>(o_.seed), o_.clients, o_.stores, o_.keys, o_.ops_mix[0],
-      o_.ops_mix[1], o_.ops_mix[2], o_.value_bytes, o_.fault_interval_ms, o_.duration_s);
+      o_.ops_mix[1], o_.ops_mix[2], o_.value_bytes, o_.fault_interval_ms, o_.duration_s,
+      o_.direct ? "direct" : "manager");
   std::fflush(stdout);
 
   start_ = Clock::now();

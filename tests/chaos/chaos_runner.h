@@ -53,6 +53,8 @@ struct ChaosOptions {
   // store:db:manager:stop:killpoint weights of the fault kinds.
   std::vector<int> fault_mix = {55, 15, 10, 15, 5};
   int op_timeout_ms = 3000;
+  bool direct =
+      true;  // clients go to the stores' own endpoints (forkv::Client); else via the manager
   int backoff_max_ms = 1000;              // manager --backoff-max-ms
   int verify_keys = 16;                   // keys read after each manager restart
   uint64_t max_search_steps = 2'000'000;  // per key, linearizability search

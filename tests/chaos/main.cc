@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault-mix", fault_mix, "store:db:manager:stop:killpoint weights")
       ->capture_default_str();
+  std::string path = "direct";
+  app.add_option("--path", path,
+                 "direct: clients locate stores and talk to them (forkv::Client); manager: "
+                 "every request through the manager")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"direct", "manager"}));
   app.add_option("--op-timeout-ms", o.op_timeout_ms, "client timeout per operation")
       ->capture_default_str()
       ->check(CLI::Range(10, 600000));
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", o.verbose, "print every fault");
   try {
     app.parse(argc, argv);
+    o.direct = path == "direct";
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;

@@ -72,6 +72,7 @@ struct StoreInfo {
 };
 
 class Pipeline;
+struct ClientInternals;  // forkv's own tools only (not installed)
 
 class FORKV_EXPORT Client {
  public:
@@ -123,6 +124,7 @@ class FORKV_EXPORT Client {
 
  private:
   friend class Pipeline;
+  friend struct ClientInternals;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
