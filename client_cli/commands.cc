@@ -27,7 +27,7 @@ const std::map<std::string, Op>& CommandOps() {
       {"del", Op::kDel},       {"keys", Op::kKeys},       {"count", Op::kCount},
       {"stores", Op::kStores}, {"create", Op::kCreate},   {"drop", Op::kDrop},
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
-      {"wait", Op::kWait},
+      {"wait", Op::kWait},     {"locate", Op::kLocate},
   };
   return kOps;
 }
@@ -152,6 +152,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   wait->add_flag("--up", wait_up, "wait until the store is up (the default)");
   wait->add_option("--wait-timeout", wait_ms, "give up after MS (default 30000)")
       ->check(CLI::Range(int64_t{0}, int64_t{24} * 3600 * 1000));
+  CLI::App* locate = add("locate", "print STORE's own endpoints (the direct path), once serving");
+  add_store(locate);
+  bool locate_create = false;
+  locate->add_flag("--create", locate_create, "create STORE if it does not exist");
   add("ping", "check that the manager answers");
 
   ParseOutcome result;
@@ -198,6 +202,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
     }
     case Op::kWait:
       r.arg = static_cast<uint64_t>(wait_ms);
+      break;
+    case Op::kLocate:
+      r.arg = locate_create ? kLocateCreate : 0;
       break;
     default:
       break;

@@ -57,6 +57,13 @@ TEST_F(DirectPathTest, LocateAnswersTheIncarnationsOwnEndpoint) {
   EXPECT_EQ(ep.find("users"), std::string::npos) << ep;
   EXPECT_TRUE(FileExists(IpcPath(ep)));
 
+  // The CLI prints the endpoints, one per line.
+  CommandResult cli = mgr_->Cli({"locate", "users"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, ep + "\n");
+  EXPECT_EQ(mgr_->Cli({"locate", "nobody"}).exit_code, 1);  // not found, nothing created
+  EXPECT_EQ(mgr_->CliJson({"locate", "users"})["gen"].get<uint64_t>(), gen);
+
   auto again = Locate("users", /*create=*/true);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)["created"], false);

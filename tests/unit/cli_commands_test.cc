@@ -73,6 +73,15 @@ TEST(CliCommandsTest, WaitTimeoutIsTheArg) {
             static_cast<uint64_t>(kDefaultWaitTimeout.count()));
 }
 
+TEST(CliCommandsTest, LocateCreateIsTheArg) {
+  ParseOutcome p = Parse({"locate", "s", "--create"});
+  ASSERT_TRUE(p.invocation.has_value());
+  EXPECT_EQ(p.invocation->request.op, Op::kLocate);
+  EXPECT_EQ(p.invocation->request.arg, kLocateCreate);
+  EXPECT_EQ(Parse({"locate", "s"}).invocation->request.arg, 0u);
+  EXPECT_FALSE(Parse({"locate"}).invocation.has_value());  // STORE is required
+}
+
 TEST(CliCommandsTest, EveryCommandMapsToItsOp) {
   EXPECT_EQ(Parse({"ping"}).invocation->request.op, Op::kPing);
   EXPECT_EQ(Parse({"get", "s", "k"}).invocation->request.op, Op::kGet);
