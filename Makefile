@@ -125,11 +125,15 @@ bench-http: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/http.sh
 
 # Binaries into $(DESTDIR)$(PREFIX)/bin, the systemd unit (ExecStart pointing at
-# $(PREFIX)/bin) into $(DESTDIR)$(PREFIX)/lib/systemd/system, docs into share/doc.
+# $(PREFIX)/bin) into $(DESTDIR)$(PREFIX)/lib/systemd/system, docs into share/doc,
+# libforkv (headers, libforkv.so.0, forkv.pc, the CMake package) into
+# include/ and lib/, the Python client where Debian's python3 finds it.
+# A real install (no DESTDIR) refreshes the dynamic linker's cache.
 install: build
 	$(CMAKE) -S . -B $(RELEASE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	$(CMAKE) --build $(RELEASE) -j$(JOBS)
 	DESTDIR=$(DESTDIR) $(CMAKE) --install $(RELEASE)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -11,6 +11,8 @@
 #   CONNECTIONS    wrk connections (default 50)   THREADS  wrk threads (default 2)
 #   DURATION       seconds of load (default 20)   VALUE_BYTES (default 100)
 #   FSYNC          the manager's --fsync mode (default periodic)
+#   UPSTREAM       the gateway's path to the stores: direct (default) or manager
+#                  (the manager's --http-upstream)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +24,7 @@ THREADS=${THREADS:-2}
 DURATION=${DURATION:-20}
 VALUE_BYTES=${VALUE_BYTES:-100}
 FSYNC=${FSYNC:-periodic}
+UPSTREAM=${UPSTREAM:-direct}
 export STORES KEYS VALUE_BYTES
 
 for tool in wrk curl; do
@@ -39,7 +42,8 @@ fi
 WORK=$(mktemp -d /tmp/forkv-http-bench-XXXXXX)
 # Port 0: the gateway takes a free port and reports it in the manager's status.
 "$BIN_DIR/forkv-manager" --socket "ipc://$WORK/m.sock" --data-dir "$WORK/data" --fsync "$FSYNC" \
-  --http "127.0.0.1:0" --http-threads $((CONNECTIONS + 16)) --log-level warn \
+  --http "127.0.0.1:0" --http-threads $((CONNECTIONS + 16)) --http-upstream "$UPSTREAM" \
+  --log-level warn \
   >"$WORK/manager.log" 2>&1 &
 MANAGER=$!
 cleanup() {

@@ -430,7 +430,12 @@ Client& GatewayServer::Stores() {
   thread_local std::unique_ptr<Client> client;
   if (client == nullptr) {
     client = std::make_unique<Client>(
-        ClientOptions{.endpoint = opts_.manager, .timeout = opts_.upstream_timeout, .attempts = 2});
+        ClientOptions{.endpoint = opts_.manager,
+                      .timeout = opts_.upstream_timeout,
+                      .attempts = 2,
+                      .direct = opts_.direct,
+                      .max_cached_stores = 16,  // per worker thread (64 of them)
+                      .locate_after = 4});
   }
   return *client;
 }

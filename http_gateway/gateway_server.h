@@ -46,6 +46,9 @@ struct GatewayOptions {
   std::string manager;                    // the manager's client endpoint
   int threads = 64;                       // upstream workers
   std::chrono::milliseconds upstream_timeout{10000};
+  // Key operations straight to the stores (forkv::Client's direct path,
+  // for stores a worker uses often), or all through the manager.
+  bool direct = true;
   size_t keep_alive_max_requests = 1000;  // then the connection is closed
   size_t max_connections = 4096;
   std::chrono::milliseconds header_timeout{10000};

@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
                  "answer 504 when the manager does not answer within this")
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  std::string upstream = "direct";
+  app.add_option("--upstream", upstream,
+                 "direct: key operations go to the stores' own sockets (stores a worker thread "
+                 "uses often); manager: everything through the manager")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"direct", "manager"}));
   app.add_option("--max-connections", o.server.max_connections,
                  "open connections at most; more get 503 and are closed")
       ->capture_default_str()
@@ -41,6 +47,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "log level")->capture_default_str();
   try {
     app.parse(argc, argv);
+    o.server.direct = upstream == "direct";
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;

@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
                  "the HTTP gateway answers 504 when a request takes longer")
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  std::string http_upstream = "direct";
+  app.add_option("--http-upstream", http_upstream,
+                 "direct: the HTTP gateway sends key operations to the stores' own sockets; "
+                 "manager: everything through the manager")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"direct", "manager"}));
   app.add_option("--max-store-inflight-bytes", opts.max_store_inflight_bytes,
                  "bytes of requests sent to one store and not answered; more wait in the manager")
       ->capture_default_str()
@@ -80,6 +86,7 @@ int main(int argc, char** argv) {
   app.add_option("--backoff-max-ms", backoff_max, "restart delay cap")->capture_default_str();
   try {
     app.parse(argc, argv);
+    opts.http_direct = http_upstream == "direct";
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;

@@ -38,6 +38,7 @@ struct ManagerOptions {
   std::string http_listen;
   int http_threads = 64;
   int http_upstream_timeout_ms = 10000;  // the gateway answers 504 after this
+  bool http_direct = true;               // --http-upstream direct|manager
   RestartPolicy http_policy;
 };
 

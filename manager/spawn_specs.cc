@@ -93,7 +93,8 @@ SpawnSpec HttpSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, uint64_
       .args = {"--listen", o.http_listen, "--manager", o.endpoint, "--backend", l.backend_endpoint,
                "--gen", std::to_string(gen), "--log-level", o.log_level, "--parent-pid",
                std::to_string(l.manager_pid), "--threads", std::to_string(o.http_threads),
-               "--upstream-timeout-ms", std::to_string(o.http_upstream_timeout_ms)},
+               "--upstream-timeout-ms", std::to_string(o.http_upstream_timeout_ms), "--upstream",
+               o.http_direct ? "direct" : "manager"},
       .parent_death_signal = SIGKILL};
 }
 

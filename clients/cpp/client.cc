@@ -47,9 +47,31 @@ Request MakeRequest(Op op, std::string_view store, std::string_view key = {},
 
 std::string DefaultEndpoint() { return DefaultManagerEndpoint(/*use_env=*/true); }
 
+namespace {
+
+// One ZeroMQ context per process for every Client (ZeroMQ's advice: a
+// context is thread-safe, and each one costs an I/O thread). Created on first
+// use and never terminated (a static's destructor would run after Clients
+// owned by other statics, or block on their open sockets). A process that
+// forks must not use Clients in the child (a context never crosses a fork).
+zmq::context_t& SharedContext() {
+  static zmq::context_t* ctx = [] {
+    auto* c = new zmq::context_t(1);
+    c->set(zmq::ctxopt::max_sockets, 16384);
+    return c;
+  }();
+  return *ctx;
+}
+
+constexpr auto kMinIdleForEviction = std::chrono::seconds(1);
+
+}  // namespace
+
 struct Client::Impl {
   explicit Impl(ClientOptions o)
-      : opts(Normalise(std::move(o))), manager(ctx, opts.endpoint, /*watch_peer=*/false) {}
+      : opts(Normalise(std::move(o))),
+        ctx(SharedContext()),
+        manager(ctx, opts.endpoint, /*watch_peer=*/false) {}
 
   static ClientOptions Normalise(ClientOptions o) {
     if (o.endpoint.empty()) o.endpoint = DefaultEndpoint();
@@ -63,9 +85,15 @@ struct Client::Impl {
     uint64_t gen = 0;
     std::unique_ptr<Connection> conn;  // nullptr: this store goes through the manager
     std::list<std::string>::iterator lru;
+    std::chrono::steady_clock::time_point last_used;
   };
 
   // The route to `store`, located through the manager when not cached.
+  // nullptr (not an error) when the cache is full of stores used within the
+  // last second, or the store has not been asked for locate_after times
+  // within a second yet: this request takes the manager path (a client
+  // spread over more stores than it caches would otherwise locate and
+  // connect on every request).
   Result<Route*> RouteTo(const std::string& store, bool create);
   void Forget(const std::string& store);
   // One request to a store, with the retry rules of the header.
@@ -76,10 +104,15 @@ struct Client::Impl {
   }
 
   ClientOptions opts;
-  zmq::context_t ctx{1};
+  zmq::context_t& ctx;
   Connection manager;
   std::unordered_map<std::string, Route> routes;
   std::list<std::string> lru;  // most recently used first
+  struct Recent {
+    unsigned count = 0;
+    std::chrono::steady_clock::time_point window_start;
+  };
+  std::unordered_map<std::string, Recent> recent;  // locate_after > 1: uncached stores' requests
   bool direct_supported = true;
   Client::Stats stats;
 };
@@ -93,9 +126,24 @@ void Client::Impl::Forget(const std::string& store) {
 }
 
 Result<Client::Impl::Route*> Client::Impl::RouteTo(const std::string& store, bool create) {
+  const auto now = std::chrono::steady_clock::now();
   if (auto it = routes.find(store); it != routes.end()) {
     lru.splice(lru.begin(), lru, it->second.lru);
+    it->second.last_used = now;
     return &it->second;
+  }
+  if (routes.size() >= opts.max_cached_stores && !lru.empty() &&
+      now - routes.at(lru.back()).last_used < kMinIdleForEviction) {
+    return nullptr;
+  }
+  if (opts.locate_after > 1) {
+    // Admission: count this store's requests per one-second window (the
+    // table is bounded: it starts over when it holds too many names).
+    if (recent.size() > 4096) recent.clear();
+    Recent& r = recent[store];
+    if (now - r.window_start >= std::chrono::seconds(1)) r = Recent{0, now};
+    if (++r.count < opts.locate_after) return nullptr;
+    recent.erase(store);
   }
   ++stats.locates;
   auto reply = manager.Call(MakeRequest(Op::kLocate, store, {}, {}, create ? kLocateCreate : 0),
@@ -115,6 +163,7 @@ Result<Client::Impl::Route*> Client::Impl::RouteTo(const std::string& store, boo
     }
   }
   Route route;
+  route.last_used = now;
   if (auto gen = body->find("gen"); gen != body->end() && gen->is_number_unsigned()) {
     route.gen = gen->get<uint64_t>();
   }
@@ -146,7 +195,7 @@ Result<Reply> Client::Impl::StoreCall(const Request& request) {
       return route.status();
     }
     Route* r = *route;
-    if (r->conn == nullptr) return ManagerCall(request);
+    if (r == nullptr || r->conn == nullptr) return ManagerCall(request);
     ++stats.direct_requests;
     auto reply = r->conn->Call(request, opts.timeout);
     if (reply.ok() && reply->code != StatusCode::kMoved) return reply;
@@ -289,7 +338,7 @@ Result<std::string> Client::EndpointOf(std::string_view store) {
     if (route.status().code() == StatusCode::kUnknownOp) return impl_->opts.endpoint;
     return route.status();
   }
-  return (*route)->endpoint;
+  return *route == nullptr ? impl_->opts.endpoint : (*route)->endpoint;
 }
 
 // ---- Pipeline -----------------------------------------------------------------
@@ -345,7 +394,7 @@ std::vector<Pipeline::Outcome> Pipeline::Run(size_t window) {
       bool any_put = false;
       for (size_t i : indexes) any_put = any_put || static_cast<Op>(items[i].op) == Op::kPut;
       auto route = impl.RouteTo(store, any_put);
-      if (!route.ok() || (*route)->conn == nullptr) continue;
+      if (!route.ok() || *route == nullptr || (*route)->conn == nullptr) continue;
       Connection& conn = *(*route)->conn;
       std::unordered_map<uint64_t, size_t> inflight;
       size_t next = 0;

@@ -129,6 +129,35 @@ TEST_F(DirectPathTest, WithoutDirectEverythingGoesThroughTheManager) {
   EXPECT_EQ(*client.EndpointOf("users"), mgr_->endpoint());
 }
 
+TEST_F(DirectPathTest, LocateAfterAndAFullCacheKeepRequestsOnTheManagerPath) {
+  Connection setup(ctx_, mgr_->endpoint());
+  ASSERT_TRUE(setup.Put("a", "k", "va", 5000ms).ok());
+  ASSERT_TRUE(setup.Put("b", "k", "vb", 5000ms).ok());
+  // locate_after 3: the first two requests of a store go through the manager.
+  ClientOptions o = Options();
+  o.locate_after = 3;
+  Client lazy(o);
+  EXPECT_EQ(*lazy.Get("a", "k"), "va");
+  EXPECT_EQ(*lazy.Get("a", "k"), "va");
+  EXPECT_EQ(lazy.stats().locates, 0u);
+  EXPECT_EQ(lazy.stats().manager_requests, 2u);
+  EXPECT_EQ(*lazy.Get("a", "k"), "va");
+  EXPECT_EQ(lazy.stats().locates, 1u);
+  EXPECT_EQ(lazy.stats().direct_requests, 1u);
+  // One cached store, two in use: the second is not swapped in and out on
+  // every request (no locate storm); it takes the manager path.
+  o = Options();
+  o.max_cached_stores = 1;
+  Client small(o);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(*small.Get("a", "k"), "va");
+    EXPECT_EQ(*small.Get("b", "k"), "vb");
+  }
+  EXPECT_EQ(small.stats().locates, 1u);
+  EXPECT_EQ(small.stats().direct_requests, 10u);
+  EXPECT_EQ(small.stats().manager_requests, 10u);
+}
+
 TEST_F(DirectPathTest, CachedEndpointOfAKilledStoreIsReplacedAtOnce) {
   Client client(Options(20000ms));
   ASSERT_TRUE(client.Put("users", "k", "v1").ok());

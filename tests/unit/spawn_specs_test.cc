@@ -91,8 +91,10 @@ TEST(SpawnSpecsTest, HttpArgv) {
   EXPECT_EQ(Join(s.args),
             "--listen 127.0.0.1:8080 --manager ipc:///run/f/manager.sock --backend "
             "ipc:///run/f/m7-be.sock --gen 101 --log-level debug --parent-pid 7 --threads 8 "
-            "--upstream-timeout-ms 1500");
+            "--upstream-timeout-ms 1500 --upstream direct");
   EXPECT_EQ(s.parent_death_signal, SIGKILL);
+  o.http_direct = false;
+  EXPECT_EQ(HttpSpawnSpec(o, l, 101).args.back(), "manager");
 }
 
 TEST(ManagerOptionsTest, BadOptionsAreNamed) {

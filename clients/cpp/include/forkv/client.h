@@ -34,7 +34,9 @@
 //
 // Thread-safety: a Client is thread-compatible: use one Client per thread
 // (it owns its sockets); distinct Clients may be used concurrently. A
-// Pipeline belongs to its Client's thread.
+// Pipeline belongs to its Client's thread. All Clients of a process share
+// one ZeroMQ context (one I/O thread), created by the first Client: do not
+// use a Client in the child of a fork() (a context must not cross a fork).
 #pragma once
 
 #include <forkv/status.h>
@@ -59,7 +61,16 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{5000};  // per attempt of a call
   int attempts = 3;                         // >= 1; see "Contracts" above
   bool direct = true;                       // talk to stores directly (else via the manager)
-  size_t max_cached_stores = 64;            // open store connections kept
+  // Store connections kept. When they are all in use (each within the last
+  // second), requests for other stores take the manager path instead of
+  // evicting one; an idle one is evicted, least recently used first.
+  size_t max_cached_stores = 64;
+  // A store is located (then reached directly) once this many of its
+  // requests came within one second; before that they take the manager
+  // path. 1: at once. A client spread thinly over many stores (the HTTP
+  // gateway: 64 threads, any number of stores) sets 2 or more, so that only
+  // stores it uses often cost a connection.
+  unsigned locate_after = 1;
 };
 
 // One row of Stores().
