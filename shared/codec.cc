@@ -33,16 +33,13 @@ struct Limits {
 bool ReferenceAll(msgpack::type::object_type, size_t, void*) { return true; }
 
 // Unpacks exactly one object covering all of `bytes`.
-Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle* oh) {
+// Runs one msgpack-c unpack call, its exceptions turned into a Status.
+template <typename F>
+Status Guarded(std::string_view bytes, F&& unpack) {
   if (bytes.empty()) return Status::Malformed("empty frame");
   try {
     size_t offset = 0;
-    msgpack::unpack_limit limit(lim.array, lim.map, lim.bytes, lim.bytes, 0, lim.depth);
-    // Strings and binaries point into `bytes` instead of being copied into
-    // the zone (msgpack-c copies when no reference function is given): every
-    // decoder copies what it keeps before returning, and `bytes` outlives
-    // the handle within each decoder.
-    *oh = msgpack::unpack(bytes.data(), bytes.size(), offset, ReferenceAll, nullptr, limit);
+    unpack(&offset);
     if (offset != bytes.size()) return Status::Malformed("trailing bytes after msgpack object");
     return Status::Ok();
   } catch (const msgpack::size_overflow& e) {
@@ -56,28 +53,30 @@ Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle*
   }
 }
 
+msgpack::unpack_limit LimitOf(const Limits& lim) {
+  return msgpack::unpack_limit(lim.array, lim.map, lim.bytes, lim.bytes, 0, lim.depth);
+}
+
+Status Unpack(std::string_view bytes, const Limits& lim, msgpack::object_handle* oh) {
+  // Strings and binaries point into `bytes` instead of being copied into
+  // the zone (msgpack-c copies when no reference function is given): every
+  // decoder copies what it keeps before returning, and `bytes` outlives
+  // the handle within each decoder.
+  return Guarded(bytes, [&](size_t* offset) {
+    *oh = msgpack::unpack(bytes.data(), bytes.size(), *offset, ReferenceAll, nullptr, LimitOf(lim));
+  });
+}
+
 // Unpack() into a zone the caller keeps (cleared first): no allocation per
 // call once the zone's first chunk exists. For the hot decoders only; the
 // object is valid until the next call with the same zone.
 Status UnpackInto(std::string_view bytes, const Limits& lim, msgpack::zone* zone,
                   msgpack::object* out) {
-  if (bytes.empty()) return Status::Malformed("empty frame");
   zone->clear();
-  try {
-    size_t offset = 0;
-    msgpack::unpack_limit limit(lim.array, lim.map, lim.bytes, lim.bytes, 0, lim.depth);
-    *out = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset, ReferenceAll, nullptr, limit);
-    if (offset != bytes.size()) return Status::Malformed("trailing bytes after msgpack object");
-    return Status::Ok();
-  } catch (const msgpack::size_overflow& e) {
-    return Status::TooLarge(std::string("msgpack limit exceeded: ") + e.what());
-  } catch (const msgpack::unpack_error& e) {
-    return Status::Malformed(std::string("bad msgpack: ") + e.what());
-  } catch (const msgpack::type_error& e) {
-    return Status::Malformed(std::string("bad msgpack type: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    return Status::TooLarge("msgpack object too large to decode");
-  }
+  return Guarded(bytes, [&](size_t* offset) {
+    *out = msgpack::unpack(*zone, bytes.data(), bytes.size(), *offset, ReferenceAll, nullptr,
+                           LimitOf(lim));
+  });
 }
 
 Status ExpectArray(const msgpack::object& o, uint32_t n, const char* what) {

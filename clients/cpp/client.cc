@@ -9,6 +9,7 @@
 #include "clients/cpp/client_internal.h"
 #include "clients/cpp/connection.h"
 #include "clients/cpp/endpoint_choice.h"
+#include "clients/cpp/reply_body.h"
 #include "shared/codec.h"
 #include "shared/runtime.h"
 
@@ -16,23 +17,6 @@ namespace forkv {
 namespace {
 
 bool IsRead(Op op) { return op == Op::kGet || op == Op::kKeys || op == Op::kCount; }
-
-bool JsonBytes(const nlohmann::json& j, std::string* out) {
-  if (j.is_binary()) {
-    out->assign(j.get_binary().begin(), j.get_binary().end());
-    return true;
-  }
-  if (j.is_string()) {
-    *out = j.get<std::string>();
-    return true;
-  }
-  return false;
-}
-
-Result<nlohmann::json> BodyOf(const Reply& reply) {
-  if (reply.body.empty()) return nlohmann::json(nullptr);
-  return DecodeJsonBody(reply.body);
-}
 
 Request MakeRequest(Op op, std::string_view store, std::string_view key = {},
                     std::string_view value = {}, uint64_t arg = 0) {
@@ -154,7 +138,7 @@ Result<Client::Impl::Route*> Client::Impl::RouteTo(const std::string& store, boo
     return Status::UnknownOp(reply->message);
   }
   if (reply->code != StatusCode::kOk) return Status(reply->code, reply->message);
-  auto body = BodyOf(*reply);
+  auto body = JsonOfReply(*reply);
   if (!body.ok()) return body.status();
   std::vector<std::string> endpoints;
   if (body->is_object() && body->contains("endpoints") && (*body)["endpoints"].is_array()) {
@@ -240,71 +224,37 @@ Client& Client::operator=(Client&&) noexcept = default;
 const ClientOptions& Client::options() const { return impl_->opts; }
 Client::Stats Client::stats() const { return impl_->stats; }
 
-namespace {
-
-// Transport failure or a non-OK reply -> Status; else the reply.
-Result<Reply> Checked(Result<Reply> reply) {
-  if (!reply.ok()) return reply.status();
-  if (reply->code != StatusCode::kOk) return Status(reply->code, reply->message);
-  return reply;
-}
-
-Result<std::string> GetValue(const Reply& reply) {
-  auto body = BodyOf(reply);
-  if (!body.ok()) return body.status();
-  std::string value;
-  if (!body->is_null() && !JsonBytes(*body, &value)) {
-    return Status::Internal("get: reply body is not bytes");
-  }
-  return value;
-}
-
-}  // namespace
-
 Status Client::Put(std::string_view store, std::string_view key, std::string_view value) {
-  return Checked(impl_->StoreCall(MakeRequest(Op::kPut, store, key, value))).status();
+  return CheckedReply(impl_->StoreCall(MakeRequest(Op::kPut, store, key, value))).status();
 }
 
 Result<std::string> Client::Get(std::string_view store, std::string_view key) {
-  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kGet, store, key)));
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kGet, store, key)));
   if (!reply.ok()) return reply.status();
-  return GetValue(*reply);
+  return ValueOfReply(*reply);
 }
 
 Status Client::Del(std::string_view store, std::string_view key) {
-  return Checked(impl_->StoreCall(MakeRequest(Op::kDel, store, key))).status();
+  return CheckedReply(impl_->StoreCall(MakeRequest(Op::kDel, store, key))).status();
 }
 
 Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,
                                               uint64_t limit) {
-  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, {}, limit)));
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, {}, limit)));
   if (!reply.ok()) return reply.status();
-  auto body = BodyOf(*reply);
-  if (!body.ok()) return body.status();
-  std::vector<std::string> keys;
-  if (body->is_null()) return keys;
-  if (!body->is_array()) return Status::Internal("keys: reply body is not an array");
-  for (const auto& item : *body) {
-    std::string key;
-    if (!JsonBytes(item, &key)) return Status::Internal("keys: a key is not bytes");
-    keys.push_back(std::move(key));
-  }
-  return keys;
+  return KeysOfReply(*reply);
 }
 
 Result<uint64_t> Client::Count(std::string_view store) {
-  auto reply = Checked(impl_->StoreCall(MakeRequest(Op::kCount, store)));
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kCount, store)));
   if (!reply.ok()) return reply.status();
-  auto body = BodyOf(*reply);
-  if (!body.ok()) return body.status();
-  if (!body->is_number_unsigned()) return Status::Internal("count: reply body is not a uint");
-  return body->get<uint64_t>();
+  return CountOfReply(*reply);
 }
 
 Result<std::vector<StoreInfo>> Client::Stores() {
-  auto reply = Checked(impl_->ManagerCall(MakeRequest(Op::kStores, "")));
+  auto reply = CheckedReply(impl_->ManagerCall(MakeRequest(Op::kStores, "")));
   if (!reply.ok()) return reply.status();
-  auto body = BodyOf(*reply);
+  auto body = JsonOfReply(*reply);
   if (!body.ok()) return body.status();
   std::vector<StoreInfo> out;
   if (!body->is_object() || !body->contains("stores") || !(*body)["stores"].is_array()) {
@@ -323,12 +273,12 @@ Result<std::vector<StoreInfo>> Client::Stores() {
 }
 
 Status Client::Create(std::string_view store) {
-  return Checked(impl_->ManagerCall(MakeRequest(Op::kCreate, store))).status();
+  return CheckedReply(impl_->ManagerCall(MakeRequest(Op::kCreate, store))).status();
 }
 
 Status Client::Drop(std::string_view store) {
   impl_->Forget(std::string(store));
-  return Checked(impl_->ManagerCall(MakeRequest(Op::kDrop, store))).status();
+  return CheckedReply(impl_->ManagerCall(MakeRequest(Op::kDrop, store))).status();
 }
 
 Result<std::string> Client::EndpointOf(std::string_view store) {
@@ -367,12 +317,12 @@ std::vector<Pipeline::Outcome> Pipeline::Run(size_t window) {
   if (window < 1) window = 1;
 
   auto finish = [&](size_t i, Result<Reply> reply) {
-    auto checked = Checked(std::move(reply));
+    auto checked = CheckedReply(std::move(reply));
     done[i] = true;
     if (!checked.ok()) {
       out[i].status = checked.status();
     } else if (static_cast<Op>(items[i].op) == Op::kGet) {
-      auto v = GetValue(*checked);
+      auto v = ValueOfReply(*checked);
       if (v.ok()) {
         out[i].value = std::move(*v);
       } else {

@@ -12,6 +12,7 @@
 #include <random>
 #include <utility>
 
+#include "clients/cpp/reply_body.h"
 #include "shared/codec.h"
 #include "shared/zsock.h"
 
@@ -68,37 +69,7 @@ Status ZmqError(const zmq::error_t& e, const std::string& what) {
   return Status::Internal(what + ": " + e.what());
 }
 
-// Transport error or non-OK reply -> Status; else the reply.
-Result<Reply> CallOk(Connection& client, Request request, milliseconds timeout) {
-  auto reply = client.Call(std::move(request), timeout);
-  if (!reply.ok()) return reply.status();
-  if (Status s = ReplyStatus(*reply); !s.ok()) return s;
-  return reply;
-}
-
-Result<nlohmann::json> DecodeBody(const Reply& reply) {
-  if (reply.body.empty()) return nlohmann::json(nullptr);
-  return DecodeJsonBody(reply.body);
-}
-
-bool JsonBytes(const nlohmann::json& j, std::string* out) {
-  if (j.is_binary()) {
-    out->assign(j.get_binary().begin(), j.get_binary().end());
-    return true;
-  }
-  if (j.is_string()) {
-    *out = j.get<std::string>();
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-Status ReplyStatus(const Reply& reply) {
-  if (reply.code == StatusCode::kOk) return Status::Ok();
-  return Status(reply.code, reply.message);
-}
 
 Connection::Connection(zmq::context_t& ctx, std::string endpoint, bool watch_peer)
     : ctx_(&ctx), endpoint_(std::move(endpoint)), watch_peer_(watch_peer) {
@@ -299,82 +270,50 @@ Result<Reply> Connection::Receive(milliseconds timeout) {
 
 Status Connection::Put(std::string_view store, std::string_view key, std::string_view value,
                        milliseconds timeout) {
-  Request r;
-  r.op = Op::kPut;
-  r.store = store;
-  r.key = key;
-  r.value = value;
-  return CallOk(*this, std::move(r), timeout).status();
+  Request r{.op = Op::kPut,
+            .store = std::string(store),
+            .key = std::string(key),
+            .value = std::string(value)};
+  return CheckedReply(Call(std::move(r), timeout)).status();
 }
 
 Result<std::string> Connection::Get(std::string_view store, std::string_view key,
                                     milliseconds timeout) {
-  Request r;
-  r.op = Op::kGet;
-  r.store = store;
-  r.key = key;
-  auto reply = CallOk(*this, std::move(r), timeout);
+  auto reply = CheckedReply(
+      Call(Request{.op = Op::kGet, .store = std::string(store), .key = std::string(key)}, timeout));
   if (!reply.ok()) return reply.status();
-  auto body = DecodeBody(*reply);
-  if (!body.ok()) return body.status();
-  std::string value;
-  if (!body->is_null() && !JsonBytes(*body, &value)) {
-    return Status::Internal("get: reply body is not bytes");
-  }
-  return value;
+  return ValueOfReply(*reply);
 }
 
 Status Connection::Del(std::string_view store, std::string_view key, milliseconds timeout) {
-  Request r;
-  r.op = Op::kDel;
-  r.store = store;
-  r.key = key;
-  return CallOk(*this, std::move(r), timeout).status();
+  return CheckedReply(
+             Call(Request{.op = Op::kDel, .store = std::string(store), .key = std::string(key)},
+                  timeout))
+      .status();
 }
 
 Result<std::vector<std::string>> Connection::Keys(std::string_view store, std::string_view prefix,
                                                   uint64_t limit, milliseconds timeout) {
-  Request r;
-  r.op = Op::kKeys;
-  r.store = store;
-  r.key = prefix;
-  r.arg = limit;
-  auto reply = CallOk(*this, std::move(r), timeout);
+  auto reply = CheckedReply(Call(
+      Request{
+          .op = Op::kKeys, .store = std::string(store), .key = std::string(prefix), .arg = limit},
+      timeout));
   if (!reply.ok()) return reply.status();
-  auto body = DecodeBody(*reply);
-  if (!body.ok()) return body.status();
-  std::vector<std::string> keys;
-  if (body->is_null()) return keys;
-  if (!body->is_array()) return Status::Internal("keys: reply body is not an array");
-  for (const auto& item : *body) {
-    std::string key;
-    if (!JsonBytes(item, &key)) return Status::Internal("keys: a key is not bytes");
-    keys.push_back(std::move(key));
-  }
-  return keys;
+  return KeysOfReply(*reply);
 }
 
 Result<uint64_t> Connection::Count(std::string_view store, milliseconds timeout) {
-  Request r;
-  r.op = Op::kCount;
-  r.store = store;
-  auto reply = CallOk(*this, std::move(r), timeout);
+  auto reply = CheckedReply(Call(Request{.op = Op::kCount, .store = std::string(store)}, timeout));
   if (!reply.ok()) return reply.status();
-  auto body = DecodeBody(*reply);
-  if (!body.ok()) return body.status();
-  if (!body->is_number_unsigned()) return Status::Internal("count: reply body is not a uint");
-  return body->get<uint64_t>();
+  return CountOfReply(*reply);
 }
 
 Result<nlohmann::json> Connection::CallJson(Op op, std::string_view store, uint64_t arg,
                                             milliseconds timeout) {
-  Request r;
-  r.op = op;
-  r.store = store;
-  r.arg = arg;
-  auto reply = CallOk(*this, std::move(r), timeout);
+  auto reply =
+      CheckedReply(Call(Request{.op = op, .store = std::string(store), .arg = arg}, timeout));
   if (!reply.ok()) return reply.status();
-  return DecodeBody(*reply);
+  return JsonOfReply(*reply);
 }
 
 }  // namespace forkv

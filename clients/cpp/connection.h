@@ -37,13 +37,11 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "clients/cpp/reply_body.h"
 #include "shared/protocol.h"
 #include "shared/status.h"
 
 namespace forkv {
-
-// The server's verdict in a reply as a Status (OK for kOk).
-Status ReplyStatus(const Reply& reply);
 
 class Connection {
  public:

@@ -1,0 +1,69 @@
+#include "clients/cpp/reply_body.h"
+
+#include "shared/codec.h"
+
+namespace forkv {
+namespace {
+
+bool JsonBytes(const nlohmann::json& j, std::string* out) {
+  if (j.is_binary()) {
+    out->assign(j.get_binary().begin(), j.get_binary().end());
+    return true;
+  }
+  if (j.is_string()) {
+    *out = j.get<std::string>();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ReplyStatus(const Reply& reply) {
+  if (reply.code == StatusCode::kOk) return Status::Ok();
+  return Status(reply.code, reply.message);
+}
+
+Result<Reply> CheckedReply(Result<Reply> reply) {
+  if (!reply.ok()) return reply.status();
+  if (Status s = ReplyStatus(*reply); !s.ok()) return s;
+  return reply;
+}
+
+Result<nlohmann::json> JsonOfReply(const Reply& reply) {
+  if (reply.body.empty()) return nlohmann::json(nullptr);
+  return DecodeJsonBody(reply.body);
+}
+
+Result<std::string> ValueOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  std::string value;
+  if (!body->is_null() && !JsonBytes(*body, &value)) {
+    return Status::Internal("get: reply body is not bytes");
+  }
+  return value;
+}
+
+Result<std::vector<std::string>> KeysOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  std::vector<std::string> keys;
+  if (body->is_null()) return keys;
+  if (!body->is_array()) return Status::Internal("keys: reply body is not an array");
+  for (const auto& item : *body) {
+    std::string key;
+    if (!JsonBytes(item, &key)) return Status::Internal("keys: a key is not bytes");
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+Result<uint64_t> CountOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  if (!body->is_number_unsigned()) return Status::Internal("count: reply body is not a uint");
+  return body->get<uint64_t>();
+}
+
+}  // namespace forkv
