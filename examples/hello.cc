@@ -8,7 +8,10 @@
 #include <string>
 
 int main() {
-  forkv::Client c;  // default endpoint, as the CLI finds it
+  forkv::Client c;                                   // default endpoint, as the CLI finds it
+  forkv::Client d("ipc:///run/forkv/manager.sock");  // or a given one (connects on first use)
+  std::printf("default endpoint %s; the service's %s\n", c.options().endpoint.c_str(),
+              d.options().endpoint.c_str());
   forkv::Status s = c.Put("users", "alice", "42");
   if (!s.ok()) {
     std::fprintf(stderr, "put: %s\n", s.ToString().c_str());
