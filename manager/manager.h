@@ -86,6 +86,7 @@ class Manager {
  private:
   // Checks the data directory and reads the catalogue (manager/data_dir.h).
   Status OpenDataDir();
+  void RemoveSocketsOfDeadManagers(const std::string& run_dir);
   // Clients.
   void OnFrontend(Frames& frames);
   void OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req);

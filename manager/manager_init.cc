@@ -1,5 +1,6 @@
 // Manager construction and Init(): everything before the loop runs.
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <systemd/sd-daemon.h>
@@ -55,6 +56,28 @@ Status Manager::OpenDataDir() {
   return Status::Ok();
 }
 
+void Manager::RemoveSocketsOfDeadManagers(const std::string& run_dir) {
+  // A manager killed with -9 leaves its internal socket files (backend,
+  // workers, one per store incarnation): remove those of managers that no
+  // longer exist, so the run directory does not grow with every crash.
+  // Files of a live process are left alone (another manager sharing it).
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    // The backend's claim leaves "m<pid>-be.sock.lock" (shared/ipc_claim.h).
+    const bool lock_file = name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0;
+    auto pid = ManagerPidOfSocketFile(lock_file ? name.substr(0, name.size() - 5) : name);
+    if (!pid || *pid == getpid()) continue;
+    if (kill(*pid, 0) == 0 || errno != ESRCH) continue;
+    const bool ours = lock_file ? entry.is_regular_file(ec) : entry.is_socket(ec);
+    if (ours && unlink(entry.path().c_str()) == 0) ++removed;
+  }
+  if (removed > 0) {
+    spdlog::info("removed {} socket files of managers no longer running from {}", removed, run_dir);
+  }
+}
+
 Status Manager::Init() {
   if (Status s = ValidateOptions(opts_); !s.ok()) return s;
   if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
@@ -67,6 +90,7 @@ Status Manager::Init() {
   if (Status s = MakeDirectories(run_dir); !s.ok()) return s;
   std::string bin_dir = std::filesystem::path(SiblingBinary("forkv-store")).parent_path();
   layout_ = MakeLayout(opts_, run_dir, getpid(), bin_dir);
+  RemoveSocketsOfDeadManagers(run_dir);
   for (const auto& ep : layout_.db_endpoints) {
     if (Status s = CheckEndpoint(ep); !s.ok()) return s;
   }

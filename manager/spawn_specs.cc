@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <limits>
+
 #include "manager/data_dir.h"
 
 namespace forkv {
@@ -34,6 +36,35 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& o, const Manager
   std::vector<std::string> exes = {l.store_exe, l.db_exe};
   if (!o.http_listen.empty()) exes.push_back(l.http_exe);
   return exes;
+}
+
+std::optional<pid_t> ManagerPidOfSocketFile(std::string_view name) {
+  if (name.size() < 8 || name[0] != 'm' || name.substr(name.size() - 5) != ".sock") {
+    return std::nullopt;
+  }
+  size_t dash = name.find('-');
+  if (dash == std::string_view::npos || dash == 1 || dash > 11) return std::nullopt;
+  int64_t pid = 0;
+  for (char c : name.substr(1, dash - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return std::nullopt;
+  std::string_view rest = name.substr(dash + 1, name.size() - dash - 1 - 5);
+  if (rest == "be") return static_cast<pid_t>(pid);
+  std::string_view digits;
+  if (rest.substr(0, 2) == "db") {
+    digits = rest.substr(2);
+  } else if (rest.substr(0, 1) == "s") {
+    digits = rest.substr(1);
+  } else {
+    return std::nullopt;
+  }
+  if (digits.empty()) return std::nullopt;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return static_cast<pid_t>(pid);
 }
 
 std::string StoreEndpoint(const ManagerLayout& l, uint64_t gen) {

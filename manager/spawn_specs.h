@@ -11,7 +11,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manager/manager_options.h"
@@ -46,6 +48,11 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& options,
                                           const ManagerLayout& layout);
 
 // One store incarnation. SIGKILL on parent death: a store has nothing to flush.
+// The manager pid in the name of one of the socket files MakeLayout()
+// names ("m<pid>-be.sock", "m<pid>-db<i>.sock", "m<pid>-s<gen>.sock");
+// nullopt for any other name.
+std::optional<pid_t> ManagerPidOfSocketFile(std::string_view filename);
+
 SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
                          const std::string& name, uint64_t gen);
 // One database worker incarnation; `create`: it may create its database

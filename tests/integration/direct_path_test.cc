@@ -281,6 +281,33 @@ TEST_F(DirectPathTest, PipelineKeepsOrderAndAnswersEveryRequest) {
   EXPECT_EQ(p.size(), 0u);
 }
 
+TEST_F(DirectPathTest, AManagerRemovesTheSocketFilesOfDeadManagers) {
+  Client client(Options());
+  ASSERT_TRUE(client.Put("users", "k", "v").ok());
+  const std::string store_file = IpcPath(*client.EndpointOf("users"));
+  const std::string old_prefix = dir_.path() + "/m" + std::to_string(mgr_->pid()) + "-";
+  ASSERT_TRUE(FileExists(store_file));
+  ASSERT_TRUE(FileExists(old_prefix + "be.sock"));
+  ASSERT_TRUE(FileExists(old_prefix + "be.sock.lock"));
+  ASSERT_TRUE(FileExists(old_prefix + "db0.sock"));
+  // A file named like another live manager's (this test's own pid): kept.
+  const std::string live = dir_.path() + "/m" + std::to_string(getpid()) + "-be.sock.lock";
+  {
+    FILE* f = std::fopen(live.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
+  RestartManager();  // kill -9 of the whole group: its socket files stay behind...
+  // ...until the next manager starts and removes them.
+  EXPECT_FALSE(FileExists(store_file));
+  EXPECT_FALSE(FileExists(old_prefix + "be.sock"));
+  EXPECT_FALSE(FileExists(old_prefix + "be.sock.lock"));
+  EXPECT_FALSE(FileExists(old_prefix + "db0.sock"));
+  EXPECT_TRUE(FileExists(live));
+  EXPECT_TRUE(FileExists(IpcPath(mgr_->endpoint())));
+  EXPECT_EQ(*client.Get("users", "k"), "v");  // and the client finds the new incarnation
+}
+
 class DirectTcpTest : public DirectPathTest {
  protected:
   std::vector<std::string> ManagerArgs() const override {

@@ -129,3 +129,20 @@ TEST(ManagerOptionsTest, RunDirFollowsTheSocketUnlessGiven) {
 
 }  // namespace
 }  // namespace forkv
+
+namespace forkv {
+namespace {
+
+TEST(SpawnSpecsTest, ManagerPidOfSocketFileKnowsOnlyTheLayoutsNames) {
+  EXPECT_EQ(ManagerPidOfSocketFile("m7-be.sock"), 7);
+  EXPECT_EQ(ManagerPidOfSocketFile("m123-db0.sock"), 123);
+  EXPECT_EQ(ManagerPidOfSocketFile("m123-s1796190991281344.sock"), 123);
+  for (const char* other : {"manager.sock", "m-be.sock", "m7-be.sock.lock", "m7-x.sock",
+                            "m7-s.sock", "m7-db.sock", "m7-s12a.sock", "mx7-be.sock",
+                            "m99999999999-be.sock", "m0-be.sock", "m7-be.sockx", "db0.sock", ""}) {
+    EXPECT_EQ(ManagerPidOfSocketFile(other), std::nullopt) << other;
+  }
+}
+
+}  // namespace
+}  // namespace forkv
