@@ -49,7 +49,8 @@ enum Target : uint8_t {
   kJsonBody = 9,
   kTag = 10,
   kControlMessage = 11,
-  kTargets = 12,
+  kWriteBatch = 12,
+  kTargets = 13,
 };
 
 [[noreturn]] void Fail(const char* what) {
@@ -207,6 +208,35 @@ void FuzzWriteRequest(std::string_view in) {
           "write round trip changed it");
 }
 
+void FuzzWriteBatch(std::string_view in) {
+  auto ws = DecodeWriteBatch(in);
+  if (!ws.ok()) {
+    RequireDecodeError(ws.status());
+    return;
+  }
+  Require(!ws->empty() && ws->size() <= kMaxWriteBatch, "write batch size out of range");
+  std::vector<WriteRequestView> views;
+  for (const WriteRequest& w : *ws) {
+    Require(w.op == Op::kPut || w.op == Op::kDel, "batched write op not put/del");
+    views.push_back({.store = w.store,
+                     .gen = w.gen,
+                     .seq = w.seq,
+                     .op = w.op,
+                     .key = w.key,
+                     .value = w.value,
+                     .base_seq = w.base_seq});
+  }
+  auto again = DecodeWriteBatch(EncodeWriteBatch(views));
+  Require(again.ok() && again->size() == ws->size(), "re-encoded write batch does not decode");
+  for (size_t i = 0; i < ws->size(); ++i) {
+    const WriteRequest& a = (*ws)[i];
+    const WriteRequest& b = (*again)[i];
+    Require(a.store == b.store && a.gen == b.gen && a.seq == b.seq && a.op == b.op &&
+                a.key == b.key && a.value == b.value && a.base_seq == b.base_seq,
+            "write batch round trip changed it");
+  }
+}
+
 void FuzzWriteAck(std::string_view in) {
   auto a = DecodeWriteAck(in);
   if (!a.ok()) {
@@ -334,6 +364,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case kControlMessage:
       FuzzControlMessage(in);
+      break;
+    case kWriteBatch:
+      FuzzWriteBatch(in);
       break;
   }
   return 0;

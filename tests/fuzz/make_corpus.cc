@@ -37,6 +37,7 @@ enum : uint8_t {
   kJsonBody = 9,
   kTag = 10,
   kControlMessage = 11,
+  kWriteBatch = 12,
 };
 
 using test::Pack;
@@ -317,6 +318,15 @@ void Internal(Writer& w) {
   w.Add(kWriteRequest, "write-put",
         EncodeWriteRequest(
             {.store = "users", .gen = 17, .seq = 1, .op = Op::kPut, .key = "k", .value = "v"}));
+  {
+    std::vector<WriteRequestView> batch = {
+        {.store = "users", .gen = 17, .seq = 1, .op = Op::kPut, .key = "a", .value = "1"},
+        {.store = "users", .gen = 17, .seq = 2, .op = Op::kDel, .key = "b", .base_seq = 1}};
+    w.Add(kWriteBatch, "write-batch", EncodeWriteBatch(batch));
+    batch[1].op = Op::kGet;
+    w.Add(kWriteBatch, "write-batch-bad-element", EncodeWriteBatch(batch));
+    w.Add(kWriteBatch, "write-batch-empty", EncodeWriteBatch({}));
+  }
   w.Add(kWriteRequest, "write-del",
         EncodeWriteRequest({.store = "users", .gen = 17, .seq = 2, .op = Op::kDel, .key = "k"}));
   w.Add(kWriteRequest, "write-op-get", Pack([](auto& pk) {
