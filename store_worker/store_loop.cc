@@ -1,5 +1,6 @@
-// The store's event loop: decode, call StoreMap / WriteTracker, encode.
-// See store_loop.h for the lifecycle.
+// The store's event loop and its links: the manager, the database workers
+// (loads, writes, acks), control messages, timers (store_server.h; requests
+// are store_requests.cc). See store_loop.h for the lifecycle.
 #include "store_worker/store_loop.h"
 
 #include <signal.h>
@@ -21,93 +22,11 @@
 #include "shared/signals.h"
 #include "shared/worker.h"
 #include "shared/zsock.h"
-#include "store_worker/store_map.h"
-#include "store_worker/write_tracker.h"
+#include "store_worker/store_server.h"
 
 namespace forkv {
-namespace {
 
 using std::chrono::milliseconds;
-
-Status NotAStoreOp(Op op) {
-  return Status::UnknownOp(std::string(OpName(op)) + " is not a store operation");
-}
-
-class StoreServer {
- public:
-  StoreServer(const StoreOptions& opts, int signal_fd)
-      : opts_(opts),
-        signal_fd_(signal_fd),
-        shard_count_(static_cast<uint32_t>(opts.db_endpoints.size())),
-        tracker_(shard_count_),
-        loads_(shard_count_),
-        unsent_(shard_count_) {}
-
-  int Run();
-
- private:
-  struct LoadState {
-    uint64_t load_id = 0;
-    bool done = false;
-    SteadyTime sent_at;
-  };
-
-  bool Connect();
-  void SendControl(const ControlMessage& msg);
-  void SendReply(std::string_view tag, const std::string& reply);
-  void SendLoad(uint32_t shard);
-  WriteRequestView ViewOf(const PendingWrite& w) const;
-  // Sends these pending writes of `shard` (in seq order) to its worker.
-  void SendWrites(uint32_t shard, const std::vector<const PendingWrite*>& writes);
-  // Sends the writes this pass of the loop took, per shard.
-  void FlushWrites();
-  // Where a request came from, for its answer: the manager (its tag frame)
-  // or a direct client (the envelope frames before the payload).
-  struct Origin {
-    std::string_view tag;
-    uint64_t tag_value = 0;
-    const Frames* envelope = nullptr;  // direct path only
-    size_t envelope_size = 0;
-  };
-  void OnManagerMessage(Frames& frames);
-  void OnManagerRequest(std::string_view tag, std::string_view payload);
-  void OnClientMessage(Frames& frames);
-  void Serve(const Origin& origin, std::string_view payload);
-  void SendTo(const Origin& origin, std::string reply);
-  void SendTo(const Origin& origin, zmq::message_t reply);
-  void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
-  // The answer to a write once its outcome is known, wherever it came from.
-  void Answer(const PendingWrite& w, std::string reply);
-  Status BindClients();
-  void OnControl(const ControlMessage& msg);
-  void OnDbMessage(uint32_t shard, Frames& frames);
-  void OnWriteAck(uint32_t shard, const WriteAck& ack);
-  void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
-  void OnTimer(SteadyTime now);
-  // The earliest of this store's deadlines: a write or load to retry, the
-  // manager's silence, the end of a stop. An idle store sleeps until then.
-  SteadyTime NextDeadline(SteadyTime stop_deadline) const;
-  bool IsLoaded() const;
-
-  const StoreOptions& opts_;
-  int signal_fd_;
-  uint32_t shard_count_;
-  zmq::context_t ctx_{1};
-  ControlLink manager_;
-  zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
-  Frames send_frames_;     // reused by SendTo()
-  std::string tcp_endpoint_;
-  std::vector<zmq::socket_t> dbs_;
-  StoreMap map_;
-  WriteTracker tracker_;
-  std::vector<LoadState> loads_;
-  std::vector<std::vector<uint64_t>> unsent_;  // per shard: seqs taken this pass, not sent yet
-  uint64_t next_load_id_ = 1;
-  bool ready_sent_ = false;
-  bool stopping_ = false;
-  SteadyTime last_manager_msg_ = SteadyClock::now();
-  SteadyTime started_ = SteadyClock::now();
-};
 
 bool StoreServer::Connect() {
   // The link to the manager carries every client request and reply of this
@@ -254,186 +173,6 @@ void StoreServer::OnManagerMessage(Frames& frames) {
     OnControl(*msg);
   } else {
     spdlog::warn("dropping malformed message from manager ({} frames)", frames.size());
-  }
-}
-
-void StoreServer::OnManagerRequest(std::string_view tag, std::string_view payload) {
-  // The manager decoded and validated this request before forwarding it
-  // byte for byte; the checks are repeated (cheaply: the view's strings
-  // point into `payload`, nothing is copied) because the frame comes from
-  // another process.
-  auto decoded_tag = DecodeTag(tag);
-  Origin origin{.tag = tag, .tag_value = decoded_tag.ok() ? *decoded_tag : 0};
-  Serve(origin, payload);
-}
-
-void StoreServer::OnClientMessage(Frames& frames) {
-  // A DEALER client's message is [routing id, payload]; a REQ client's
-  // [routing id, "", payload]. Anything else is not a forkv client.
-  if (frames.size() < 2 || frames.size() > 3 || (frames.size() == 3 && frames[1].size() != 0) ||
-      frames[0].size() > 256) {
-    spdlog::debug("dropping a client message with a {}-frame envelope", frames.size() - 1);
-    return;
-  }
-  Origin origin{.envelope = &frames, .envelope_size = frames.size() - 1};
-  Serve(origin, View(frames.back()));
-}
-
-void StoreServer::SendTo(const Origin& origin, std::string reply) {
-  SendTo(origin, MessageFromString(std::move(reply)));
-}
-
-void StoreServer::SendTo(const Origin& origin, zmq::message_t reply) {
-  Frames& out = send_frames_;
-  out.clear();
-  if (origin.envelope == nullptr) {
-    out.emplace_back(kTagReply.data(), kTagReply.size());
-    out.emplace_back(origin.tag.data(), origin.tag.size());
-    out.push_back(std::move(reply));
-    if (Status s = SendMessages(manager_.socket(), out); !s.ok()) {
-      spdlog::warn("reply to manager not sent: {}", s.ToString());
-    }
-    return;
-  }
-  for (size_t i = 0; i < origin.envelope_size; ++i) {
-    out.emplace_back((*origin.envelope)[i].data(), (*origin.envelope)[i].size());
-  }
-  out.push_back(std::move(reply));
-  if (Status s = SendMessages(clients_, out); !s.ok()) {
-    spdlog::debug("reply to a direct client not sent: {}", s.ToString());
-  }
-}
-
-void StoreServer::SendToEnvelope(const std::vector<std::string>& envelope, std::string reply) {
-  Frames out;
-  out.reserve(envelope.size() + 1);
-  for (const std::string& f : envelope) out.emplace_back(f.data(), f.size());
-  out.push_back(MessageFromString(std::move(reply)));
-  if (Status s = SendMessages(clients_, out); !s.ok()) {
-    spdlog::debug("reply to a direct client not sent: {}", s.ToString());
-  }
-}
-
-void StoreServer::Serve(const Origin& origin, std::string_view payload) {
-  // Only a write copies its key and value, into the pending write that must
-  // outlive the frame.
-  const bool direct = origin.envelope != nullptr;
-  auto decoded = DecodeRequestView(payload);
-  if (!decoded.ok()) {
-    SendTo(origin, EncodeStatusReply(PeekRequestId(payload), decoded.status()));
-    return;
-  }
-  const RequestView& req = *decoded;
-  if (!IsStoreOp(req.op)) {
-    // The manager answers every other op (ping included) itself.
-    SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
-    return;
-  }
-  if (Status s = ValidateRequest(req); !s.ok()) {
-    SendTo(origin, EncodeStatusReply(req.id, s));
-    return;
-  }
-  // On the direct path, every refusal below means "not applied, ask the
-  // manager": the client locates the store again and resends.
-  if (stopping_) {
-    SendTo(origin,
-           EncodeStatusReply(req.id, direct ? Status::Moved("store is shutting down")
-                                            : Status::Unavailable("store is shutting down")));
-    return;
-  }
-  if (!IsLoaded()) {
-    SendTo(origin,
-           EncodeStatusReply(req.id, direct ? Status::Moved("store is still loading")
-                                            : Status::Unavailable("store is still loading")));
-    return;
-  }
-  if (req.store != opts_.name) {
-    SendTo(origin, EncodeStatusReply(
-                       req.id, direct ? Status::Moved("this process serves another store")
-                                      : Status::Internal("request routed to the wrong store")));
-    return;
-  }
-  Reply reply;
-  reply.id = req.id;
-  switch (req.op) {
-    case Op::kGet: {
-      const std::string* v = map_.Find(req.key);
-      if (v == nullptr) {
-        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
-        return;
-      }
-      // The answer built in place: header, then the value, one copy.
-      char header[kValueReplyHeaderMax];
-      size_t n = EncodeValueReplyHeader(req.id, v->size(), header);
-      zmq::message_t msg(n + v->size());
-      std::memcpy(msg.data(), header, n);
-      if (!v->empty()) std::memcpy(static_cast<char*>(msg.data()) + n, v->data(), v->size());
-      SendTo(origin, std::move(msg));
-      return;
-    }
-    case Op::kKeys: {
-      std::vector<std::string> keys = map_.Keys(req.key, req.arg);
-      size_t bytes = 0;
-      for (const auto& k : keys) bytes += k.size() + 5;
-      if (bytes > kMaxKeysReplyBytes) {
-        SendTo(origin, EncodeStatusReply(
-                           req.id, Status::TooLarge("the key list is " + std::to_string(bytes) +
-                                                    " bytes; narrow it with a prefix or a limit")));
-        return;
-      }
-      reply.body = EncodeBinArrayBody(keys);
-      SendTo(origin, EncodeReply(reply));
-      return;
-    }
-    case Op::kCount:
-      reply.body = EncodeUintBody(map_.Count());
-      SendTo(origin, EncodeReply(reply));
-      return;
-    case Op::kDel:
-      if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
-        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
-        return;
-      }
-      [[fallthrough]];
-    case Op::kPut: {
-      // The manager bounds the bytes it sends; direct clients are bounded here.
-      if (direct && tracker_.PendingBytes() > 0 &&
-          tracker_.PendingBytes() + req.key.size() + req.value.size() > opts_.max_pending_bytes) {
-        SendTo(origin,
-               EncodeStatusReply(
-                   req.id, Status::Unavailable(
-                               "busy: the store has " + std::to_string(tracker_.PendingBytes()) +
-                               " bytes of writes pending (limit " +
-                               std::to_string(opts_.max_pending_bytes) + "); not applied")));
-        return;
-      }
-      // The one copy of the request: the pending write owns its key and
-      // value until the ack (a del's value means nothing and is not kept).
-      uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
-      std::string value = req.op == Op::kPut ? std::string(req.value) : std::string();
-      std::vector<std::string> envelope;
-      if (direct) {
-        for (size_t i = 0; i < origin.envelope_size; ++i) {
-          envelope.emplace_back(View((*origin.envelope)[i]));
-        }
-      }
-      const PendingWrite& w =
-          tracker_.Add(shard, req.op, std::string(req.key), std::move(value), origin.tag_value,
-                       req.id, SteadyClock::now(), std::move(envelope));
-      unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
-      return;
-    }
-    default:
-      // not reached: IsStoreOp() was checked above
-      SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
-  }
-}
-
-void StoreServer::Answer(const PendingWrite& w, std::string reply) {
-  if (w.envelope.empty()) {
-    SendReply(EncodeTag(w.tag), reply);
-  } else {
-    SendToEnvelope(w.envelope, std::move(reply));
   }
 }
 
@@ -628,8 +367,6 @@ int StoreServer::Run() {
     }
   }
 }
-
-}  // namespace
 
 int RunStore(const StoreOptions& options) {
   // First, before the ZeroMQ context exists (StoreServer owns it).

@@ -174,8 +174,13 @@ Result<Reply> Client::Impl::StoreCall(const Request& request) {
     auto route = RouteTo(request.store, request.op == Op::kPut);
     if (!route.ok()) {
       if (route.status().code() == StatusCode::kUnknownOp) return ManagerCall(request);
-      // not_found (no such store), failed, dropped, or the manager is
-      // unreachable: the manager's answer is the answer.
+      // The store did not serve within the manager's wait (a slow
+      // restart): locate again while attempts remain. Anything else (no
+      // such store, failed, dropped, the manager unreachable) is the answer.
+      if (route.status().code() == StatusCode::kTimeout && attempt < opts.attempts) {
+        last = route.status();
+        continue;
+      }
       return route.status();
     }
     Route* r = *route;

@@ -366,8 +366,16 @@ class Client:
         if not self.direct or not self._direct_supported:
             return self._manager_call(op, store, key, value, arg)
         last = None
-        for _ in range(self.attempts):
-            conn = self._route(store, create=(op == OP_PUT))
+        for attempt in range(1, self.attempts + 1):
+            try:
+                conn = self._route(store, create=(op == OP_PUT))
+            except Timeout as e:
+                # The store did not serve within the manager's wait (a slow
+                # restart): locate again while attempts remain.
+                if attempt == self.attempts:
+                    raise
+                last = e
+                continue
             if conn is None:
                 return self._manager_call(op, store, key, value, arg)
             self.stats["direct_requests"] += 1

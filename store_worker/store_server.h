@@ -1,0 +1,106 @@
+// The process serving one store: its one object, internal to store_worker/.
+// The entry point is RunStore() (store_loop.h). Its methods are split by
+// concern:
+//   store_requests.cc  requests from the manager ("Q") and from direct
+//                      clients (the store's own ROUTER): decode, validate,
+//                      answer from the map or hand a write to the tracker;
+//                      replies wherever a request came from
+//   store_loop.cc      sockets, loads, database worker acks, control
+//                      messages, timers, the poll loop
+// Thread-safety: none; one thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <zmq.hpp>
+
+#include "shared/clock.h"
+#include "shared/control.h"
+#include "shared/control_link.h"
+#include "shared/protocol.h"
+#include "shared/zsock.h"
+#include "store_worker/store_loop.h"
+#include "store_worker/store_map.h"
+#include "store_worker/write_tracker.h"
+
+namespace forkv {
+
+class StoreServer {
+ public:
+  StoreServer(const StoreOptions& opts, int signal_fd)
+      : opts_(opts),
+        signal_fd_(signal_fd),
+        shard_count_(static_cast<uint32_t>(opts.db_endpoints.size())),
+        tracker_(shard_count_),
+        loads_(shard_count_),
+        unsent_(shard_count_) {}
+
+  int Run();
+
+ private:
+  struct LoadState {
+    uint64_t load_id = 0;
+    bool done = false;
+    SteadyTime sent_at;
+  };
+
+  bool Connect();
+  void SendControl(const ControlMessage& msg);
+  void SendReply(std::string_view tag, const std::string& reply);
+  void SendLoad(uint32_t shard);
+  WriteRequestView ViewOf(const PendingWrite& w) const;
+  // Sends these pending writes of `shard` (in seq order) to its worker.
+  void SendWrites(uint32_t shard, const std::vector<const PendingWrite*>& writes);
+  // Sends the writes this pass of the loop took, per shard.
+  void FlushWrites();
+  // Where a request came from, for its answer: the manager (its tag frame)
+  // or a direct client (the envelope frames before the payload).
+  struct Origin {
+    std::string_view tag;
+    uint64_t tag_value = 0;
+    const Frames* envelope = nullptr;  // direct path only
+    size_t envelope_size = 0;
+  };
+  void OnManagerMessage(Frames& frames);
+  void OnManagerRequest(std::string_view tag, std::string_view payload);
+  void OnClientMessage(Frames& frames);
+  void Serve(const Origin& origin, std::string_view payload);
+  void SendTo(const Origin& origin, std::string reply);
+  void SendTo(const Origin& origin, zmq::message_t reply);
+  void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
+  // The answer to a write once its outcome is known, wherever it came from.
+  void Answer(const PendingWrite& w, std::string reply);
+  Status BindClients();
+  void OnControl(const ControlMessage& msg);
+  void OnDbMessage(uint32_t shard, Frames& frames);
+  void OnWriteAck(uint32_t shard, const WriteAck& ack);
+  void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
+  void OnTimer(SteadyTime now);
+  // The earliest of this store's deadlines: a write or load to retry, the
+  // manager's silence, the end of a stop. An idle store sleeps until then.
+  SteadyTime NextDeadline(SteadyTime stop_deadline) const;
+  bool IsLoaded() const;
+
+  const StoreOptions& opts_;
+  int signal_fd_;
+  uint32_t shard_count_;
+  zmq::context_t ctx_{1};
+  ControlLink manager_;
+  zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
+  Frames send_frames_;     // reused by SendTo()
+  std::string tcp_endpoint_;
+  std::vector<zmq::socket_t> dbs_;
+  StoreMap map_;
+  WriteTracker tracker_;
+  std::vector<LoadState> loads_;
+  std::vector<std::vector<uint64_t>> unsent_;  // per shard: seqs taken this pass, not sent yet
+  uint64_t next_load_id_ = 1;
+  bool ready_sent_ = false;
+  bool stopping_ = false;
+  SteadyTime last_manager_msg_ = SteadyClock::now();
+  SteadyTime started_ = SteadyClock::now();
+};
+
+}  // namespace forkv
