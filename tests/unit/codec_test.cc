@@ -223,6 +223,7 @@ namespace {
 
 TEST(CodecWriteBatchTest, RoundTripsInOrder) {
   std::vector<std::string> keys = {"a", std::string("\0\xff", 2), "c"};
+  std::vector<std::string> values = {"v0", "", "v2"};  // the views point into these
   std::vector<WriteRequestView> views;
   for (size_t i = 0; i < keys.size(); ++i) {
     views.push_back({.store = "users",
@@ -230,7 +231,7 @@ TEST(CodecWriteBatchTest, RoundTripsInOrder) {
                      .seq = 10 + i,
                      .op = i == 1 ? Op::kDel : Op::kPut,
                      .key = keys[i],
-                     .value = i == 1 ? "" : "v" + std::to_string(i),
+                     .value = values[i],
                      .base_seq = 10});
   }
   auto back = DecodeWriteBatch(EncodeWriteBatch(views));
