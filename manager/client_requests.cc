@@ -145,12 +145,26 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
     SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
     return;
   }
+  // A locate naming the incarnation its client could not reach: reap
+  // first (its SIGCHLD may be queued behind this request), then, if that
+  // incarnation is still the current one, wait for its successor.
+  bool stale = false;
+  if (req.op == Op::kLocate && !req.key.empty()) {
+    ReapAll();
+    store = table_.FindStore(name);
+    if (store == nullptr) {
+      SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
+      return;
+    }
+    stale = std::to_string(store->gen) == req.key;
+  }
   Handle h = next_handle_++;
   RouteRequest route{.id = req.id,
                      .op = req.op,
                      .store = name,
                      .wait_ms = req.op == Op::kWait ? req.arg : 0,
                      .created = created && (req.op == Op::kCreate || req.op == Op::kLocate),
+                     .stale = stale,
                      .bytes = payload.size(),
                      .client = std::string(View(env[0]))};
   Verdict v = router_.Admit(h, route, store_sup_.Find(name), now);

@@ -18,7 +18,7 @@ Verdict RequestRouter::Admit(Handle handle, const RouteRequest& req, const sup::
     case Op::kCreate:
     case Op::kLocate:
     case Op::kWait: {
-      if (state == sup::ChildState::kRunning) return {Kind::kAnswer, Status::Ok()};
+      if (state == sup::ChildState::kRunning && !req.stale) return {Kind::kAnswer, Status::Ok()};
       if (state == sup::ChildState::kFailed) {
         return {Kind::kReject, Status::Unavailable(FailedMessage(req.store, record))};
       }

@@ -68,8 +68,11 @@ struct RouteRequest {
   std::string store;
   uint64_t wait_ms = 0;  // kWait: the client's bound (0 = the default), capped
   bool created = false;  // kCreate: this request created the store (for the answer)
-  size_t bytes = 0;      // store ops: the payload's size, counted against the limits
-  std::string client;    // store ops: who sent it (the routing id)
+  // kLocate: the client could not reach the store's current incarnation
+  // (it named its gen): wait for the next one instead of answering it.
+  bool stale = false;
+  size_t bytes = 0;    // store ops: the payload's size, counted against the limits
+  std::string client;  // store ops: who sent it (the routing id)
 };
 
 struct Verdict {
@@ -129,7 +132,8 @@ class RequestRouter {
   //   stopping for good (stop, shutdown)     -> kReject "is stopping"
   //   stopped                                -> kReject "is stopped"
   //   failed                                 -> kReject FailedMessage()
-  // create / wait / locate: running -> kAnswer; failed -> kReject FailedMessage();
+  // create / wait / locate: running -> kAnswer (a stale locate: kWaiting);
+  //   failed -> kReject FailedMessage();
   //   anything else -> kWaiting (until serving or the deadline).
   // restart: always kWaiting (the loop then feeds RestartRequested).
   // Other ops are the manager's own: kReject kUnknownOp.

@@ -74,6 +74,12 @@ Status ValidateRequest(const RequestView& r) {
     case Op::kLocate:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if ((r.arg & ~kLocateCreate) != 0) return Status::InvalidArgument("unknown locate flags");
+      if (!r.key.empty()) {  // the generation the client could not reach, in decimal
+        if (r.key.size() > 20) return Status::InvalidArgument("locate: bad generation");
+        for (char c : r.key) {
+          if (c < '0' || c > '9') return Status::InvalidArgument("locate: bad generation");
+        }
+      }
       return Status::Ok();
     case Op::kKill:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;

@@ -97,6 +97,7 @@ struct Client::Impl {
     std::chrono::steady_clock::time_point window_start;
   };
   std::unordered_map<std::string, Recent> recent;  // locate_after > 1: uncached stores' requests
+  std::unordered_map<std::string, uint64_t> lost;  // store -> gen of the route just dropped
   bool direct_supported = true;
   Client::Stats stats;
 };
@@ -104,6 +105,10 @@ struct Client::Impl {
 void Client::Impl::Forget(const std::string& store) {
   auto it = routes.find(store);
   if (it == routes.end()) return;
+  // The next locate names this incarnation: the manager then answers its
+  // successor, not the one that just failed (it may not have reaped it yet).
+  if (lost.size() > 4096) lost.clear();
+  lost[store] = it->second.gen;
   lru.erase(it->second.lru);
   routes.erase(it);
   ++stats.relocations;
@@ -130,8 +135,13 @@ Result<Client::Impl::Route*> Client::Impl::RouteTo(const std::string& store, boo
     recent.erase(store);
   }
   ++stats.locates;
-  auto reply = manager.Call(MakeRequest(Op::kLocate, store, {}, {}, create ? kLocateCreate : 0),
-                            opts.timeout);
+  std::string stale_gen;
+  if (auto l = lost.find(store); l != lost.end()) {
+    stale_gen = std::to_string(l->second);
+    lost.erase(l);
+  }
+  auto reply = manager.Call(
+      MakeRequest(Op::kLocate, store, stale_gen, {}, create ? kLocateCreate : 0), opts.timeout);
   if (!reply.ok()) return reply.status();
   if (reply->code == StatusCode::kUnknownOp) {
     direct_supported = false;  // a manager from before the direct path

@@ -77,11 +77,31 @@ Connection::Connection(zmq::context_t& ctx, std::string endpoint, bool watch_pee
   next_id_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() { Reset(); }
 Connection::Connection(Connection&&) noexcept = default;
-Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&& o) noexcept {
+  if (this == &o) return *this;
+  Reset();  // the monitor first (see Reset)
+  ctx_ = o.ctx_;
+  endpoint_ = std::move(o.endpoint_);
+  watch_peer_ = o.watch_peer_;
+  last_request_sent_ = o.last_request_sent_;
+  peer_lost_ = o.peer_lost_;
+  socket_ = std::move(o.socket_);
+  monitor_ = std::move(o.monitor_);
+  o.socket_.reset();
+  o.monitor_.reset();
+  next_id_ = o.next_id_;
+  discarded_replies_ = o.discarded_replies_;
+  return *this;
+}
 
 void Connection::Reset() {
+  // Stop the monitor before closing either socket: ZeroMQ's I/O thread
+  // sends monitor events with a blocking send, and a close emits one; to a
+  // PAIR already closed that send would block the I/O thread, and with it
+  // every socket of the context, for good.
+  if (monitor_ && socket_) (void)zmq_socket_monitor(socket_->handle(), nullptr, 0);
   monitor_.reset();
   socket_.reset();
   peer_lost_ = false;
@@ -117,6 +137,9 @@ Status Connection::EnsureOpen() {
     // tells whether we are connected at all.
     s.set(zmq::sockopt::immediate, 1);
     if (watch_peer_) {
+      // A store incarnation's endpoint never comes back: no reconnects
+      // (each would be another connection to watch).
+      s.set(zmq::sockopt::reconnect_ivl, -1);
       // One inproc endpoint per socket of this process.
       static std::atomic<uint64_t> monitors{0};
       std::string addr = "inproc://forkv-peer-" + std::to_string(++monitors);

@@ -74,6 +74,19 @@ TEST_F(DirectPathTest, LocateAnswersTheIncarnationsOwnEndpoint) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(c.CallJson(Op::kLocate, "../x", 1, 5000ms).status().code(),
             StatusCode::kInvalidArgument);
+  auto bad_gen = c.Call(Request{.op = Op::kLocate, .store = "users", .key = "12x"}, 5000ms);
+  ASSERT_TRUE(bad_gen.ok());
+  EXPECT_EQ(bad_gen->code, StatusCode::kInvalidArgument);
+  // Naming an older generation than the current one: answered at once.
+  auto old_gen = c.Call(Request{.op = Op::kLocate, .store = "users", .key = "1"}, 5000ms);
+  ASSERT_TRUE(old_gen.ok());
+  EXPECT_EQ(old_gen->code, StatusCode::kOk);
+  // Naming the current one, which is alive: the locate waits for a
+  // successor that never comes, and times out (--request-wait-ms).
+  auto current =
+      c.Call(Request{.op = Op::kLocate, .store = "users", .key = std::to_string(gen)}, 10000ms);
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->code, StatusCode::kTimeout) << current->message;
 }
 
 TEST_F(DirectPathTest, ClientGoesDirectAndSeesWhatTheManagerPathSees) {
@@ -256,6 +269,22 @@ TEST_F(DirectPathTest, StoreRefusesWhatItDoesNotServeWithMoved) {
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->code, StatusCode::kMalformed);
   EXPECT_EQ(*client.Get("users", "k"), "v");
+}
+
+TEST_F(DirectPathTest, ManyClientsComeAndGoOnTheSharedContext) {
+  // Every Client of a process shares one ZeroMQ context: closing a watched
+  // store connection must never block its I/O thread (it once did, when the
+  // monitor's PAIR was closed before the socket it watched).
+  for (int i = 0; i < 100; ++i) {
+    Client c(Options());
+    Status s = c.Put("churn", "k" + std::to_string(i), "v");
+    ASSERT_TRUE(s.ok()) << i << ": " << s.ToString();
+    if (i == 50) {  // a lost peer too (once: more would exceed the restart intensity)
+      ASSERT_EQ(kill(mgr_->StorePid("churn"), SIGKILL), 0);
+    }
+  }
+  Client last(Options());
+  EXPECT_TRUE(last.Count("churn").ok());
 }
 
 TEST_F(DirectPathTest, PipelineKeepsOrderAndAnswersEveryRequest) {

@@ -150,6 +150,14 @@ TEST_F(RouterTest, LocateWaitsForServingAndSaysItWasALocate) {
   EXPECT_TRUE(r.answers[0].locate);
   EXPECT_EQ(r.answers[1].request_id, 13u);
   EXPECT_FALSE(r.answers[1].locate);
+  // A stale locate (its client could not reach the running incarnation)
+  // waits for the next one.
+  RouteRequest stale = Req(Op::kLocate, 15);
+  stale.stale = true;
+  EXPECT_EQ(router_.Admit(6, stale, &running, now_).kind, Kind::kWaiting);
+  ServingResult next = router_.OnServing("s");
+  ASSERT_EQ(next.answers.size(), 1u);
+  EXPECT_EQ(next.answers[0].request_id, 15u);
   // Unanswered, a locate times out like a create.
   EXPECT_EQ(router_.Admit(5, Req(Op::kLocate, 14), &starting, now_).kind, Kind::kWaiting);
   auto failures = router_.Expire(now_ + std::chrono::hours(1));

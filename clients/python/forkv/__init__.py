@@ -187,18 +187,21 @@ class _Connection:
         self.sock = None
         self.monitor = None
         self.sent = False  # the last request was handed to a live connection
+        self.gen = 0  # the store incarnation behind this endpoint
         self.next_id = random.getrandbits(63) | 1
 
     def close(self):
+        # Stop the monitor before closing either socket: ZeroMQ's I/O thread
+        # sends monitor events with a blocking send, and a close emits one.
+        if self.sock is not None and self.monitor is not None:
+            try:
+                self.sock.disable_monitor()
+            except zmq.ZMQError:
+                pass
         if self.monitor is not None:
             self.monitor.close(linger=0)
             self.monitor = None
         if self.sock is not None:
-            if self.watch_peer:
-                try:
-                    self.sock.disable_monitor()
-                except zmq.ZMQError:
-                    pass
             self.sock.close(linger=0)
             self.sock = None
 
@@ -229,6 +232,7 @@ class _Connection:
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.IMMEDIATE, 1)
         if self.watch_peer:
+            sock.setsockopt(zmq.RECONNECT_IVL, -1)  # an incarnation's endpoint never returns
             self.monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         sock.connect(self.endpoint)
         self.sock = sock
@@ -310,6 +314,7 @@ class Client:
         self._manager = _Connection(self._ctx, self.endpoint, watch_peer=False)
         self._routes = {}  # store -> _Connection or None (manager path), oldest first
         self._direct_supported = True
+        self._lost = {}  # store -> gen of the route just dropped
         self.stats = {"locates": 0, "relocations": 0, "direct_requests": 0, "manager_requests": 0}
 
     def close(self):
@@ -335,6 +340,11 @@ class Client:
     def _forget(self, store):
         conn = self._routes.pop(store, None)
         if conn is not None:
+            # The next locate names this incarnation, so that the manager
+            # answers its successor (it may not have reaped this one yet).
+            if len(self._lost) > 4096:
+                self._lost.clear()
+            self._lost[store] = conn.gen
             conn.close()
         self.stats["relocations"] += 1
 
@@ -344,7 +354,10 @@ class Client:
             self._routes[store] = conn
             return conn
         self.stats["locates"] += 1
-        code, message, body = self._manager.call(OP_LOCATE, store, arg=LOCATE_CREATE if create else 0,
+        stale = self._lost.pop(store, None)
+        code, message, body = self._manager.call(OP_LOCATE, store,
+                                                 key=str(stale) if stale is not None else b"",
+                                                 arg=LOCATE_CREATE if create else 0,
                                                  timeout=self.timeout)
         if code == UNKNOWN_OP:
             self._direct_supported = False
@@ -354,6 +367,8 @@ class Client:
         endpoints = body.get("endpoints", []) if isinstance(body, dict) else []
         chosen = choose_store_endpoint(self.endpoint, [e for e in endpoints if isinstance(e, str)])
         conn = _Connection(self._ctx, chosen, watch_peer=True) if chosen else None
+        if conn is not None and isinstance(body, dict):
+            conn.gen = body.get("gen", 0)
         while len(self._routes) >= self.max_cached_stores:
             oldest = next(iter(self._routes))
             old = self._routes.pop(oldest)
