@@ -370,15 +370,7 @@ Result<nlohmann::json> DecodeControlMap(std::string_view bytes) {
   }
 }
 
-std::string EncodeWriteRequest(const WriteRequest& w) {
-  return EncodeWriteRequestView(WriteRequestView{.store = w.store,
-                                                 .gen = w.gen,
-                                                 .seq = w.seq,
-                                                 .op = w.op,
-                                                 .key = w.key,
-                                                 .value = w.value,
-                                                 .base_seq = w.base_seq});
-}
+std::string EncodeWriteRequest(const WriteRequest& w) { return EncodeWriteRequestView(w.View()); }
 
 namespace {
 

@@ -146,16 +146,6 @@ inline constexpr std::string_view kTagDropAck = "x";
 // base_seq is the lowest seq the store had not seen acknowledged when it
 // sent this write: a worker that has no record of the incarnation (it just
 // restarted) expects base_seq next, and refuses anything after a gap.
-struct WriteRequest {
-  std::string store;
-  uint64_t gen = 0;
-  uint64_t seq = 0;
-  Op op = Op::kPut;  // kPut or kDel
-  std::string key;
-  std::string value;
-  uint64_t base_seq = 0;
-};
-
 // A WriteRequest whose strings are borrowed (for encoding without copying
 // the key and value first).
 struct WriteRequestView {
@@ -166,6 +156,27 @@ struct WriteRequestView {
   std::string_view key;
   std::string_view value;
   uint64_t base_seq = 0;
+};
+
+struct WriteRequest {
+  std::string store;
+  uint64_t gen = 0;
+  uint64_t seq = 0;
+  Op op = Op::kPut;  // kPut or kDel
+  std::string key;
+  std::string value;
+  uint64_t base_seq = 0;
+
+  // Valid while this request lives.
+  WriteRequestView View() const {
+    return {.store = store,
+            .gen = gen,
+            .seq = seq,
+            .op = op,
+            .key = key,
+            .value = value,
+            .base_seq = base_seq};
+  }
 };
 
 struct WriteAck {

@@ -218,13 +218,7 @@ void FuzzWriteBatch(std::string_view in) {
   std::vector<WriteRequestView> views;
   for (const WriteRequest& w : *ws) {
     Require(w.op == Op::kPut || w.op == Op::kDel, "batched write op not put/del");
-    views.push_back({.store = w.store,
-                     .gen = w.gen,
-                     .seq = w.seq,
-                     .op = w.op,
-                     .key = w.key,
-                     .value = w.value,
-                     .base_seq = w.base_seq});
+    views.push_back(w.View());
   }
   auto again = DecodeWriteBatch(EncodeWriteBatch(views));
   Require(again.ok() && again->size() == ws->size(), "re-encoded write batch does not decode");
