@@ -126,8 +126,18 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
     default:
       break;
   }
-  // Everything else goes through the router: store ops, create, wait, restart.
+  // Everything else goes through the router: store ops, create, wait,
+  // restart, locate. A catalogue store without a process is activated: the
+  // request waits in the router while it starts.
   Child* store = table_.FindStore(name);
+  if (store == nullptr && catalogue_.count(name) != 0) {
+    auto live = Activate(name);
+    if (!live.ok()) {
+      SendStatus(env, req.id, live.status());
+      return;
+    }
+    store = *live;
+  }
   bool created = false;
   bool get_or_create = req.op == Op::kPut || req.op == Op::kCreate ||
                        (req.op == Op::kLocate && (req.arg & kLocateCreate) != 0);
@@ -152,11 +162,25 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
   if (req.op == Op::kLocate && !req.key.empty()) {
     ReapAll();
     store = table_.FindStore(name);
+    if (store == nullptr && catalogue_.count(name) != 0) {
+      auto live = Activate(name);  // it hibernated meanwhile
+      if (!live.ok()) {
+        SendStatus(env, req.id, live.status());
+        return;
+      }
+      store = *live;
+    }
     if (store == nullptr) {
       SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
       return;
     }
     stale = std::to_string(store->gen) == req.key;
+    if (stale) {
+      // Its client could not reach it: an idle store is not pinged, so
+      // check it now (a hung one is killed after --max-missed-pings).
+      idle_.Remove(name);
+      Feed(store_sup_, sup::Activity{name, true});
+    }
   }
   Handle h = next_handle_++;
   RouteRequest route{.id = req.id,
@@ -196,6 +220,11 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
 }
 
 void Manager::Forward(Handle h, uint64_t request_id, const Child& store, Parked parked) {
+  // A store with a request in flight is busy: pinged, never hibernated.
+  if (const sup::ChildRecord* rec = store_sup_.Find(store.name); rec != nullptr && !rec->busy) {
+    idle_.Remove(store.name);
+    Feed(store_sup_, sup::Activity{store.name, true});
+  }
   std::string tag = EncodeTag(h);
   Frames frames;
   frames.emplace_back(store.routing_id.data(), store.routing_id.size());
@@ -223,10 +252,7 @@ void Manager::ForwardQueued(const Child& store, const std::vector<Pending>& pend
 }
 
 Status Manager::SaveCatalogueNow() {
-  Catalogue catalogue{.dropping = pending_drops_};
-  for (const auto& [name, c] : table_.stores()) {
-    if (pending_drops_.count(name) == 0) catalogue.stores.insert(name);
-  }
+  Catalogue catalogue{.stores = catalogue_, .dropping = pending_drops_};
   Status s = SaveCatalogue(CataloguePath(opts_.data_dir), catalogue);
   if (!s.ok()) spdlog::error("cannot save the catalogue: {}", s.ToString());
   return s;
@@ -259,22 +285,68 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
     return Status::Unavailable("store '" + name + "' was dropped and its drop has not finished: " +
                                "run `forkv drop " + name + "` again first");
   }
-  Child* store = table_.AddStore(name);
+  if (catalogue_.size() >= opts_.max_stores) {
+    return Status::TooLarge("cannot create store '" + name + "': the catalogue is full (" +
+                            std::to_string(catalogue_.size()) +
+                            " stores, --max-stores); drop stores or raise the limit");
+  }
+  catalogue_.insert(name);
   if (Status s = SaveCatalogueNow(); !s.ok()) {
-    table_.RemoveStore(name);
+    catalogue_.erase(name);
     return s;
   }
+  return Activate(name);
+}
+
+Result<Child*> Manager::Activate(const std::string& name) {
+  if (table_.stores().size() >= opts_.max_live_stores) {
+    // Room first: the longest idle store hibernates (its process may take
+    // a moment to exit; the cap counts processes that are still there).
+    if (auto oldest = idle_.Oldest()) {
+      Hibernate(oldest->store, "evicted (--max-live-stores)");
+    } else {
+      return Status::Unavailable("cannot start store '" + name +
+                                 "': " + std::to_string(table_.stores().size()) +
+                                 " stores are live and busy (--max-live-stores " +
+                                 std::to_string(opts_.max_live_stores) + "); try again");
+    }
+  }
+  Child* store = table_.AddStore(name);
   Execute(store_sup_, store_sup_.AddChild({.id = name,
                                            .restart = RestartType::kPermanent,
                                            .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)}));
   return store;
 }
 
+void Manager::Hibernate(const std::string& name, const char* why) {
+  idle_.Remove(name);
+  const sup::ChildRecord* rec = store_sup_.Find(name);
+  if (rec == nullptr || rec->state != sup::ChildState::kRunning) return;
+  spdlog::debug("store '{}' hibernates: {}", name, why);
+  Feed(store_sup_, sup::HibernateRequested{name});
+}
+
+void Manager::OnStoreRemoved(const std::string& name, bool hibernated) {
+  idle_.Remove(name);
+  table_.RemoveStore(name);
+  if (!hibernated) {
+    if (auto done = drops_.OnStoreRemoved(name)) FinishDrop(*done);
+    return;
+  }
+  // Requests that arrived while it was hibernating wait for it: start it again.
+  if (catalogue_.count(name) != 0 && router_.HasPending(name) && root_.running()) {
+    if (auto live = Activate(name); !live.ok()) {
+      CompleteAll(router_.FailStore(name, live.status()));
+    }
+  }
+}
+
 void Manager::HandleDrop(Envelope env, const RequestView& req) {
   const std::string name(req.store);
   Child* store = table_.FindStore(name);
   bool retry = store == nullptr && pending_drops_.count(name) != 0;
-  if (store == nullptr && !retry) {
+  bool hibernating = store == nullptr && catalogue_.count(name) != 0;
+  if (store == nullptr && !retry && !hibernating) {
     SendStatus(env, req.id, Status::NotFound("no such store '" + name + "'"));
     return;
   }
@@ -293,6 +365,8 @@ void Manager::HandleDrop(Envelope env, const RequestView& req) {
   // Listed as dropping until every shard has deleted its keys: a crash
   // before that leaves the drop to the workers' next start.
   pending_drops_.insert(name);
+  catalogue_.erase(name);
+  idle_.Remove(name);
   (void)SaveCatalogueNow();  // logged; the drop goes on (its keys are deleted anyway)
   spdlog::info("dropping store '{}'{}", name,
                retry ? " again (an earlier drop did not finish)" : "");

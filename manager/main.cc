@@ -1,5 +1,6 @@
 // forkv-manager: the root supervisor. See manager_loop.h and docs/architecture.md.
 #include <CLI/CLI.hpp>
+#include <map>
 
 #include "manager/manager_loop.h"
 #include "manager/repair.h"
@@ -39,6 +40,22 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-timeout-ms", opts.shutdown_timeout_ms,
                  "per shutdown phase, then SIGKILL")
       ->capture_default_str();
+  app.add_option("--idle-timeout", opts.idle_timeout_ms,
+                 "a store idle this long hibernates: its process exits and its next request "
+                 "starts it again (e.g. 10m, 30s, 250ms; a bare number is milliseconds; 0 = never)")
+      ->transform(CLI::AsNumberWithUnit(
+          std::map<std::string, int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}}))
+      ->default_str("10m");
+  app.add_option("--max-live-stores", opts.max_live_stores,
+                 "stores with a process at most: over it, the longest idle hibernate")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+  app.add_option("--max-stores", opts.max_stores,
+                 "stores in the catalogue at most: creating more is refused")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30));
+  app.add_flag("--preload", opts.preload,
+               "start every store at boot (default: a store starts on its first request)");
   app.add_option("--http", opts.http_listen,
                  "run the HTTP gateway (forkv-http) on HOST:PORT, e.g. 127.0.0.1:8080 "
                  "(off by default)");

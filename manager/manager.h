@@ -22,6 +22,7 @@
 
 #include "manager/child_table.h"
 #include "manager/drop_coordinator.h"
+#include "manager/idle_stores.h"
 #include "manager/manager_options.h"
 #include "manager/request_router.h"
 #include "manager/root_machine.h"
@@ -53,10 +54,13 @@ struct Parked {
   zmq::message_t payload;
 };
 
-inline sup::HeartbeatPolicy HeartbeatOf(const ManagerOptions& o) {
+// Stores are pinged only while busy (on demand): 10,000 idle stores cost no
+// message at all. Database workers and the gateway are pinged every round.
+inline sup::HeartbeatPolicy HeartbeatOf(const ManagerOptions& o, bool on_demand = false) {
   return {.ping_interval = Millis(o.ping_interval_ms),
           .max_missed = o.max_missed_pings,
-          .start_timeout = Millis(o.start_timeout_ms)};
+          .start_timeout = Millis(o.start_timeout_ms),
+          .on_demand = on_demand};
 }
 
 class Manager {
@@ -66,7 +70,8 @@ class Manager {
         signal_fd_(signal_fd),
         table_(opts.db_workers, !opts.http_listen.empty()),
         db_sup_("db_pool", sup::Strategy::kOneForOne, opts.db_policy, false, HeartbeatOf(opts)),
-        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, true, HeartbeatOf(opts)),
+        store_sup_("stores", sup::Strategy::kOneForOne, opts.store_policy, true,
+                   HeartbeatOf(opts, /*on_demand=*/true)),
         web_sup_("web", sup::Strategy::kOneForOne, opts.http_policy, false, HeartbeatOf(opts)),
         root_(!opts.http_listen.empty()),
         router_({.max_queued_per_store = opts.max_queued_per_store,
@@ -100,7 +105,17 @@ class Manager {
   void Forward(Handle h, uint64_t request_id, const Child& store, Parked parked);
   // Forwards requests the router released from a store's queue, in order.
   void ForwardQueued(const Child& store, const std::vector<Pending>& pending);
+  // A new name: into the catalogue (refused over --max-stores), then
+  // activated.
   Result<Child*> CreateStore(const std::string& name);
+  // A catalogue store without a process gets one (its requests queue in
+  // the router meanwhile). Over --max-live-stores the longest idle store
+  // hibernates first; when every live store is busy: unavailable.
+  Result<Child*> Activate(const std::string& name);
+  // An idle running store exits cleanly and shows as hibernating; its next
+  // request activates it.
+  void Hibernate(const std::string& name, const char* why);
+  void OnStoreRemoved(const std::string& name, bool hibernated);
   // The catalogue on disk: every store in the table but those whose drop
   // has not finished, which are listed as dropping (shared/catalogue.h).
   Status SaveCatalogueNow();
@@ -140,7 +155,7 @@ class Manager {
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
-    return {opts_, table_, db_sup_, store_sup_, web_sup_, root_, getpid(), started_};
+    return {opts_, table_, db_sup_, store_sup_, web_sup_, root_, catalogue_, getpid(), started_};
   }
   void MaybeNotifyReady();
 
@@ -154,6 +169,10 @@ class Manager {
   RequestRouter router_;
   DropCoordinator drops_;
   std::unordered_map<Handle, Parked> parked_;
+  // Every store that exists (not those being dropped), live or not; the
+  // table holds only those with a process (or failed).
+  std::set<std::string> catalogue_;
+  IdleStores idle_;  // live stores that said they are idle, longest idle first
   ManagerLayout layout_;
 
   // Declared before the sockets: released (the socket files unlinked if

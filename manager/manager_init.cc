@@ -44,7 +44,7 @@ Status Manager::OpenDataDir() {
     return Status::Ok();
   }
   const Catalogue& catalogue = *contents->catalogue;
-  for (const std::string& name : catalogue.stores) table_.AddStore(name);
+  catalogue_ = catalogue.stores;  // no process until a request (or --preload)
   pending_drops_ = catalogue.dropping;
   // Format 1 or finished drops: written again once every worker has checked its shard.
   catalogue_outdated_ = true;

@@ -88,9 +88,23 @@ void Manager::OnControl(Child* child, const ControlMessage& msg) {
     if (child->kind == ChildRole::kStore) child->tcp_endpoint = ready->tcp;
     Feed(s, sup::Ready{child->name});
     const sup::ChildRecord* rec = s.Find(child->name);
-    if (rec != nullptr && rec->state == sup::ChildState::kRunning) OnChildServing(child);
+    if (rec != nullptr && rec->state == sup::ChildState::kRunning) {
+      // Idle until it says otherwise (or a request is forwarded to it).
+      if (child->kind == ChildRole::kStore) idle_.MarkIdle(child->name, SteadyClock::now());
+      OnChildServing(child);
+    }
   } else if (const auto* pong = std::get_if<PongMsg>(&msg)) {
     child->stats = pong->stats;
+  } else if (const auto* activity = std::get_if<ActivityMsg>(&msg)) {
+    if (child->kind != ChildRole::kStore) return;
+    if (!activity->stats.empty()) child->stats = activity->stats;
+    Feed(s, sup::Activity{child->name, activity->busy});
+    const sup::ChildRecord* rec = s.Find(child->name);
+    if (activity->busy || rec == nullptr || rec->state != sup::ChildState::kRunning) {
+      idle_.Remove(child->name);
+    } else {
+      idle_.MarkIdle(child->name, SteadyClock::now());
+    }
   } else if (!std::holds_alternative<HelloMsg>(msg)) {
     spdlog::warn("unexpected control message '{}' from {}", ControlTypeName(msg), child->name);
   }
@@ -142,6 +156,7 @@ void Manager::OnChildExit(Child* child, pid_t pid, const ExitStatus& status) {
       (void)unlink(path.c_str());
     }
     child->tcp_endpoint.clear();
+    idle_.Remove(name);
     CompleteAll(router_.FailInFlight(
         child->gen, Status::Unavailable("store '" + name + "' died (" + status.ToString() +
                                         ") while handling the request; a write may or may "
@@ -241,9 +256,12 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
       // loops (RestartPreventExitStatus=125 in the unit).
       FeedRoot(root::Escalate{escalate->permanent ? kExitPermanentFailure : kExitSystem,
                               s.name() + " escalated: " + escalate->reason});
+    } else if (const auto* hibernate = std::get_if<sup::Hibernate>(&action)) {
+      if (const Child* child = ChildOf(s, hibernate->id)) {
+        SendControl(*child, HibernateMsg{child->gen});
+      }
     } else if (const auto* removed = std::get_if<sup::Removed>(&action)) {
-      table_.RemoveStore(removed->id);
-      if (auto done = drops_.OnStoreRemoved(removed->id)) FinishDrop(*done);
+      OnStoreRemoved(removed->id, removed->hibernated);
     } else if (std::holds_alternative<sup::ShutdownComplete>(action)) {
       Group g = &s == &store_sup_ ? Group::kStores : &s == &web_sup_ ? Group::kWeb : Group::kDbs;
       FeedRoot(root::GroupDone{g});
@@ -323,14 +341,15 @@ void Manager::MaybeNotifyReady() {
   }
   if (!r.ready) return;
   notified_ready_ = true;
-  spdlog::info("ready: {} database workers, {} stores, listening on {}", opts_.db_workers,
-               table_.stores().size(), opts_.endpoint);
-  sd_notifyf(0, "READY=1\nSTATUS=serving %zu stores", table_.stores().size());
+  spdlog::info("ready: {} database workers, {} stores ({} live), listening on {}", opts_.db_workers,
+               catalogue_.size(), table_.stores().size(), opts_.endpoint);
+  sd_notifyf(0, "READY=1\nSTATUS=serving %zu stores", catalogue_.size());
 }
 
 SteadyTime Manager::NextWake() const {
   return std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(), web_sup_.NextDeadline(),
-                   router_.NextDeadline(), drops_.NextDeadline(), next_watchdog_});
+                   router_.NextDeadline(), drops_.NextDeadline(), next_watchdog_,
+                   idle_.NextExpiry(Millis(opts_.idle_timeout_ms))});
 }
 
 void Manager::OnTimers(SteadyTime now) {
@@ -339,6 +358,11 @@ void Manager::OnTimers(SteadyTime now) {
   }
   CompleteAll(router_.Expire(now));
   for (const DropDone& d : drops_.Expire(now)) FinishDrop(d);
+  // Idle past --idle-timeout: hibernate, oldest first, a bounded number per
+  // pass (the rest are due at once: the next poll does not wait).
+  for (int n = 0; n < 256 && now >= idle_.NextExpiry(Millis(opts_.idle_timeout_ms)); ++n) {
+    Hibernate(idle_.Oldest()->store, "idle");
+  }
   if (now >= next_watchdog_) {
     sd_notify(0, "WATCHDOG=1");
     next_watchdog_ = now + std::chrono::microseconds(watchdog_usec_ / 2);
@@ -352,10 +376,15 @@ int Manager::Run() {
                             .restart = RestartType::kPermanent,
                             .shutdown_timeout = Millis(opts_.shutdown_timeout_ms * 2)});
   }
-  for (const auto& [name, c] : table_.stores()) {
-    (void)store_sup_.AddChild({.id = name,
-                               .restart = RestartType::kPermanent,
-                               .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)});
+  if (opts_.preload) {
+    // The eager start: every store warm before READY (up to the live cap).
+    for (const std::string& name : catalogue_) {
+      if (table_.stores().size() >= opts_.max_live_stores) break;
+      table_.AddStore(name);
+      (void)store_sup_.AddChild({.id = name,
+                                 .restart = RestartType::kPermanent,
+                                 .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)});
+    }
   }
   if (const Child* http = table_.http()) {
     (void)web_sup_.AddChild({.id = http->name,
@@ -365,9 +394,9 @@ int Manager::Run() {
   Execute(db_sup_, db_sup_.Start(now));
   Execute(store_sup_, store_sup_.Start(now));
   Execute(web_sup_, web_sup_.Start(now));
-  spdlog::info("forkv-manager {} on {} (data {}, {} database workers, fsync {}), {} stores",
+  spdlog::info("forkv-manager {} on {} (data {}, {} database workers, fsync {}), {} stores{}",
                kManagerVersion, opts_.endpoint, opts_.data_dir, opts_.db_workers, opts_.fsync_mode,
-               table_.stores().size());
+               catalogue_.size(), opts_.preload ? " (preloading)" : "");
   Frames frames;
   auto drain = [&](zmq::socket_t& socket, int budget, auto&& handle) {
     // What a budget leaves behind is reported again by the next poll.

@@ -30,6 +30,9 @@ Status ValidateOptions(const ManagerOptions& o) {
                             Positive{"start timeout", o.start_timeout_ms}}) {
     if (p.value <= 0) return Status::InvalidArgument(std::string(p.name) + " must be positive");
   }
+  if (o.idle_timeout_ms < 0) return Status::InvalidArgument("--idle-timeout must not be negative");
+  if (o.max_live_stores < 1) return Status::InvalidArgument("--max-live-stores must be positive");
+  if (o.max_stores < 1) return Status::InvalidArgument("--max-stores must be positive");
   return Status::Ok();
 }
 

@@ -31,6 +31,11 @@ struct ManagerOptions {
   size_t max_client_pending_bytes = 256 << 20;
   size_t max_pending_bytes = size_t{1} << 30;
   int shutdown_timeout_ms = 5000;  // per phase, then SIGKILL
+  // Virtual stores: a catalogue store has a process only while used.
+  int64_t idle_timeout_ms = 600000;  // --idle-timeout: hibernate after this idle; 0 = never
+  size_t max_live_stores = 10000;    // over this, the longest idle stores hibernate
+  size_t max_stores = 1000000;       // the catalogue's cap: new names beyond are refused
+  bool preload = false;              // start every catalogue store at boot (the old eager start)
   RestartPolicy store_policy;
   RestartPolicy db_policy;
   // --http HOST:PORT: run the HTTP gateway (forkv-http) as a supervised

@@ -76,7 +76,8 @@ Verdict RequestRouter::AdmitStoreOp(Handle handle, const RouteRequest& req,
       return {Kind::kReject, Status::Unavailable("store '" + name + "' is stopped")};
     case sup::ChildState::kStopping:
       if (record->intent != sup::StopIntent::kRestart &&
-          record->intent != sup::StopIntent::kGroup) {
+          record->intent != sup::StopIntent::kGroup &&
+          record->intent != sup::StopIntent::kHibernate) {
         return {Kind::kReject, Status::Unavailable("store '" + name + "' is stopping")};
       }
       break;  // it comes back: queue
@@ -85,6 +86,12 @@ Verdict RequestRouter::AdmitStoreOp(Handle handle, const RouteRequest& req,
       break;
   }
   return Enqueue(handle, req, now, /*serving=*/false);
+}
+
+bool RequestRouter::HasPending(const std::string& store) const {
+  if (auto q = queued_.find(store); q != queued_.end() && !q->second.empty()) return true;
+  return std::any_of(waiters_.begin(), waiters_.end(),
+                     [&](const Waiter& w) { return w.store == store; });
 }
 
 Verdict RequestRouter::Enqueue(Handle handle, const RouteRequest& req, SteadyTime now,

@@ -129,6 +129,8 @@ class RequestRouter {
   //   starting, restarting, stopping to come
   //     back (operator or group restart)     -> kQueued (kReject when the
   //                                             store's queue is full)
+  //     back (operator or group restart,
+  //     hibernation: activated again)      -> kQueued
   //   stopping for good (stop, shutdown)     -> kReject "is stopping"
   //   stopped                                -> kReject "is stopped"
   //   failed                                 -> kReject FailedMessage()
@@ -165,6 +167,9 @@ class RequestRouter {
   // The earliest deadline of a queued request or waiter; max() when none.
   SteadyTime NextDeadline() const;
 
+  // Queued requests or waiters for `store` (a hibernated store that has
+  // them is activated again at once).
+  bool HasPending(const std::string& store) const;
   size_t InFlightCount() const { return inflight_.size(); }
   size_t InFlightBytes(const std::string& store) const;
   size_t QueuedBytes(const std::string& store) const;

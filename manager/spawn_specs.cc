@@ -75,12 +75,12 @@ SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const 
                          uint64_t gen) {
   std::string dbs;
   for (const std::string& ep : l.db_endpoints) dbs += (dbs.empty() ? "" : ",") + ep;
-  SpawnSpec spec{
-      .exe = l.store_exe,
-      .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
-               "--db", dbs, "--bind", StoreEndpoint(l, gen), "--log-level", o.log_level,
-               "--parent-pid", std::to_string(l.manager_pid)},
-      .parent_death_signal = SIGKILL};
+  SpawnSpec spec{.exe = l.store_exe,
+                 .args = {"--name", name, "--gen", std::to_string(gen), "--backend",
+                          l.backend_endpoint, "--db", dbs, "--bind", StoreEndpoint(l, gen),
+                          "--log-level", o.log_level, "--parent-pid", std::to_string(l.manager_pid),
+                          "--idle-after-ms", std::to_string(o.ping_interval_ms)},
+                 .parent_death_signal = SIGKILL};
   if (!l.store_tcp_bind.empty()) {
     spec.args.push_back("--bind");
     spec.args.push_back(l.store_tcp_bind);

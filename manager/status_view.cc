@@ -61,16 +61,25 @@ nlohmann::json ChildJson(const TreeView& v, const Child& c, SteadyTime now) {
   return j;
 }
 
+nlohmann::json HibernatingJson(const std::string& store) {
+  return {{"name", store}, {"kind", "store"}, {"state", "hibernating"}, {"pid", 0},
+          {"restarts", 0}, {"generation", 0}, {"uptime_ms", 0},         {"last_exit", ""}};
+}
+
 nlohmann::json PingJson(const TreeView& v, SteadyTime now) {
   return {{"pid", v.manager_pid},
           {"version", kManagerVersion},
           {"uptime_ms", MillisBetween(v.manager_started, now)},
-          {"stores", v.table.stores().size()}};
+          {"stores", v.catalogue.size()},
+          {"live_stores", v.table.stores().size()}};
 }
 
 nlohmann::json StoresJson(const TreeView& v, SteadyTime now) {
   nlohmann::json stores = nlohmann::json::array();
-  for (const auto& [name, c] : v.table.stores()) stores.push_back(ChildJson(v, c, now));
+  for (const std::string& name : v.catalogue) {
+    const Child* c = v.table.FindStore(name);
+    stores.push_back(c != nullptr ? ChildJson(v, *c, now) : HibernatingJson(name));
+  }
   nlohmann::json dbs = nlohmann::json::array();
   for (const Child& c : v.table.dbs()) dbs.push_back(ChildJson(v, c, now));
   return {{"stores", std::move(stores)}, {"db_workers", std::move(dbs)}};

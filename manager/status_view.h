@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "manager/child_table.h"
@@ -27,6 +28,7 @@ struct TreeView {
   const sup::Supervisor& stores;
   const sup::Supervisor& web;
   const RootMachine& root;
+  const std::set<std::string>& catalogue;  // every store, live or hibernating
   pid_t manager_pid = 0;
   SteadyTime manager_started{};
 };
@@ -38,7 +40,9 @@ nlohmann::json StoresJson(const TreeView& view, SteadyTime now);
 // {manager: {...}, tree: {root -> db_pool, stores[, web]}}
 nlohmann::json StatusJson(const TreeView& view, SteadyTime now);
 // One child object: name, kind, state, pid, restarts, generation,
-// uptime_ms, last_exit, plus its kind's stats.
+// uptime_ms, last_exit, plus its kind's stats. A catalogue store without a
+// process (not activated yet, or hibernated) is HibernatingJson().
+nlohmann::json HibernatingJson(const std::string& store);
 nlohmann::json ChildJson(const TreeView& view, const Child& child, SteadyTime now);
 
 struct Readiness {

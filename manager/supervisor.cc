@@ -37,6 +37,7 @@ Supervisor::Supervisor(std::string name, Strategy strategy, RestartPolicy policy
 std::vector<Action> Supervisor::AddChild(ChildSpec spec) {
   FORKV_CHECK(!spec.id.empty());
   FORKV_CHECK(by_id_.count(spec.id) == 0);
+  next_deadline_valid_ = false;
   auto record = std::make_unique<ChildRecord>();
   record->spec = std::move(spec);
   ChildRecord* c = record.get();
@@ -50,6 +51,7 @@ std::vector<Action> Supervisor::AddChild(ChildSpec spec) {
 bool Supervisor::RemoveChild(const std::string& id) {
   ChildRecord* c = FindMutable(id);
   if (c == nullptr || IsAlive(*c)) return false;
+  next_deadline_valid_ = false;
   // A group restart that waited for this child no longer does: NextDeadline()
   // reports it and the next Tick spawns the rest.
   Erase(c);
@@ -85,6 +87,7 @@ void Supervisor::Erase(ChildRecord* c) {
 }
 
 SteadyTime Supervisor::NextDeadline() const {
+  if (next_deadline_valid_) return next_deadline_;
   SteadyTime next = SteadyTime::max();
   for (const auto& c : children_) {
     if (c->state == ChildState::kStopping && c->pid != 0 && !c->kill_sent) {
@@ -100,6 +103,8 @@ SteadyTime Supervisor::NextDeadline() const {
   }
   if (phase_ == Phase::kRunning && GroupExited()) next = std::min(next, group_at_);
   if (phase_ == Phase::kRunning) next = std::min(next, next_round_);
+  next_deadline_ = next;
+  next_deadline_valid_ = true;
   return next;
 }
 
@@ -108,6 +113,7 @@ SteadyTime Supervisor::NextDeadline() const {
 std::vector<Action> Supervisor::Start(SteadyTime now) {
   FORKV_CHECK(phase_ == Phase::kIdle);
   phase_ = Phase::kRunning;
+  next_deadline_valid_ = false;
   if (heartbeat_.ping_interval > Millis(0)) next_round_ = now + heartbeat_.ping_interval;
   std::vector<Action> out;
   for (auto& c : children_) SpawnChild(c.get(), &out);
@@ -116,6 +122,9 @@ std::vector<Action> Supervisor::Start(SteadyTime now) {
 
 std::vector<Action> Supervisor::Handle(const Event& event, SteadyTime now, double jitter_sample) {
   std::vector<Action> out;
+  if (!std::holds_alternative<Heard>(event) && !std::holds_alternative<Activity>(event)) {
+    next_deadline_valid_ = false;
+  }
   std::visit([&](const auto& e) { On(e, now, jitter_sample, &out); }, event);
   return out;
 }
@@ -142,6 +151,33 @@ void Supervisor::On(const Heard& e, SteadyTime, double, std::vector<Action>*) {
   if (c == nullptr || !IsAlive(*c) || c->pid == 0) return;
   c->heard = true;
   c->missed = 0;
+}
+
+// Activity: the child spoke (Heard) and says whether it has work; only a
+// busy child is pinged under on-demand heartbeats.
+void Supervisor::On(const Activity& e, SteadyTime, double, std::vector<Action>*) {
+  ChildRecord* c = FindMutable(e.id);
+  if (c == nullptr || !IsAlive(*c) || c->pid == 0) return;
+  c->heard = true;
+  c->missed = 0;
+  c->busy = e.busy;
+}
+
+// HibernateRequested: a running dynamic child leaves for good, cleanly: the
+// parent tells it to exit (Hibernate), SIGKILL if it has not by its
+// shutdown_timeout. Anything else (starting, stopping, no process) is left
+// as it is: the caller asked about a child that is not idle and serving.
+void Supervisor::On(const HibernateRequested& e, SteadyTime now, double, std::vector<Action>* out) {
+  ChildRecord* c = FindMutable(e.id);
+  if (c == nullptr || !dynamic_ || phase_ != Phase::kRunning || c->state != ChildState::kRunning ||
+      c->pid == 0 || c->kill_sent) {
+    return;
+  }
+  c->state = ChildState::kStopping;
+  c->intent = StopIntent::kHibernate;
+  c->reason = "hibernating";
+  c->until = now + c->spec.shutdown_timeout;
+  out->push_back(Hibernate{c->spec.id, c->pid});
 }
 
 // Ready: starting -> running; stable uptime counts from here.
@@ -223,6 +259,7 @@ void Supervisor::HeartbeatRound(SteadyTime now, std::vector<Action>* out) {
     if (c->state == ChildState::kStarting) {
       if (c->heard) out->push_back(Ping{c->spec.id, round_});
     } else if (c->state == ChildState::kRunning) {
+      if (heartbeat_.on_demand && !c->busy) continue;
       if (c->missed >= heartbeat_.max_missed) {
         Kill(c.get(), out, "missed " + std::to_string(c->missed) + " heartbeats");
         continue;
@@ -304,7 +341,9 @@ void Supervisor::On(const ShutdownRequested&, SteadyTime now, double, std::vecto
       case ChildState::kStopping:
         // Already signalled; keep its deadline. A stop on request stays one
         // (a dynamic child is still removed after it exits).
-        if (c->intent != StopIntent::kStop) c->intent = StopIntent::kShutdown;
+        if (c->intent != StopIntent::kStop && c->intent != StopIntent::kHibernate) {
+          c->intent = StopIntent::kShutdown;
+        }
         break;
       case ChildState::kRestarting:
         c->state = ChildState::kStopped;
@@ -342,6 +381,7 @@ void Supervisor::SpawnChild(ChildRecord* c, std::vector<Action>* out) {
   c->ready = false;
   c->heard = false;
   c->missed = 0;
+  c->busy = false;
   out->push_back(Spawn{c->spec.id});
 }
 
@@ -395,7 +435,11 @@ void Supervisor::FinishStop(ChildRecord* c, SteadyTime now, std::vector<Action>*
     return;
   }
   c->in_group = false;
-  if (intent == StopIntent::kStop && dynamic_) {
+  if (intent == StopIntent::kHibernate && dynamic_) {
+    std::string id = c->spec.id;
+    Erase(c);
+    out->push_back(Removed{std::move(id), /*hibernated=*/true});
+  } else if (intent == StopIntent::kStop && dynamic_) {
     Remove(c, out);  // a dropped store: forgotten once its process is gone
   } else if (intent == StopIntent::kGroup || intent == StopIntent::kRestart) {
     c->reason = "not restarted: supervisor " + std::string(PhaseName(phase_));
@@ -510,6 +554,7 @@ void Supervisor::BeginGroupRestart(ChildRecord* trigger, SteadyTime at, SteadyTi
 
 // True when a group restart is pending and every member has exited.
 bool Supervisor::GroupExited() const {
+  if (strategy_ == Strategy::kOneForOne) return false;  // no groups: O(1) for the stores
   bool any = false;
   for (const auto& c : children_) {
     if (!c->in_group) continue;

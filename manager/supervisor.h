@@ -37,9 +37,18 @@
 //       heartbeats"). A starting child that was Heard gets an uncounted Ping
 //       (so a loading store knows the manager is alive). No rounds unless
 //       the supervisor is running.
+//   On-demand heartbeats (HeartbeatPolicy::on_demand, the stores): a running
+//   child is pinged only while busy. Activity{busy} (it implies Heard) sets
+//   or clears that; a busy child that stays silent for max_missed rounds is
+//   SIGKILLed as above. An idle child gets nothing: its death is SIGCHLD's,
+//   and whoever finds it unresponsive feeds Activity{busy=true} for it.
+//   HibernateRequested (a running dynamic child): stopping with intent
+//   hibernate; a Hibernate action (the parent tells the child to exit) and
+//   SIGKILL at shutdown_timeout if it has not; its exit, whatever the status,
+//   removes it (Removed{hibernated}): no restart, no backoff.
 //   "stopping" remembers why (its intent): stop (operator: stays stopped; a
-//   dynamic child is then removed), restart (operator: spawned again at once,
-//   no backoff, not counted in the intensity), group (stopped by a
+//   dynamic child is then removed), hibernate (the same, reported as such), restart (operator:
+//   spawned again at once, no backoff, not counted in the intensity), group (stopped by a
 //   one_for_all / rest_for_one restart: waits in backoff for the group),
 //   shutdown (stays stopped; ShutdownComplete once none is alive).
 //   A dynamic child that is removed (a stop on request ended) is reported
@@ -138,6 +147,9 @@ struct HeartbeatPolicy {
   Millis ping_interval{0};
   int max_missed = 3;       // rounds without a word before SIGKILL
   Millis start_timeout{0};  // Started -> Ready, at most
+  // Pings only for running children that are busy (Activity, below): an
+  // idle child costs no message at all (stores; see the header comment).
+  bool on_demand = false;
 };
 
 struct ChildSpec {
@@ -162,6 +174,13 @@ struct Exited {  // reaped (or its spawn failed: exit 111)
 struct Heard {  // a control message from the child's current incarnation
   std::string id;
 };
+struct Activity {  // the child has work (busy) or has had none for a while
+  std::string id;
+  bool busy = false;
+};
+struct HibernateRequested {  // an idle dynamic child is to exit cleanly, for
+  std::string id;            // good: Hibernate, then Removed{hibernated} on exit
+};
 struct Tick {};         // time passed; timers due at `now` fire
 struct StopRequested {  // operator stop / drop: SIGTERM, no restart;
   std::string id;       // a dynamic child is removed once it has exited
@@ -172,8 +191,8 @@ struct RestartRequested {  // `forkv restart`: clears failed/backoff, restarts n
 struct ShutdownRequested {};  // stop every child (SIGTERM, SIGKILL after the timeout)
 struct KillRequested {};      // SIGKILL every live child now; shuts down too
 
-using Event = std::variant<Started, Heard, Ready, Exited, Tick, StopRequested, RestartRequested,
-                           ShutdownRequested, KillRequested>;
+using Event = std::variant<Started, Heard, Ready, Exited, Activity, HibernateRequested, Tick,
+                           StopRequested, RestartRequested, ShutdownRequested, KillRequested>;
 
 // ---- actions ------------------------------------------------------------
 
@@ -203,19 +222,26 @@ struct Escalate {  // this supervisor exceeded its intensity: the parent handles
   bool permanent = false;  // caused by exit 125: the root should exit 125, not 111
   bool operator==(const Escalate&) const = default;
 };
+struct Hibernate {  // tell the child to finish its work and exit (a control message)
+  std::string id;
+  pid_t pid = 0;
+  bool operator==(const Hibernate&) const = default;
+};
 struct Removed {  // a dynamic child's stop ended: the supervisor forgot it
   std::string id;
+  bool hibernated = false;  // it ended a HibernateRequested, not a stop
   bool operator==(const Removed&) const = default;
 };
 struct ShutdownComplete {  // after ShutdownRequested: no child is alive any more
   bool operator==(const ShutdownComplete&) const = default;
 };
 
-using Action = std::variant<Spawn, Signal, Ping, GiveUp, Escalate, Removed, ShutdownComplete>;
+using Action =
+    std::variant<Spawn, Signal, Ping, GiveUp, Escalate, Hibernate, Removed, ShutdownComplete>;
 
 // "spawn a", "signal a pid=10 SIGTERM" (+ " (why)" when set), "ping a #3",
 // "give_up a (reason)", "escalate (reason)" / "escalate permanent (reason)",
-// "removed a", "shutdown_complete".
+// "hibernate a pid=10", "removed a" / "removed a hibernated", "shutdown_complete".
 std::string ToString(const Action& action);
 // The actions joined with ", "; "" when empty.
 std::string ToString(const std::vector<Action>& actions);
@@ -228,7 +254,7 @@ enum class ChildState { kStopped, kStarting, kRunning, kRestarting, kStopping, k
 std::string_view ChildStateName(ChildState s);
 
 // Why a `stopping` child is being stopped: what happens when it exits.
-enum class StopIntent { kNone, kStop, kRestart, kGroup, kShutdown };
+enum class StopIntent { kNone, kStop, kRestart, kGroup, kShutdown, kHibernate };
 
 // idle (before Start) -> running -> [escalated ->] shutting_down -> done.
 enum class Phase { kIdle, kRunning, kEscalated, kShuttingDown, kDone };
@@ -246,6 +272,7 @@ struct ChildRecord {
   SteadyTime started_at{};  // when this incarnation's Started was fed
   bool heard = false;       // this incarnation sent a control message
   int missed = 0;           // heartbeat rounds since it was last heard
+  bool busy = false;        // on-demand heartbeats: it said it has work
   // Bookkeeping.
   StopIntent intent = StopIntent::kNone;
   bool kill_sent = false;  // SIGKILL sent to this incarnation
@@ -309,6 +336,8 @@ class Supervisor {
   void On(const Ready& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Exited& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Heard& e, SteadyTime now, double jitter, std::vector<Action>* out);
+  void On(const Activity& e, SteadyTime now, double jitter, std::vector<Action>* out);
+  void On(const HibernateRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const Tick& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const StopRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
   void On(const RestartRequested& e, SteadyTime now, double jitter, std::vector<Action>* out);
@@ -345,6 +374,10 @@ class Supervisor {
   std::unordered_map<std::string, ChildRecord*> by_id_;
   RestartHistory intensity_;  // static supervisors: every restart they perform
   SteadyTime group_at_{};     // pending group restart: spawn no earlier than this
+  // NextDeadline() is asked every loop pass; it is computed again only
+  // after an event that may move a timer (not Heard or Activity).
+  mutable SteadyTime next_deadline_{};
+  mutable bool next_deadline_valid_ = false;
 };
 
 }  // namespace forkv::sup

@@ -70,7 +70,12 @@ std::string ToString(const Action& action) {
     std::string operator()(const Ping& a) const {
       return "ping " + a.id + " #" + std::to_string(a.seq);
     }
-    std::string operator()(const Removed& a) const { return "removed " + a.id; }
+    std::string operator()(const Hibernate& a) const {
+      return "hibernate " + a.id + " pid=" + std::to_string(a.pid);
+    }
+    std::string operator()(const Removed& a) const {
+      return "removed " + a.id + (a.hibernated ? " hibernated" : "");
+    }
     std::string operator()(const GiveUp& a) const {
       return "give_up " + a.id + " (" + a.reason + ")";
     }

@@ -42,6 +42,14 @@ class FieldReader {
 
   bool Has(const char* field) const { return map_.contains(field); }
 
+  Status Bool(const char* field, bool* out) const {
+    auto it = map_.find(field);
+    if (it == map_.end()) return Missing(field);
+    if (!it->is_boolean()) return Wrong(field, "a boolean");
+    *out = it->get<bool>();
+    return Status::Ok();
+  }
+
   Status String(const char* field, std::string* out) const {
     auto it = map_.find(field);
     if (it == map_.end()) return Missing(field);
@@ -145,6 +153,20 @@ Result<ControlMessage> DecodeDbUp(const FieldReader& r) {
   return ControlMessage(DbUpMsg{.shard = static_cast<uint32_t>(shard)});
 }
 
+Result<ControlMessage> DecodeActivity(const FieldReader& r) {
+  ActivityMsg m;
+  if (Status s = r.Uint("gen", &m.gen); !s.ok()) return s;
+  if (Status s = r.Bool("busy", &m.busy); !s.ok()) return s;
+  if (Status s = r.Map("stats", /*required=*/false, &m.stats); !s.ok()) return s;
+  return ControlMessage(std::move(m));
+}
+
+Result<ControlMessage> DecodeHibernate(const FieldReader& r) {
+  HibernateMsg m;
+  if (Status s = r.Uint("gen", &m.gen); !s.ok()) return s;
+  return ControlMessage(m);
+}
+
 Result<ControlMessage> DecodeFromMap(const json& map) {
   auto it = map.find("type");
   if (it == map.end() || !it->is_string()) return Status::Malformed("control: no string 'type'");
@@ -155,6 +177,8 @@ Result<ControlMessage> DecodeFromMap(const json& map) {
   if (type == "ping") return DecodePing(r);
   if (type == "pong") return DecodePong(r);
   if (type == "db_up") return DecodeDbUp(r);
+  if (type == "activity") return DecodeActivity(r);
+  if (type == "hibernate") return DecodeHibernate(r);
   return Status::Malformed("control: unknown type '" + type.substr(0, 64) + "'");
 }
 
@@ -184,6 +208,8 @@ std::string_view ControlTypeName(const ControlMessage& msg) {
                         [](const PingMsg&) { return std::string_view("ping"); },
                         [](const PongMsg&) { return std::string_view("pong"); },
                         [](const DbUpMsg&) { return std::string_view("db_up"); },
+                        [](const ActivityMsg&) { return std::string_view("activity"); },
+                        [](const HibernateMsg&) { return std::string_view("hibernate"); },
                     },
                     msg);
 }
@@ -213,6 +239,13 @@ std::string EncodeControlMessage(const ControlMessage& msg) {
                    j["stats"] = m.stats;
                  },
                  [&](const DbUpMsg& m) { j["shard"] = m.shard; },
+                 [&](const ActivityMsg& m) {
+                   FORKV_CHECK(m.stats.is_object());
+                   j["gen"] = m.gen;
+                   j["busy"] = m.busy;
+                   if (!m.stats.empty()) j["stats"] = m.stats;
+                 },
+                 [&](const HibernateMsg& m) { j["gen"] = m.gen; },
              },
              msg);
   return EncodeJsonBody(j);

@@ -15,6 +15,17 @@
 //   ping     manager -> child       seq
 //   pong     child -> manager       seq, gen, stats (map, per role)
 //   db_up    manager -> store       shard
+//   activity store -> manager       gen, busy (bool), stats (map, optional:
+//                                   keys, bytes). busy=true when a request
+//                                   reaches an idle store (sent before it is
+//                                   served); busy=false after --idle-after-ms
+//                                   without requests or pending writes. The
+//                                   manager pings a store only while busy,
+//                                   and hibernates the longest idle ones.
+//   hibernate manager -> store      gen: finish pending writes and exit 0.
+//                                   Sent after the last request the manager
+//                                   forwards to this incarnation (same pipe,
+//                                   so every earlier one is answered first).
 //
 // gen, pid, seq and shard are msgpack non-negative integers (shard < 2^32,
 // pid < 2^63); name is a str that passes ValidateStoreName (shared/names.h).
@@ -83,9 +94,22 @@ struct DbUpMsg {
   bool operator==(const DbUpMsg&) const = default;
 };
 
-using ControlMessage = std::variant<HelloMsg, ReadyMsg, PingMsg, PongMsg, DbUpMsg>;
+struct ActivityMsg {
+  uint64_t gen = 0;
+  bool busy = false;
+  nlohmann::json stats = nlohmann::json::object();  // always a map; empty is not sent
+  bool operator==(const ActivityMsg&) const = default;
+};
 
-// "hello", "ready", "ping", "pong", "db_up".
+struct HibernateMsg {
+  uint64_t gen = 0;
+  bool operator==(const HibernateMsg&) const = default;
+};
+
+using ControlMessage =
+    std::variant<HelloMsg, ReadyMsg, PingMsg, PongMsg, DbUpMsg, ActivityMsg, HibernateMsg>;
+
+// "hello", "ready", "ping", "pong", "db_up", "activity", "hibernate".
 std::string_view ControlTypeName(const ControlMessage& msg);
 
 // The msgpack map above. `stats` must be a JSON object (a broken invariant

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
                  "repeatable");
   app.add_option("--log-level", opts.log_level, "log level");
   app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
+  app.add_option("--idle-after-ms", opts.idle_after_ms,
+                 "report idle after this long without requests")
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--write-retry-ms", opts.write_retry_ms, "resend unacknowledged writes after");
   try {
     app.parse(argc, argv);

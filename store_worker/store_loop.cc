@@ -184,6 +184,8 @@ void StoreServer::OnControl(const ControlMessage& msg) {
                                   {"bytes", map_.PayloadBytes()},
                                   {"pending_writes", tracker_.PendingCount()},
                                   {"loaded", IsLoaded()}}});
+  } else if (const auto* h = std::get_if<HibernateMsg>(&msg)) {
+    if (h->gen == opts_.gen) BeginStop("hibernating");
   } else if (const auto* up = std::get_if<DbUpMsg>(&msg)) {
     // A database worker (re)started: whatever it had not acknowledged is
     // lost with the old incarnation, so resend it, in order.
@@ -279,14 +281,45 @@ void StoreServer::OnTimer(SteadyTime now) {
   }
 }
 
-SteadyTime StoreServer::NextDeadline(SteadyTime stop_deadline) const {
+void StoreServer::MarkBusy(SteadyTime now) {
+  last_request_ = now;
+  if (busy_ || stopping_) return;
+  busy_ = true;
+  // The manager's silence counts from here: it pinged nothing while idle.
+  last_manager_msg_ = std::max(last_manager_msg_, now);
+  SendControl(ActivityMsg{.gen = opts_.gen, .busy = true});
+}
+
+void StoreServer::MaybeGoIdle(SteadyTime now) {
+  if (!busy_ || stopping_ || tracker_.PendingCount() != 0 ||
+      now < last_request_ + milliseconds(opts_.idle_after_ms)) {
+    return;
+  }
+  busy_ = false;
+  SendControl(ActivityMsg{.gen = opts_.gen,
+                          .busy = false,
+                          .stats = {{"keys", map_.Count()}, {"bytes", map_.PayloadBytes()}}});
+}
+
+void StoreServer::BeginStop(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_deadline_ = SteadyClock::now() + std::chrono::seconds(5);
+  spdlog::info("{}: finishing {} in-flight writes", why, tracker_.PendingCount());
+}
+
+SteadyTime StoreServer::NextDeadline() const {
   auto retry = milliseconds(opts_.write_retry_ms);
   SteadyTime next = tracker_.NextStallDeadline(retry);
   for (uint32_t shard = 0; shard < shard_count_; ++shard) {
     if (!loads_[shard].done) next = std::min(next, loads_[shard].sent_at + retry);
   }
-  if (stopping_) next = std::min(next, stop_deadline);
-  return std::min(next, last_manager_msg_ + milliseconds(opts_.manager_silence_ms));
+  if (stopping_) next = std::min(next, stop_deadline_);
+  if (busy_) {
+    next = std::min(next, last_request_ + milliseconds(opts_.idle_after_ms));
+    next = std::min(next, last_manager_msg_ + milliseconds(opts_.manager_silence_ms));
+  }
+  return next;
 }
 
 int StoreServer::Run() {
@@ -299,7 +332,6 @@ int StoreServer::Run() {
       HelloMsg{.role = ChildRole::kStore, .gen = opts_.gen, .pid = getpid(), .name = opts_.name});
   for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
 
-  SteadyTime stop_deadline;
   Frames frames;
   std::vector<zmq::pollitem_t> items;
   while (true) {
@@ -309,9 +341,11 @@ int StoreServer::Run() {
     for (auto& db : dbs_) items.push_back({db.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({clients_.handle(), 0, ZMQ_POLLIN, 0});
     SteadyTime now = SteadyClock::now();
-    SteadyTime wake = NextDeadline(stop_deadline);
-    auto timeout = milliseconds(
-        wake <= now ? 0 : std::chrono::duration_cast<milliseconds>(wake - now).count() + 1);
+    SteadyTime wake = NextDeadline();
+    auto timeout = wake == SteadyTime::max() ? milliseconds(-1)
+                   : wake <= now
+                       ? milliseconds(0)
+                       : std::chrono::duration_cast<milliseconds>(wake - now) + milliseconds(1);
     try {
       zmq::poll(items, timeout);
     } catch (const zmq::error_t& e) {
@@ -320,9 +354,7 @@ int StoreServer::Run() {
     if (items[0].revents & ZMQ_POLLIN) {
       for (int sig : DrainSignalFd(signal_fd_)) {
         if (sig == SIGTERM && !stopping_) {
-          stopping_ = true;
-          stop_deadline = SteadyClock::now() + std::chrono::seconds(5);
-          spdlog::info("SIGTERM: finishing {} in-flight writes", tracker_.PendingCount());
+          BeginStop("SIGTERM");
         } else if (sig == SIGTERM) {
           return kExitOk;  // second SIGTERM: immediate
         }
@@ -355,13 +387,14 @@ int StoreServer::Run() {
     FlushWrites();
     now = SteadyClock::now();
     OnTimer(now);
-    if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline)) {
+    MaybeGoIdle(now);
+    if (stopping_ && (tracker_.PendingCount() == 0 || now > stop_deadline_)) {
       if (tracker_.PendingCount() != 0) {
         spdlog::warn("stopping with {} unacknowledged writes", tracker_.PendingCount());
       }
       return kExitOk;
     }
-    if (now - last_manager_msg_ > milliseconds(opts_.manager_silence_ms)) {
+    if (busy_ && now - last_manager_msg_ > milliseconds(opts_.manager_silence_ms)) {
       spdlog::error("no message from the manager for {} ms: exiting", opts_.manager_silence_ms);
       return kExitSystem;
     }

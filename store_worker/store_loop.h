@@ -37,8 +37,12 @@ struct StoreOptions {
   size_t max_pending_bytes = 256 << 20;
   std::string log_level = "info";
   pid_t parent_pid = 0;
-  int manager_silence_ms = 15000;  // exit when the manager is silent this long
-  int write_retry_ms = 2000;       // resend unacknowledged writes after this
+  // While busy (it had a request within idle_after_ms, or writes pending):
+  // exit when the manager is silent this long. An idle store expects
+  // nothing from the manager and sets no timer at all.
+  int manager_silence_ms = 15000;
+  int idle_after_ms = 1000;   // no request for this long: tell the manager "idle"
+  int write_retry_ms = 2000;  // resend unacknowledged writes after this
 };
 
 // Runs the store until told to stop; returns the process exit code.

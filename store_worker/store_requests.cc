@@ -81,6 +81,7 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
   // Only a write copies its key and value, into the pending write that must
   // outlive the frame.
   const bool direct = origin.envelope != nullptr;
+  MarkBusy(SteadyClock::now());
   auto decoded = DecodeRequestView(payload);
   if (!decoded.ok()) {
     SendTo(origin, EncodeStatusReply(PeekRequestId(payload), decoded.status()));

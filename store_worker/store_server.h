@@ -78,9 +78,18 @@ class StoreServer {
   void OnWriteAck(uint32_t shard, const WriteAck& ack);
   void OnLoadChunk(uint32_t shard, LoadChunk& chunk);
   void OnTimer(SteadyTime now);
-  // The earliest of this store's deadlines: a write or load to retry, the
-  // manager's silence, the end of a stop. An idle store sleeps until then.
-  SteadyTime NextDeadline(SteadyTime stop_deadline) const;
+  // A request arrived: an idle store tells the manager it is busy, before
+  // serving it (so a store that hangs on it is pinged, then killed).
+  void MarkBusy(SteadyTime now);
+  // Busy, nothing pending and no request for idle_after_ms: tell the
+  // manager (with the figures `forkv stores` shows).
+  void MaybeGoIdle(SteadyTime now);
+  // SIGTERM or the manager's hibernate: finish pending writes, then exit 0.
+  void BeginStop(const char* why);
+  // The earliest of this store's deadlines: a write or load to retry, going
+  // idle and the manager's silence (while busy), the end of a stop. An idle
+  // store has none: it sleeps until a message arrives.
+  SteadyTime NextDeadline() const;
   bool IsLoaded() const;
 
   const StoreOptions& opts_;
@@ -99,6 +108,9 @@ class StoreServer {
   uint64_t next_load_id_ = 1;
   bool ready_sent_ = false;
   bool stopping_ = false;
+  SteadyTime stop_deadline_{};
+  bool busy_ = false;
+  SteadyTime last_request_{};
   SteadyTime last_manager_msg_ = SteadyClock::now();
   SteadyTime started_ = SteadyClock::now();
 };

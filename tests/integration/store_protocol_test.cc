@@ -32,9 +32,10 @@ class StoreProtocolTest : public ::testing::Test {
     std::string db = "ipc://" + dir_.path() + "/db0.sock";
     backend_.bind(be);
     db_.bind(db);
-    auto pid = SpawnChild({.exe = BinaryPath("forkv-store"),
-                           .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend",
-                                    be, "--db", db, "--log-level", "warn"}});
+    auto pid =
+        SpawnChild({.exe = BinaryPath("forkv-store"),
+                    .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend", be,
+                             "--db", db, "--log-level", "warn", "--idle-after-ms", "200"}});
     ASSERT_TRUE(pid.ok()) << pid.status().ToString();
     pid_ = *pid;
   }
@@ -70,6 +71,13 @@ class StoreProtocolTest : public ::testing::Test {
   }
   std::optional<Reply> AwaitReply(uint64_t tag) {
     auto frames = RecvWithin(backend_);
+    // A store that was idle says it is busy before it serves a request.
+    while (frames && frames->size() == 3 && View((*frames)[1]) == "C") {
+      auto msg = DecodeControlMessage(View(frames->back()));
+      if (!msg.ok() || !std::holds_alternative<ActivityMsg>(*msg)) break;
+      activity_.push_back(std::get<ActivityMsg>(*msg));
+      frames = RecvWithin(backend_);
+    }
     if (!frames || frames->size() != 4 || View((*frames)[1]) != "R") {
       ADD_FAILURE() << "no reply for tag " << tag;
       return std::nullopt;
@@ -122,6 +130,7 @@ class StoreProtocolTest : public ::testing::Test {
   zmq::socket_t backend_;
   zmq::socket_t db_;
   pid_t pid_ = 0;
+  std::vector<ActivityMsg> activity_;  // skipped by AwaitReply, in arrival order
 };
 
 TEST_F(StoreProtocolTest, ReadyCarriesTheLoadFiguresInStats) {
@@ -247,6 +256,37 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   pid_ = 0;
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), kExitOk);
+}
+
+// Idle costs nothing: an idle store sends nothing and expects nothing. A
+// request makes it busy (said before the answer), --idle-after-ms without one
+// makes it idle again (with its figures), and `hibernate` makes it exit 0.
+TEST_F(StoreProtocolTest, ActivityIsReportedAndHibernateExitsCleanly) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({{"a", "1"}}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+  // Idle: nothing arrives on its own.
+  EXPECT_FALSE(RecvWithin(backend_, 600ms).has_value());
+  auto r = Ask(1, {.id = 1, .op = Op::kGet, .store = "users", .key = "a"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->code, StatusCode::kOk) << r->message;
+  ASSERT_EQ(activity_.size(), 1u);
+  EXPECT_EQ(activity_[0], (ActivityMsg{.gen = kGen, .busy = true}));
+  ControlMessage idle = NextControl();
+  ASSERT_TRUE(std::holds_alternative<ActivityMsg>(idle)) << ControlTypeName(idle);
+  EXPECT_FALSE(std::get<ActivityMsg>(idle).busy);
+  EXPECT_EQ(std::get<ActivityMsg>(idle).stats["keys"], 1);
+  // A hibernate for another incarnation is ignored; its own ends the process.
+  std::string other = EncodeControlMessage(HibernateMsg{.gen = kGen + 1});
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", other}).ok());
+  auto still = Ask(2, {.id = 2, .op = Op::kCount, .store = "users"});
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->code, StatusCode::kOk) << still->message;
+  std::string mine = EncodeControlMessage(HibernateMsg{.gen = kGen});
+  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", mine}).ok());
+  int status = 0;
+  ASSERT_TRUE(WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 5s));
+  pid_ = 0;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST_F(StoreProtocolTest, BadControlMessagesAreDroppedNotFatal) {

@@ -41,6 +41,7 @@ bool ReadUntil(int fd, const std::string& needle, std::string* all,
       timeout);
 }
 
+// With --preload, the eager start: READY=1 once every store has loaded.
 TEST_F(SystemdTest, NotifyReadyAfterStoresLoadedThenWatchdogThenStopping) {
   for (const char* s : {"a", "b", "c"}) {
     for (int i = 0; i < 50; ++i) {
@@ -57,7 +58,7 @@ TEST_F(SystemdTest, NotifyReadyAfterStoresLoadedThenWatchdogThenStopping) {
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   mgr_->SetEnv("NOTIFY_SOCKET", path);
   mgr_->SetEnv("WATCHDOG_USEC", "200000");
-  mgr_->StartNoWait();
+  mgr_->StartNoWait({"--preload"});
   std::string all;
   ASSERT_TRUE(ReadUntil(fd, "READY=1", &all, 20s)) << all;
   // READY=1 is only sent once every store has loaded: all are running now.

@@ -101,6 +101,26 @@ TEST(ControlTest, PingPongAndDbUpRoundTrip) {
   EXPECT_EQ(std::get<DbUpMsg>(RoundTrip(DbUpMsg{.shard = 5})), DbUpMsg{.shard = 5});
   EXPECT_EQ(std::get<DbUpMsg>(RoundTrip(DbUpMsg{.shard = UINT32_MAX})),
             DbUpMsg{.shard = UINT32_MAX});
+  for (const ActivityMsg& m :
+       {ActivityMsg{.gen = 7, .busy = true},
+        ActivityMsg{.gen = 8, .busy = false, .stats = {{"keys", 3}, {"bytes", 40}}}}) {
+    ControlMessage back = RoundTrip(m);
+    ASSERT_TRUE(std::holds_alternative<ActivityMsg>(back));
+    EXPECT_EQ(std::get<ActivityMsg>(back), m);
+  }
+  EXPECT_EQ(std::get<HibernateMsg>(RoundTrip(HibernateMsg{.gen = 10})), HibernateMsg{.gen = 10});
+}
+
+TEST(ControlTest, ActivityNeedsABooleanBusy) {
+  auto no_busy = DecodeControlMessage(EncodeJsonBody({{"type", "activity"}, {"gen", 1}}));
+  ASSERT_FALSE(no_busy.ok());
+  EXPECT_NE(no_busy.status().message().find("busy"), std::string::npos);
+  auto number =
+      DecodeControlMessage(EncodeJsonBody({{"type", "activity"}, {"gen", 1}, {"busy", 1}}));
+  ASSERT_FALSE(number.ok());
+  EXPECT_NE(number.status().message().find("a boolean"), std::string::npos);
+  auto no_gen = DecodeControlMessage(EncodeJsonBody({{"type", "activity"}, {"busy", true}}));
+  EXPECT_FALSE(no_gen.ok());
 }
 
 TEST(ControlTest, Names) {
@@ -109,6 +129,8 @@ TEST(ControlTest, Names) {
   EXPECT_EQ(ControlTypeName(PingMsg{}), "ping");
   EXPECT_EQ(ControlTypeName(PongMsg{}), "pong");
   EXPECT_EQ(ControlTypeName(DbUpMsg{}), "db_up");
+  EXPECT_EQ(ControlTypeName(ActivityMsg{}), "activity");
+  EXPECT_EQ(ControlTypeName(HibernateMsg{}), "hibernate");
   EXPECT_EQ(ChildRoleName(ChildRole::kStore), "store");
   EXPECT_EQ(ChildRoleName(ChildRole::kDb), "db");
   EXPECT_EQ(ChildRoleName(ChildRole::kHttp), "http");

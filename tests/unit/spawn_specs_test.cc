@@ -48,7 +48,7 @@ TEST(SpawnSpecsTest, StoreArgv) {
   EXPECT_EQ(Join(s.args),
             "--name users --gen 99 --backend ipc:///run/f/m7-be.sock --db "
             "ipc:///run/f/m7-db0.sock,ipc:///run/f/m7-db1.sock --bind ipc:///run/f/m7-s99.sock "
-            "--log-level debug --parent-pid 7");
+            "--log-level debug --parent-pid 7 --idle-after-ms 1000");
   EXPECT_EQ(s.parent_death_signal, SIGKILL);
   EXPECT_EQ(StoreEndpoint(l, 99), "ipc:///run/f/m7-s99.sock");
 }

@@ -28,7 +28,7 @@ class StatusViewTest : public ::testing::Test {
     table_.Attach(c, next_pid_++, next_gen_++);
   }
   TreeView View() const {
-    return {options_, table_, dbs_, stores_, web_, root_, 4242, now_ - 5000ms};
+    return {options_, table_, dbs_, stores_, web_, root_, catalogue_, 4242, now_ - 5000ms};
   }
 
   ManagerOptions options_;
@@ -37,6 +37,7 @@ class StatusViewTest : public ::testing::Test {
   sup::Supervisor stores_{"stores", sup::Strategy::kOneForOne, {}, true};
   sup::Supervisor web_{"web", sup::Strategy::kOneForOne, {}, false};
   RootMachine root_{true};
+  std::set<std::string> catalogue_;
   SteadyTime now_ = SteadyTime{} + 1h;
   pid_t next_pid_ = 100;
   uint64_t next_gen_ = 10;
@@ -44,14 +45,21 @@ class StatusViewTest : public ::testing::Test {
 
 TEST_F(StatusViewTest, ChildrenShowTheirSupervisorsState) {
   (void)stores_.Start(now_);
+  catalogue_ = {"archive", "users"};
   Child* users = table_.AddStore("users");
   (void)stores_.AddChild({.id = "users"});
   (void)stores_.Handle(sup::Started{"users", 300}, now_ - 2000ms, 0.5);
   table_.Attach(users, 300, 77);
   users->stats = {{"keys", 12}, {"bytes", 99}};
   nlohmann::json j = StoresJson(View(), now_);
-  ASSERT_EQ(j["stores"].size(), 1u);
-  const nlohmann::json& s = j["stores"][0];
+  ASSERT_EQ(j["stores"].size(), 2u);
+  // A catalogue store without a process is hibernating (no pid, no figures).
+  EXPECT_EQ(j["stores"][0], HibernatingJson("archive"));
+  EXPECT_EQ(j["stores"][0]["state"], "hibernating");
+  EXPECT_EQ(j["stores"][0]["pid"], 0);
+  EXPECT_EQ(PingJson(View(), now_)["stores"], 2);
+  EXPECT_EQ(PingJson(View(), now_)["live_stores"], 1);
+  const nlohmann::json& s = j["stores"][1];
   EXPECT_EQ(s["name"], "users");
   EXPECT_EQ(s["state"], "starting");
   EXPECT_EQ(s["pid"], 300);
@@ -72,7 +80,7 @@ TEST_F(StatusViewTest, ChildrenShowTheirSupervisorsState) {
   (void)strict.AddChild({.id = "users"});
   (void)strict.Handle(sup::Started{"users", 300}, now_, 0.5);
   (void)strict.Handle(sup::Exited{"users", {.signaled = true, .signal = SIGSEGV}}, now_, 0.5);
-  TreeView v{options_, table_, dbs_, strict, web_, root_, 4242, now_};
+  TreeView v{options_, table_, dbs_, strict, web_, root_, catalogue_, 4242, now_};
   nlohmann::json f = ChildJson(v, *users, now_);
   EXPECT_EQ(f["state"], "failed");
   EXPECT_EQ(f["pid"], 0);

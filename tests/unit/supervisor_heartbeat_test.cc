@@ -117,5 +117,106 @@ TEST_F(SupervisorTest, HungWhileStoppingIsKilledAtTheStopDeadlineOnly) {
   }
 }
 
+// ---- on-demand heartbeats and hibernation (the stores) ------------------------
+
+constexpr HeartbeatPolicy kOnDemand{
+    .ping_interval = 1000ms, .max_missed = 3, .start_timeout = 5000ms, .on_demand = true};
+
+TEST_F(SupervisorTest, OnDemandPingsOnlyBusyChildren) {
+  Make(Strategy::kOneForOne, {Spec("a"), Spec("b")}, true, kOnDemand);
+  Start();
+  ReadyAll();
+  // Idle children cost nothing: rounds pass without a ping.
+  for (int round = 1; round <= 5; ++round) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "");
+  }
+  EXPECT_EQ(Feed(Activity{"a", true}), "");
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "ping a #6");
+  EXPECT_EQ(Feed(Activity{"a", false}), "");  // idle again: no more pings, count cleared
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "");
+  EXPECT_EQ(Dump(), "sup(one_for_one) a:running pid=10 | b:running pid=11");
+}
+
+TEST_F(SupervisorTest, OnDemandKillsABusyChildThatStaysSilent) {
+  Make(Strategy::kOneForOne, {Spec("a")}, true, kOnDemand);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(Activity{"a", true}), "");
+  for (int round = 1; round <= 3; ++round) {
+    now_ += 1000ms;
+    EXPECT_EQ(Tick(), "ping a #" + std::to_string(round));
+  }
+  now_ += 1000ms;
+  EXPECT_EQ(Tick(), "signal a pid=10 SIGKILL (missed 3 heartbeats)");
+  EXPECT_EQ(Crash("a"), "");
+  EXPECT_EQ(StateOf("a"), ChildState::kRestarting);
+  // The next incarnation starts idle.
+  now_ += 100ms;
+  EXPECT_EQ(Tick(), "spawn a");
+  EXPECT_FALSE(sup_->Find("a")->busy);
+}
+
+TEST_F(SupervisorTest, HibernationRemovesTheChildWithoutARestart) {
+  Make(Strategy::kOneForOne, {Spec("a", RestartType::kPermanent, 5000ms), Spec("b")}, true,
+       kOnDemand);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(HibernateRequested{"a"}), "hibernate a pid=10");
+  EXPECT_EQ(StateOf("a"), ChildState::kStopping);
+  EXPECT_EQ(sup_->Find("a")->intent, StopIntent::kHibernate);
+  EXPECT_EQ(Feed(HibernateRequested{"a"}), "");  // once
+  EXPECT_EQ(Feed(Exited{"a", Code(0)}), "removed a hibernated");
+  EXPECT_EQ(sup_->Find("a"), nullptr);
+  EXPECT_EQ(Dump(), "sup(one_for_one) b:running pid=11");
+}
+
+TEST_F(SupervisorTest, AHibernatingChildThatHangsIsKilledAndStillRemoved) {
+  Make(Strategy::kOneForOne, {Spec("a", RestartType::kPermanent, 5000ms)}, true, kOnDemand);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(HibernateRequested{"a"}), "hibernate a pid=10");
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 1000ms);  // the heartbeat round comes first
+  now_ += 5000ms;
+  EXPECT_EQ(Tick(), "signal a pid=10 SIGKILL");
+  EXPECT_EQ(Crash("a"), "removed a hibernated");
+}
+
+TEST_F(SupervisorTest, HibernateIsOnlyForRunningDynamicChildren) {
+  Make(Strategy::kOneForOne, {Spec("a")}, false, kOnDemand);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(HibernateRequested{"a"}), "");  // static: never
+  Make(Strategy::kOneForOne, {Spec("s")}, true, kOnDemand);
+  Start();
+  EXPECT_EQ(Feed(HibernateRequested{"s"}), "");  // still starting
+  EXPECT_EQ(Feed(Ready{"s"}), "");
+  EXPECT_EQ(Feed(StopRequested{"s"}), "signal s pid=11 SIGTERM");
+  EXPECT_EQ(Feed(HibernateRequested{"s"}), "");  // stopping already: a drop stays a drop
+  EXPECT_EQ(Terminated("s"), "removed s");
+}
+
+TEST_F(SupervisorTest, ARestartDuringHibernationSpawnsAgain) {
+  Make(Strategy::kOneForOne, {Spec("a", RestartType::kPermanent, 5000ms)}, true, kOnDemand);
+  Start();
+  ReadyAll();
+  EXPECT_EQ(Feed(HibernateRequested{"a"}), "hibernate a pid=10");
+  EXPECT_EQ(Feed(RestartRequested{"a"}), "");
+  EXPECT_EQ(Feed(Exited{"a", Code(0)}), "spawn a");
+}
+
+TEST_F(SupervisorTest, NextDeadlineFollowsEventsThatMoveTimers) {
+  Make(Strategy::kOneForOne, {Spec("a")}, true, kOnDemand);
+  Start();
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 1000ms);  // the round, before the start deadline
+  EXPECT_EQ(Feed(Ready{"a"}), "");
+  EXPECT_EQ(Crash("a"), "");
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 10ms);  // the backoff, now
+  EXPECT_EQ(Feed(Heard{"a"}), "");
+  EXPECT_EQ(sup_->NextDeadline(), now_ + 10ms);
+}
+
 }  // namespace
 }  // namespace forkv::sup
