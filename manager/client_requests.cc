@@ -304,6 +304,11 @@ Result<Child*> Manager::Activate(const std::string& name) {
     // a moment to exit; the cap counts processes that are still there).
     if (auto oldest = idle_.Oldest()) {
       Hibernate(oldest->store, "evicted (--max-live-stores)");
+    } else if (const std::string* victim = AnyEvictableStore()) {
+      // None idle (each had a request within --idle-after-ms): any serving
+      // store without requests through the manager. Still safe: it answers
+      // what it got, then exits; direct clients are told `moved`.
+      Hibernate(*victim, "evicted (--max-live-stores, none idle)");
     } else {
       return Status::Unavailable("cannot start store '" + name +
                                  "': " + std::to_string(table_.stores().size()) +
@@ -316,6 +321,17 @@ Result<Child*> Manager::Activate(const std::string& name) {
                                            .restart = RestartType::kPermanent,
                                            .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)}));
   return store;
+}
+
+const std::string* Manager::AnyEvictableStore() const {
+  for (const auto& [name, child] : table_.stores()) {
+    const sup::ChildRecord* rec = store_sup_.Find(name);
+    if (rec != nullptr && rec->state == sup::ChildState::kRunning &&
+        router_.InFlightBytes(name) == 0 && router_.QueuedBytes(name) == 0) {
+      return &name;
+    }
+  }
+  return nullptr;
 }
 
 void Manager::Hibernate(const std::string& name, const char* why) {

@@ -115,6 +115,9 @@ class Manager {
   // An idle running store exits cleanly and shows as hibernating; its next
   // request activates it.
   void Hibernate(const std::string& name, const char* why);
+  // Over the live cap with no idle store: a running store with nothing in
+  // flight through the manager (O(live stores), only then); nullptr if none.
+  const std::string* AnyEvictableStore() const;
   void OnStoreRemoved(const std::string& name, bool hibernated);
   // The catalogue on disk: every store in the table but those whose drop
   // has not finished, which are listed as dropping (shared/catalogue.h).
