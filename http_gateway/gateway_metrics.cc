@@ -72,8 +72,8 @@ void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
   std::vector<const nlohmann::json*> children;
   if (status.contains("tree")) CollectChildren(status["tree"], &children);
 
-  static constexpr std::array<std::string_view, 6> kStates = {"starting", "running", "restarting",
-                                                              "stopping", "failed",  "stopped"};
+  static constexpr std::array<std::string_view, 7> kStates = {
+      "starting", "running", "restarting", "stopping", "failed", "stopped", "hibernating"};
   static constexpr std::array<std::string_view, 3> kKinds = {"store", "db", "http"};
   std::map<std::string, double, std::less<>> by_state, processes, restarts;
   for (auto s : kStates) by_state[std::string(s)] = 0;
@@ -97,7 +97,8 @@ void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
               "Restarts of the current children by kind since the manager started "
               "(a dropped store's restarts leave the sum).");
   for (const auto& [kind, n] : restarts) out->Sample("forkv_child_restarts", {{"kind", kind}}, n);
-  out->Family("forkv_keys", "gauge", "Keys in all stores at their last heartbeat.");
+  out->Family("forkv_keys", "gauge",
+              "Keys in the live stores at their last report (hibernating stores are not counted).");
   out->Sample("forkv_keys", {}, keys);
 
   std::vector<const nlohmann::json*> dbs;
