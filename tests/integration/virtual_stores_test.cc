@@ -182,7 +182,8 @@ TEST_F(LiveCapTest, TheLongestIdleStoresAreEvictedOverTheLiveCap) {
     std::string s = "s" + std::to_string(i);
     ASSERT_EQ(mgr_->Cli({"put", s, "k", "v" + std::to_string(i)}).exit_code, 0) << s;
     int running = 0;
-    for (const auto& st : mgr_->CliJson({"stores"})["stores"]) {
+    nlohmann::json listed = mgr_->CliJson({"stores"});  // a named object: the loop borrows it
+    for (const auto& st : listed["stores"]) {
       running += st.value("state", "") == "running";
     }
     EXPECT_LE(running, 3) << "after " << s;
