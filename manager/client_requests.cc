@@ -251,11 +251,43 @@ void Manager::ForwardQueued(const Child& store, const std::vector<Pending>& pend
   }
 }
 
-Status Manager::SaveCatalogueNow() {
-  Catalogue catalogue{.stores = catalogue_, .dropping = pending_drops_};
-  Status s = SaveCatalogue(CataloguePath(opts_.data_dir), catalogue);
-  if (!s.ok()) spdlog::error("cannot save the catalogue: {}", s.ToString());
-  return s;
+void Manager::LogCatalogue(CatalogueRecord::Op op, const std::string& name) {
+  catalogue_log_.Append({.op = op, .name = name});
+}
+
+void Manager::FlushCatalogue(SteadyTime now) {
+  const bool was_failing = catalogue_retry_at_ != SteadyTime::min();
+  if (Status s = catalogue_log_.Flush(); !s.ok()) {
+    if (!was_failing) {
+      spdlog::error("cannot write the catalogue log: {}; {} new store(s) wait for it (retried)",
+                    s.ToString(), unflushed_creates_.size());
+    }
+    catalogue_retry_at_ = now + Millis(200);
+    return;
+  }
+  if (was_failing) spdlog::info("the catalogue log is written again");
+  catalogue_retry_at_ = SteadyTime::min();
+  unflushed_creates_.clear();
+  for (QueuedSpawn& q : awaiting_catalogue_) spawn_queue_.push_back(std::move(q));
+  awaiting_catalogue_.clear();
+  // Rewriting N names once every N records keeps a change O(1) amortised.
+  constexpr size_t kMinRecordsBeforeCompaction = 4096;
+  if (catalogue_log_.records() >=
+      std::max(kMinRecordsBeforeCompaction, catalogue_.size() + pending_drops_.size())) {
+    CompactCatalogue();
+  }
+}
+
+void Manager::CompactCatalogue() {
+  SteadyTime start = SteadyClock::now();
+  size_t records = catalogue_log_.records();
+  if (Status s = catalogue_log_.Compact(catalogue_, pending_drops_); !s.ok()) {
+    // The log still holds everything; tried again after the next records.
+    spdlog::error("cannot compact the catalogue: {}", s.ToString());
+    return;
+  }
+  spdlog::info("catalogue compacted: {} stores, {} log records folded in, {} ms", catalogue_.size(),
+               records, MillisBetween(start, SteadyClock::now()));
 }
 
 void Manager::OnShardChecked(uint32_t shard) {
@@ -273,11 +305,20 @@ void Manager::OnShardChecked(uint32_t shard) {
     }
   }
   if (!catalogue_outdated_) return;
+  catalogue_outdated_ = false;
   // Every worker has finished the drops the catalogue listed.
   for (auto it = pending_drops_.begin(); it != pending_drops_.end();) {
-    it = drops_.IsDropping(*it) ? std::next(it) : pending_drops_.erase(it);
+    if (drops_.IsDropping(*it)) {
+      ++it;
+      continue;
+    }
+    LogCatalogue(CatalogueRecord::Op::kGone, *it);
+    it = pending_drops_.erase(it);
   }
-  if (SaveCatalogueNow().ok()) catalogue_outdated_ = false;
+  if (catalogue_legacy_) {
+    catalogue_legacy_ = false;
+    CompactCatalogue();  // format 1 becomes format 2
+  }
 }
 
 Result<Child*> Manager::CreateStore(const std::string& name) {
@@ -291,10 +332,8 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
                             " stores, --max-stores); drop stores or raise the limit");
   }
   catalogue_.insert(name);
-  if (Status s = SaveCatalogueNow(); !s.ok()) {
-    catalogue_.erase(name);
-    return s;
-  }
+  LogCatalogue(CatalogueRecord::Op::kStore, name);
+  unflushed_creates_.insert(name);  // its spawn waits for the record (FlushCatalogue)
   return Activate(name);
 }
 
@@ -383,7 +422,7 @@ void Manager::HandleDrop(Envelope env, const RequestView& req) {
   pending_drops_.insert(name);
   catalogue_.erase(name);
   idle_.Remove(name);
-  (void)SaveCatalogueNow();  // logged; the drop goes on (its keys are deleted anyway)
+  LogCatalogue(CatalogueRecord::Op::kDropping, name);
   spdlog::info("dropping store '{}'{}", name,
                retry ? " again (an earlier drop did not finish)" : "");
   if (store != nullptr) Feed(store_sup_, sup::StopRequested{name});  // then Removed
@@ -423,7 +462,7 @@ void Manager::FinishDrop(const DropDone& done) {
                done.status.ok() ? "" : ": " + done.status.ToString());
   if (done.status.ok()) {
     pending_drops_.erase(done.store);
-    (void)SaveCatalogueNow();
+    LogCatalogue(CatalogueRecord::Op::kGone, done.store);
   }
   Complete(done.id, EncodeStatusReply(done.request_id, done.status));
 }

@@ -29,6 +29,7 @@
 #include "manager/spawn_specs.h"
 #include "manager/status_view.h"
 #include "manager/supervisor.h"
+#include "shared/catalogue_log.h"
 #include "shared/codec.h"
 #include "shared/control.h"
 #include "shared/ipc_claim.h"
@@ -119,9 +120,16 @@ class Manager {
   // flight through the manager (O(live stores), only then); nullptr if none.
   const std::string* AnyEvictableStore() const;
   void OnStoreRemoved(const std::string& name, bool hibernated);
-  // The catalogue on disk: every store in the table but those whose drop
-  // has not finished, which are listed as dropping (shared/catalogue.h).
-  Status SaveCatalogueNow();
+  // The catalogue on disk (shared/catalogue_log.h): one record per change,
+  // buffered, made durable once per pass by FlushCatalogue(), before any
+  // store it names starts (a database worker that opens its shard later
+  // refuses keys of stores its catalogue does not name).
+  void LogCatalogue(CatalogueRecord::Op op, const std::string& name);
+  // Group commit, then a compaction when the log has outgrown the
+  // snapshot. On failure the new stores wait and it is retried shortly.
+  void FlushCatalogue(SteadyTime now);
+  void CompactCatalogue();
+  Status OpenCatalogueLog();  // after the catalogue was read (OpenDataDir)
   void HandleDrop(Envelope env, const RequestView& req);
   void HandleKill(Envelope env, const RequestView& req);
   // The answer to create / wait / locate once the store serves: name, pid,
@@ -200,6 +208,11 @@ class Manager {
     std::string id;
   };
   std::deque<QueuedSpawn> spawn_queue_;  // Spawn actions not carried out yet, in order
+  CatalogueWriter catalogue_log_;
+  // Created since the last flush: not started until their record is durable.
+  std::set<std::string> unflushed_creates_;
+  std::deque<QueuedSpawn> awaiting_catalogue_;  // their spawns, when a flush failed
+  SteadyTime catalogue_retry_at_ = SteadyTime::min();
   uint64_t refused_reported_ = 0;
   SteadyTime next_refused_report_{};
 
@@ -210,7 +223,8 @@ class Manager {
   // at start-up (each worker finishes those when it opens its shard) and
   // drops that began and have not succeeded.
   std::set<std::string> pending_drops_;
-  bool catalogue_outdated_ = false;   // rewrite once every shard has been checked
+  bool catalogue_outdated_ = false;   // finished drops to record once every shard is checked
+  bool catalogue_legacy_ = false;     // format 1: rewritten once every shard is checked
   bool format_initialising_ = false;  // FORMAT is marked: unmark once every shard exists
 };
 

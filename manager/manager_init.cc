@@ -41,18 +41,33 @@ Status Manager::OpenDataDir() {
     format_initialising_ = true;
     spdlog::info("initialised data directory {} with {} shard(s)", opts_.data_dir,
                  opts_.db_workers);
-    return Status::Ok();
+    return OpenCatalogueLog();
   }
-  const Catalogue& catalogue = *contents->catalogue;
-  catalogue_ = catalogue.stores;  // no process until a request (or --preload)
-  pending_drops_ = catalogue.dropping;
-  // Format 1 or finished drops: written again once every worker has checked its shard.
-  catalogue_outdated_ = true;
+  Catalogue& catalogue = *contents->catalogue;
+  catalogue_ = std::move(catalogue.stores);  // no process until a request (or --preload)
+  pending_drops_ = std::move(catalogue.dropping);
+  // Finished drops are recorded once every worker has checked its shard.
+  catalogue_outdated_ = !pending_drops_.empty();
   for (uint32_t i = 0; i < opts_.db_workers; ++i) {
     if (create_shard_[i])
       spdlog::warn("{} is missing; the catalogue names no store, creating it",
                    ShardDir(opts_.data_dir, i));
   }
+  return OpenCatalogueLog();
+}
+
+Status Manager::OpenCatalogueLog() {
+  auto log = CatalogueWriter::Open(CataloguePath(opts_.data_dir));
+  if (!log.ok()) return log.status();
+  catalogue_log_ = std::move(log).value();
+  const CatalogueWriter::OpenReport& r = catalogue_log_.report();
+  if (r.torn_bytes > 0) {
+    spdlog::warn("the catalogue log ended in {} bytes of an unfinished write (a crash): ignored",
+                 r.torn_bytes);
+  }
+  if (r.stale_replaced) spdlog::info("the catalogue log of an interrupted compaction was replaced");
+  catalogue_legacy_ = r.legacy_snapshot;
+  catalogue_outdated_ = catalogue_outdated_ || catalogue_legacy_;
   return Status::Ok();
 }
 

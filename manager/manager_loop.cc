@@ -302,9 +302,16 @@ void Manager::ReportRefusedConnections() {
 }
 
 void Manager::SpawnSome() {
+  // Group commit: this pass's catalogue records in one write + fdatasync.
+  SteadyTime now = SteadyClock::now();
+  if (catalogue_log_.dirty() && now >= catalogue_retry_at_) FlushCatalogue(now);
   for (size_t n = 0; n < kSpawnsPerPass && !spawn_queue_.empty(); ++n) {
     QueuedSpawn next = std::move(spawn_queue_.front());
     spawn_queue_.pop_front();
+    if (next.supervisor == &store_sup_ && unflushed_creates_.count(next.id) != 0) {
+      awaiting_catalogue_.push_back(std::move(next));  // its record is not durable yet
+      continue;
+    }
     if (Child* child = ChildOf(*next.supervisor, next.id)) {
       StartProcess(*next.supervisor, child);
     } else {
@@ -349,7 +356,8 @@ void Manager::MaybeNotifyReady() {
 SteadyTime Manager::NextWake() const {
   return std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(), web_sup_.NextDeadline(),
                    router_.NextDeadline(), drops_.NextDeadline(), next_watchdog_,
-                   idle_.NextExpiry(Millis(opts_.idle_timeout_ms))});
+                   idle_.NextExpiry(Millis(opts_.idle_timeout_ms)),
+                   catalogue_log_.dirty() ? catalogue_retry_at_ : SteadyTime::max()});
 }
 
 void Manager::OnTimers(SteadyTime now) {

@@ -88,20 +88,17 @@ int RepairDataDir(const ManagerOptions& o, bool db_workers_given) {
   }
 
   Catalogue catalogue;
-  auto text = ReadWholeFile(CataloguePath(o.data_dir));
-  if (text.ok()) {
-    auto decoded = DecodeCatalogue(*text);
-    if (decoded.ok()) {
-      catalogue = std::move(decoded).value();
-    } else {
-      catalogue = SalvageCatalogue(*text);
-      spdlog::warn("the catalogue is damaged ({}): kept its {} readable entries",
-                   decoded.status().message(), catalogue.stores.size() + catalogue.dropping.size());
-    }
-  } else if (text.status().code() == StatusCode::kNotFound) {
+  const std::string path = CataloguePath(o.data_dir);
+  if (auto whole = LoadCatalogue(path); whole.ok()) {
+    catalogue = std::move(whole).value();
+  } else if (whole.status().code() == StatusCode::kMalformed) {
+    catalogue = SalvageCatalogueFiles(path);
+    spdlog::warn("the catalogue is damaged ({}): kept its {} readable entries",
+                 whole.status().message(), catalogue.stores.size() + catalogue.dropping.size());
+  } else if (whole.status().code() == StatusCode::kNotFound) {
     spdlog::warn("the catalogue is missing: rebuilding it from the shards");
   } else {
-    return Refuse(text.status().ToString());
+    return Refuse(whole.status().ToString());
   }
 
   std::string db_exe = SiblingBinary("forkv-db");

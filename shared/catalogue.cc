@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "shared/catalogue_log.h"
 #include "shared/files.h"
 #include "shared/names.h"
 
@@ -86,14 +87,17 @@ Result<Catalogue> DecodeFormat1(const std::vector<std::string_view>& lines, bool
 
 }  // namespace
 
-std::string EncodeCatalogue(const Catalogue& c) {
+std::string EncodeCatalogue(const Catalogue& c) { return EncodeCatalogue(c.stores, c.dropping); }
+
+std::string EncodeCatalogue(const std::set<std::string>& stores,
+                            const std::set<std::string>& dropping) {
   std::string text(kHeader2);
   text += '\n';
-  for (const auto& n : c.stores) text.append(kStore).append(n).push_back('\n');
-  for (const auto& n : c.dropping) text.append(kDropping).append(n).push_back('\n');
+  for (const auto& n : stores) text.append(kStore).append(n).push_back('\n');
+  for (const auto& n : dropping) text.append(kDropping).append(n).push_back('\n');
   uint64_t sum = XXH64(text.data(), text.size(), 0);
   text.append(kEnd)
-      .append(std::to_string(c.stores.size() + c.dropping.size()))
+      .append(std::to_string(stores.size() + dropping.size()))
       .append(" ")
       .append(Hex64(sum))
       .push_back('\n');
@@ -150,15 +154,58 @@ Catalogue SalvageCatalogue(std::string_view text) {
 }
 
 Result<Catalogue> LoadCatalogue(const std::string& path) {
-  auto text = ReadWholeFile(path);
-  if (!text.ok()) return text.status();
-  auto c = DecodeCatalogue(*text);
-  if (!c.ok()) return Status::Malformed(path + " is damaged: " + c.status().message());
-  return c;
+  const std::string log_path = path + ".log";
+  // A compaction replaces the snapshot, then the log: a snapshot that
+  // changed between two reads is read again.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto snapshot = ReadWholeFile(path);
+    auto log = ReadWholeFile(log_path);
+    if (!snapshot.ok()) {
+      if (snapshot.status().code() == StatusCode::kNotFound && log.ok()) {
+        return Status::Malformed(path + " is missing but " + log_path + " exists");
+      }
+      return snapshot.status();
+    }
+    auto c = DecodeCatalogue(*snapshot);
+    if (!c.ok()) return Status::Malformed(path + " is damaged: " + c.status().message());
+    if (!log.ok()) {
+      if (log.status().code() == StatusCode::kNotFound) return c;  // before the log existed
+      return log.status();
+    }
+    auto records = DecodeCatalogueLog(*log);
+    if (!records.ok()) {
+      return Status::Malformed(log_path + " is damaged: " + records.status().message());
+    }
+    if (records->base == SnapshotBase(*snapshot)) {
+      for (const CatalogueRecord& r : records->records) ApplyCatalogueRecord(*c, r);
+      return c;
+    }
+    auto again = ReadWholeFile(path);
+    if (again.ok() && *again == *snapshot) return c;  // a stale log: the snapshot has it all
+  }
+  return Status::IoError(path + " kept changing while it was read");
 }
 
 Status SaveCatalogue(const std::string& path, const Catalogue& catalogue) {
-  return WriteFileAtomically(path, EncodeCatalogue(catalogue));
+  return SaveCatalogue(path, catalogue.stores, catalogue.dropping);
+}
+
+Status SaveCatalogue(const std::string& path, const std::set<std::string>& stores,
+                     const std::set<std::string>& dropping) {
+  const std::string text = EncodeCatalogue(stores, dropping);
+  if (Status s = WriteFileAtomically(path, text); !s.ok()) return s;
+  return WriteFileAtomically(path + ".log", CatalogueLogHeader(SnapshotBase(text)));
+}
+
+Catalogue SalvageCatalogueFiles(const std::string& path) {
+  auto snapshot = ReadWholeFile(path);
+  Catalogue c = snapshot.ok() ? SalvageCatalogue(*snapshot) : Catalogue{};
+  auto log = ReadWholeFile(path + ".log");
+  if (!log.ok()) return c;
+  // A stale log (another base) holds nothing the snapshot lacks, and
+  // replaying it is harmless (every record sets a state).
+  for (const CatalogueRecord& r : SalvageCatalogueLog(*log)) ApplyCatalogueRecord(c, r);
+  return c;
 }
 
 }  // namespace forkv

@@ -18,6 +18,10 @@
 // the shards). Format 1 ("forkv-catalogue 1" then one name per line, no
 // checksum) is still read; the next save writes format 2.
 //
+// This file is the snapshot: changes since it was written are appended to
+// DATA_DIR/catalogue.log (shared/catalogue_log.h), and LoadCatalogue reads
+// both.
+//
 // Pure except Load/Save; no sockets.
 #pragma once
 
@@ -38,15 +42,24 @@ struct Catalogue {
 };
 
 std::string EncodeCatalogue(const Catalogue& catalogue);
+std::string EncodeCatalogue(const std::set<std::string>& stores,
+                            const std::set<std::string>& dropping);
 // kMalformed, with what is wrong, for anything but a whole, valid file.
 Result<Catalogue> DecodeCatalogue(std::string_view text);
 // Every valid entry of a possibly damaged file, for --repair: lines up to the
 // first unreadable one (a truncated last line is dropped).
 Catalogue SalvageCatalogue(std::string_view text);
 
-// DATA_DIR/catalogue. NotFound when the file does not exist; errors name
-// the path.
+// DATA_DIR/catalogue with its log (PATH.log) applied. NotFound when
+// neither file exists; errors name the path. Safe while the manager appends
+// or compacts (a compaction seen half-way is read again).
 Result<Catalogue> LoadCatalogue(const std::string& path);
+// Replaces the whole catalogue: a new snapshot, then an empty log based on
+// it (a crash in between leaves a stale log, which is ignored).
 Status SaveCatalogue(const std::string& path, const Catalogue& catalogue);
+Status SaveCatalogue(const std::string& path, const std::set<std::string>& stores,
+                     const std::set<std::string>& dropping);
+// The snapshot with every good record of its log applied, for --repair.
+Catalogue SalvageCatalogueFiles(const std::string& path);
 
 }  // namespace forkv

@@ -11,7 +11,9 @@
 
 #include "clients/cpp/connection.h"
 #include "shared/catalogue.h"
+#include "shared/catalogue_log.h"
 #include "shared/codec.h"
+#include "shared/files.h"
 #include "tests/support/harness.h"
 
 namespace forkv::test {
@@ -162,6 +164,63 @@ TEST_F(DamagedDataDirTest, DamagedCatalogueIsRefusedAndRepairAddsStoresBack) {
   EXPECT_EQ(Missing("users", users), 0);
   EXPECT_EQ(Missing("orders", orders), 0);
   EXPECT_TRUE(LoadCatalogue(Data("catalogue")).ok());
+}
+
+// Issue 14 item 5: a create appends one record to catalogue.log (group
+// commit) instead of rewriting the catalogue.
+TEST_F(DamagedDataDirTest, CreatesAppendToTheLogNotTheSnapshot) {
+  ASSERT_EQ(mgr_->Cli({"create", "first"}).exit_code, 0);
+  std::string snapshot = ReadWholeFile(Data("catalogue")).value();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(mgr_->Cli({"create", "s" + std::to_string(i)}).exit_code, 0);
+  }
+  EXPECT_EQ(ReadWholeFile(Data("catalogue")).value(), snapshot);
+  auto log = DecodeCatalogueLog(ReadWholeFile(Data("catalogue.log")).value());
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log->records.size(), 21u);
+  EXPECT_EQ(LoadCatalogue(Data("catalogue"))->stores.size(), 21u);
+  ASSERT_EQ(mgr_->Cli({"drop", "s3"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return LoadCatalogue(Data("catalogue"))->stores.count("s3") == 0; }));
+  // The stores are there after a SIGKILL of the whole tree.
+  mgr_->KillGroup();
+  ASSERT_TRUE(mgr_->Start());
+  EXPECT_EQ(mgr_->Cli({"count", "s19"}).exit_code, 0);
+  EXPECT_NE(mgr_->Cli({"count", "s3"}).exit_code, 0);
+}
+
+// A crash in the middle of an append leaves a torn last record: ignored
+// (it was never acknowledged), cut off, and the log goes on.
+TEST_F(DamagedDataDirTest, ATornCatalogueLogTailIsIgnored) {
+  auto users = Fill("users", 20);
+  ASSERT_EQ(users.size(), 20u);
+  mgr_->KillGroup();
+  std::ofstream(Data("catalogue.log"), std::ios::app) << "store unfinish";
+  ASSERT_TRUE(mgr_->Start());
+  EXPECT_EQ(Missing("users", users), 0);
+  EXPECT_NE(mgr_->LogTail().find("bytes of an unfinished write"), std::string::npos);
+  ASSERT_EQ(mgr_->Cli({"put", "orders", "k", "v"}).exit_code, 0);
+  auto c = LoadCatalogue(Data("catalogue"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->stores, (std::set<std::string>{"orders", "users"}));
+}
+
+// A damaged record with good ones after it is not a torn write: refused,
+// and --repair keeps what can be read and adds back what the shards hold.
+TEST_F(DamagedDataDirTest, ADamagedCatalogueLogIsRefusedAndRepaired) {
+  auto users = Fill("users", 10);
+  auto orders = Fill("orders", 10);
+  mgr_->KillGroup();
+  std::string log = ReadWholeFile(Data("catalogue.log")).value();
+  size_t users_record = log.find("store users ");
+  ASSERT_NE(users_record, std::string::npos) << log;
+  log[users_record + 6] = 'U';
+  ASSERT_TRUE(WriteFileAtomically(Data("catalogue.log"), log).ok());
+  ExpectRefusal("catalogue.log is damaged");
+  CommandResult r = Repair();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(mgr_->Start());
+  EXPECT_EQ(Missing("users", users), 0);
+  EXPECT_EQ(Missing("orders", orders), 0);
 }
 
 // Item 4: a 4-byte flip inside a WAL used to drop keys with only a line in
