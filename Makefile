@@ -111,6 +111,14 @@ bench: build
 # runs. A few minutes on 2 cores; settings by environment (see the script).
 # bench-figures (bench/run_figures.sh): kill -9 -> serving again, create time,
 # memory per idle store with 1000 stores. About 4 minutes.
+# Many stores (issue 14, bench/scale.h): create 10,000 stores, their idle
+# CPU and memory, 1,000,000 names in the catalogue (start-up, first
+# requests), a zipfian load over 100,000 stores with --max-live-stores 5000.
+# A few minutes; SCALE_ARGS passes options (forkv-bench-scale --help).
+.PHONY: bench-scale
+bench-scale: build
+	$(RELEASE)/bin/forkv-bench-scale $(SCALE_ARGS)
+
 .PHONY: bench-redis bench-figures
 bench-redis: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/compare_redis.sh

@@ -12,6 +12,7 @@
 #include "bench/proc_memory.h"
 #include "bench/report.h"
 #include "bench/server_stats.h"
+#include "bench/zipf.h"
 
 namespace forkv::bench {
 namespace {
@@ -324,6 +325,28 @@ TEST(ReportTest, LoadJsonMarksAMissingReload) {
   r.reload_ms = 1234.5;
   EXPECT_DOUBLE_EQ(LoadJson(r)["reload_ms"].get<double>(), 1234.5);
   EXPECT_NE(HumanLoad(r).find("1.23 s until a get succeeded"), std::string::npos);
+}
+
+TEST(ZipfRanksTest, RankZeroIsTheHottestAndFrequenciesFollowTheExponent) {
+  ZipfRanks z(1000, 1.0);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<int> hits(1000);
+  for (int i = 0; i < 200000; ++i) ++hits[z.Rank(u(rng))];
+  // P(r) = 1 / ((r + 1) H_1000), H_1000 ~ 7.485: rank 0 ~ 13.4 %, rank 1 half of it.
+  EXPECT_NEAR(hits[0] / 200000.0, 1 / 7.485, 0.01);
+  EXPECT_NEAR(static_cast<double>(hits[1]) / hits[0], 0.5, 0.05);
+  EXPECT_GT(hits[0], hits[9] * 5);
+  EXPECT_EQ(z.Rank(0.0), 0u);
+  EXPECT_EQ(z.Rank(0.9999999999), 999u);
+}
+
+TEST(ZipfRanksTest, ExponentZeroIsUniform) {
+  ZipfRanks z(4, 0.0);
+  EXPECT_EQ(z.Rank(0.1), 0u);
+  EXPECT_EQ(z.Rank(0.3), 1u);
+  EXPECT_EQ(z.Rank(0.6), 2u);
+  EXPECT_EQ(z.Rank(0.99), 3u);
 }
 
 }  // namespace

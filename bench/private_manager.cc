@@ -108,7 +108,23 @@ Result<std::unique_ptr<PrivateManager>> PrivateManager::Start(const PrivateManag
   if (mkdtemp(tmpl) == nullptr) return Errno("mkdtemp");
   std::unique_ptr<PrivateManager> m(new PrivateManager(tmpl));
   m->endpoint_ = "ipc://" + m->dir_ + "/m.sock";
+  if (Status s = m->Launch(o); !s.ok()) return s;
+  return m;
+}
 
+Status PrivateManager::Restart(const PrivateManagerOptions& o) {
+  auto stopped = Stop(milliseconds(30000));
+  if (!stopped.ok()) return stopped.status();
+  if (!stopped->IsCleanExit()) return Status::Unavailable("forkv-manager " + stopped->ToString());
+  pid_ = 0;
+  reaped_ = false;
+  if (pidfd_ >= 0) close(pidfd_);
+  pidfd_ = -1;
+  return Launch(o);
+}
+
+Status PrivateManager::Launch(const PrivateManagerOptions& o) {
+  PrivateManager* m = this;
   const std::string notify_path = m->dir_ + "/notify.sock";
   auto notify_fd = BindNotifySocket(notify_path);
   if (!notify_fd.ok()) return notify_fd.status();
@@ -153,7 +169,7 @@ Result<std::unique_ptr<PrivateManager>> PrivateManager::Start(const PrivateManag
     }
   }
   unlink(notify_path.c_str());
-  return m;
+  return Status::Ok();
 }
 
 bool PrivateManager::WaitForExit(milliseconds timeout) {

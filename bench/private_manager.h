@@ -57,12 +57,17 @@ class PrivateManager {
   // reaps. Returns how the manager ended. Idempotent.
   Result<ExitStatus> Stop(std::chrono::milliseconds timeout);
 
+  // Stop() (which must end in a clean exit), then the same start again on
+  // the same data directory, until READY=1.
+  Status Restart(const PrivateManagerOptions& options);
+
   const std::string& endpoint() const { return endpoint_; }
   const std::string& dir() const { return dir_; }
   pid_t pid() const { return pid_; }
 
  private:
   explicit PrivateManager(std::string dir);
+  Status Launch(const PrivateManagerOptions& options);
   // Waits until the pidfd is readable (the child exited) or `timeout`.
   bool WaitForExit(std::chrono::milliseconds timeout);
   ExitStatus Reap();
