@@ -253,7 +253,7 @@ constexpr int kCreateSamples = 50;
 constexpr int kKillSamples = 20;
 
 Result<StoreInfo> QueryStore(Connection& control, const std::string& name) {
-  auto body = control.CallJson(Op::kStores, "", 0, 5s);
+  auto body = control.CallJson(Op::kStores, name, 0, 5s);  // a page of that store alone
   if (!body.ok()) return body.status();
   return FindStore(*body, name);
 }

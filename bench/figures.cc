@@ -83,7 +83,7 @@ Result<uint64_t> CreateServing(Connection& client, const std::string& store, boo
 }
 
 Result<StoreInfo> QueryStore(Connection& control, const std::string& name) {
-  auto body = control.CallJson(Op::kStores, "", 0, 10s);
+  auto body = control.CallJson(Op::kStores, name, 0, 10s);  // a page of that store alone
   if (!body.ok()) return body.status();
   return FindStore(*body, name);
 }
@@ -322,7 +322,7 @@ void MeasureMemory(zmq::context_t& ctx, const std::string& endpoint, const Bench
     set->notes.push_back("manager memory: " + manager_before.status().ToString());
     return;
   }
-  auto body = control.CallJson(Op::kStores, "", 0, 10s);
+  auto body = control.CallJson(Op::kStores, "", kMaxStoresLimit, 10s);
   const size_t stores_before =
       body.ok() && ParseStores(*body).ok() ? ParseStores(*body)->size() : 0;
 
@@ -356,7 +356,7 @@ void MeasureMemory(zmq::context_t& ctx, const std::string& endpoint, const Bench
     std::this_thread::sleep_for(100ms);
   }
 
-  body = control.CallJson(Op::kStores, "", 0, 30s);
+  body = control.CallJson(Op::kStores, "", kMaxStoresLimit, 30s);
   auto stores = body.ok() ? ParseStores(*body) : Result<std::vector<StoreInfo>>(body.status());
   if (!stores.ok()) {
     set->notes.push_back("stores: " + stores.status().ToString());

@@ -84,6 +84,21 @@ Result<Reply> CallWait(Connection& client, const Invocation& inv) {
   }
 }
 
+// `stores --all`: asks for page after page, printing each as it comes, so
+// memory stays one page whatever the catalogue holds.
+int CallAllStores(Connection& client, const Invocation& inv, const RenderOptions& opts) {
+  AllStoresRenderer renderer(opts);
+  Request r = inv.request;
+  while (true) {
+    auto reply = client.CallWithRetries(r, inv.timeout, inv.retries + 1);
+    AllStoresRenderer::Step step = renderer.Page(reply);
+    WriteAll(stdout, step.output.out);
+    WriteAll(stderr, step.output.err);
+    if (!step.next_after) return step.output.exit_code;
+    r.key = std::move(*step.next_after);
+  }
+}
+
 }  // namespace
 
 ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
@@ -99,6 +114,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   int64_t wait_ms = kDefaultWaitTimeout.count();
   std::string store, key, value, prefix, signal_text = "KILL";
   uint64_t limit = 0;
+  uint64_t stores_limit = kDefaultStoresLimit;
+  std::string after, state;
   bool wait_up = false;
 
   CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
@@ -139,7 +156,22 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   keys->add_option("--prefix", prefix, "only keys starting with P");
   keys->add_option("--limit", limit, "at most N keys (0 = all)");
   add_store(add("count", "number of keys in STORE"));
-  add("stores", "list stores and database workers");
+  CLI::App* stores = add("stores", "list stores (one page, in name order) and database workers");
+  stores->add_option("STORE", store, "only this store");
+  stores
+      ->add_option("--limit", stores_limit,
+                   "at most N stores per page (default " + std::to_string(kDefaultStoresLimit) +
+                       ", at most " + std::to_string(kMaxStoresLimit) + ")")
+      ->check(CLI::Range(uint64_t{1}, kMaxStoresLimit));
+  stores->add_option("--after", after, "only stores whose name sorts after NAME");
+  stores->add_option("--state", state, "only stores in STATE: " + StoreStateList())
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            return IsStoreState(s) ? std::string()
+                                   : "unknown state '" + s + "'; valid: " + StoreStateList();
+          },
+          "STATE"));
+  stores->add_flag("--all", inv.all_pages, "every page, each printed as it comes");
   add_store(add("create", "create STORE"));
   add_store(add("drop", "drop STORE and its data"));
   add("status", "show the manager and its children as a tree");
@@ -200,6 +232,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       r.arg = static_cast<uint64_t>(*sig);
       break;
     }
+    case Op::kStores:
+      r.arg = stores_limit;
+      r.key = after;
+      r.value = state;
+      break;
     case Op::kWait:
       r.arg = static_cast<uint64_t>(wait_ms);
       break;
@@ -243,6 +280,7 @@ int Run(int argc, const char* const* argv) {
   Result<Reply> reply = Status::Internal("not called");
   {
     Connection client(ctx, inv.endpoint);
+    if (inv.request.op == Op::kStores && inv.all_pages) return CallAllStores(client, inv, opts);
     if (inv.request.op == Op::kWait) {
       reply = CallWait(client, inv);
     } else {

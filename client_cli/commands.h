@@ -10,6 +10,10 @@
 // `wait` retries while nothing listens at the endpoint (a manager still
 // starting), until --wait-timeout; each attempt gets the wait time plus
 // --timeout for the round trip.
+// `stores [STORE] [--limit N] [--after NAME] [--state STATE] [--all]` asks for
+// one page (1000 stores by default); without --all a page that is not the
+// last ends with "-- more: forkv stores --after NAME" on stderr, and --all
+// asks for the following pages itself, printing each as it comes.
 #pragma once
 
 #include <chrono>
@@ -32,6 +36,7 @@ struct Invocation {
   bool json = false;
   Request request;                // id left 0: Connection assigns it
   bool value_from_stdin = false;  // put VALUE was "-"
+  bool all_pages = false;         // stores --all: follow next_after to the end
 };
 
 struct ParseOutcome {

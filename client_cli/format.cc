@@ -64,13 +64,16 @@ std::string UptimeCell(const json& obj) {
   return ms ? FormatDuration(*ms) : "-";
 }
 
-std::string RenderTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+// Rows padded to `*width` (grown to fit them; sized to `header` when
+// empty), the header first when `with_header`.
+std::string RenderRows(const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows, bool with_header,
+                       std::vector<size_t>* width) {
+  if (width->size() < header.size()) width->resize(header.size(), 0);
+  for (size_t c = 0; c < header.size(); ++c) (*width)[c] = std::max((*width)[c], header[c].size());
   for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], row[c].size());
+    for (size_t c = 0; c < row.size() && c < width->size(); ++c) {
+      (*width)[c] = std::max((*width)[c], row[c].size());
     }
   }
   std::string out;
@@ -78,14 +81,20 @@ std::string RenderTable(const std::vector<std::string>& header,
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
       line += row[c];
-      if (c + 1 < row.size()) line.append(width[c] - row[c].size() + 2, ' ');
+      if (c + 1 < row.size()) line.append((*width)[c] - row[c].size() + 2, ' ');
     }
     out += line;
     out += '\n';
   };
-  add_row(header);
+  if (with_header) add_row(header);
   for (const auto& row : rows) add_row(row);
   return out;
+}
+
+std::string RenderTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  return RenderRows(header, rows, true, &width);
 }
 
 const json& ArrayField(const json& obj, const char* key) {
@@ -96,10 +105,54 @@ const json& ArrayField(const json& obj, const char* key) {
   return *it;
 }
 
+// The stores of one `stores` page as table rows (widths kept across pages).
+std::string StoreRows(const json& body, bool with_header, std::vector<size_t>* width) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : ArrayField(body, "stores")) {
+    rows.push_back({Cell(s, "name"), PidCell(s), Cell(s, "state"), Cell(s, "restarts"),
+                    UptimeCell(s), Cell(s, "last_exit")});
+  }
+  return RenderRows({"NAME", "PID", "STATE", "RESTARTS", "UPTIME", "LAST_EXIT"}, rows, with_header,
+                    width);
+}
+
+std::string DbWorkersTable(const json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& w : ArrayField(body, "db_workers")) {
+    // last_fsync_unix_ms == 0: this worker has not fsynced yet.
+    auto fsync = UintField(w, "last_fsync_us");
+    if (UintField(w, "last_fsync_unix_ms") == uint64_t{0}) fsync.reset();
+    rows.push_back({Cell(w, "shard"), PidCell(w), Cell(w, "state"), Cell(w, "restarts"),
+                    UptimeCell(w), Cell(w, "queue_depth"), Cell(w, "last_batch"),
+                    Cell(w, "batches"), Cell(w, "writes"), fsync ? FormatMicros(*fsync) : "-",
+                    Cell(w, "fsync_mode"), Cell(w, "last_exit")});
+  }
+  return RenderTable({"DB_SHARD", "PID", "STATE", "RESTARTS", "UPTIME", "QUEUE", "LAST_BATCH",
+                      "BATCHES", "WRITES", "LAST_FSYNC", "FSYNC_MODE", "LAST_EXIT"},
+                     rows);
+}
+
+// "1000000 stores: 3 running, 999997 hibernating": a stores supervisor's
+// counts by state, in kStoreStates order, those above zero.
+std::string CountsText(const json& node) {
+  auto total = UintField(node, "total");
+  std::string out = std::to_string(total.value_or(0)) + " stores";
+  auto it = node.find("counts");
+  if (it == node.end() || !it->is_object()) return out;
+  std::string parts;
+  for (std::string_view state : kStoreStates) {
+    auto n = UintField(*it, std::string(state).c_str());
+    if (!n || *n == 0) continue;
+    parts += (parts.empty() ? "" : ", ") + std::to_string(*n) + " " + std::string(state);
+  }
+  return parts.empty() ? out : out + ": " + parts;
+}
+
 // "db-0  pid 1240 running up 5m3s restarts 0  last exit: exited 1"
 std::string NodeLabel(const json& node) {
   std::string label = StringField(node, "name").value_or("?");
   if (auto strategy = StringField(node, "strategy")) label += " (" + *strategy + ")";
+  if (node.is_object() && node.contains("counts")) return label + "  " + CountsText(node);
   std::vector<std::string> parts;
   auto pid = UintField(node, "pid");
   bool alive = pid && *pid > 0;
@@ -125,8 +178,14 @@ void RenderNode(const json& node, const std::string& prefix, bool last, int dept
   if (depth >= 32) return;
   const json& children = ArrayField(node, "children");
   std::string child_prefix = prefix + (last ? "   " : "│  ");
+  // A supervisor that lists only some of its children says how many more.
+  uint64_t omitted = UintField(node, "omitted").value_or(0);
   for (size_t i = 0; i < children.size(); ++i) {
-    RenderNode(children[i], child_prefix, i + 1 == children.size(), depth + 1, out);
+    RenderNode(children[i], child_prefix, i + 1 == children.size() && omitted == 0, depth + 1, out);
+  }
+  if (omitted > 0) {
+    *out += child_prefix + "└─ ... " + std::to_string(omitted) +
+            " more live stores (forkv stores --state STATE)\n";
   }
 }
 
@@ -349,28 +408,69 @@ std::string RenderPing(const nlohmann::json& body) {
 }
 
 std::string RenderStoresTable(const nlohmann::json& body) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& s : ArrayField(body, "stores")) {
-    rows.push_back({Cell(s, "name"), PidCell(s), Cell(s, "state"), Cell(s, "restarts"),
-                    UptimeCell(s), Cell(s, "last_exit")});
-  }
-  std::string out = RenderTable({"NAME", "PID", "STATE", "RESTARTS", "UPTIME", "LAST_EXIT"}, rows);
+  std::vector<size_t> width;
+  std::string out = StoreRows(body, true, &width);
   if (!body.is_object() || !body.contains("db_workers")) return out;
-  rows.clear();
-  for (const auto& w : ArrayField(body, "db_workers")) {
-    // last_fsync_unix_ms == 0: this worker has not fsynced yet.
-    auto fsync = UintField(w, "last_fsync_us");
-    if (UintField(w, "last_fsync_unix_ms") == uint64_t{0}) fsync.reset();
-    rows.push_back({Cell(w, "shard"), PidCell(w), Cell(w, "state"), Cell(w, "restarts"),
-                    UptimeCell(w), Cell(w, "queue_depth"), Cell(w, "last_batch"),
-                    Cell(w, "batches"), Cell(w, "writes"), fsync ? FormatMicros(*fsync) : "-",
-                    Cell(w, "fsync_mode"), Cell(w, "last_exit")});
+  return out + "\n" + DbWorkersTable(body);
+}
+
+std::string MoreStoresHint(const Request& request, const std::string& next_after) {
+  std::string hint = "-- more: forkv stores --after " + next_after;
+  if (!request.value.empty()) hint += " --state " + request.value;
+  if (request.arg != 0 && request.arg != kDefaultStoresLimit) {
+    hint += " --limit " + std::to_string(request.arg);
   }
-  out += "\n";
-  out += RenderTable({"DB_SHARD", "PID", "STATE", "RESTARTS", "UPTIME", "QUEUE", "LAST_BATCH",
-                      "BATCHES", "WRITES", "LAST_FSYNC", "FSYNC_MODE", "LAST_EXIT"},
-                     rows);
-  return out;
+  return hint + "\n";
+}
+
+AllStoresRenderer::Step AllStoresRenderer::Fail(const Status& status) {
+  if (!started_) return {RenderError(status, opts_), std::nullopt};
+  Output o;
+  o.exit_code = ExitCodeFor(status.code());
+  if (opts_.json) {
+    o.out = "]," +
+            DumpJson(ordered_json{{"ok", false},
+                                  {"code", std::string(StatusCodeName(status.code()))},
+                                  {"message", status.message()}})
+                .substr(1) +
+            "\n";
+  } else {
+    o.err = "forkv: " + status.ToString() + "\n";
+  }
+  return {std::move(o), std::nullopt};
+}
+
+AllStoresRenderer::Step AllStoresRenderer::Page(const Result<Reply>& outcome) {
+  if (!outcome.ok()) return Fail(outcome.status());
+  if (outcome->code != StatusCode::kOk) return Fail(Status(outcome->code, outcome->message));
+  auto decoded = DecodeJsonBody(outcome->body);
+  if (!decoded.ok() || !decoded->is_object()) {
+    return Fail(Status::Internal("unexpected reply body for stores"));
+  }
+  const json& body = *decoded;
+  std::optional<std::string> next = StringField(body, "next_after");
+  Step step;
+  if (opts_.json) {
+    std::string& out = step.output.out;
+    if (!started_) out = "{\"stores\":[";
+    for (const auto& s : ArrayField(body, "stores")) {
+      out += (any_store_ ? "," : "") + DumpJson(ordered_json(Sanitize(s)));
+      any_store_ = true;
+    }
+    if (!next) {
+      ordered_json tail = {{"db_workers", ordered_json(Sanitize(body.value("db_workers", json())))},
+                           {"total", body.value("total", json())},
+                           {"next_after", nullptr},
+                           {"ok", true}};
+      out += "]," + DumpJson(tail).substr(1) + "\n";
+    }
+  } else {
+    step.output.out = StoreRows(body, !started_, &widths_);
+    if (!next) step.output.out += "\n" + DbWorkersTable(body);
+  }
+  started_ = true;
+  step.next_after = std::move(next);
+  return step;
 }
 
 std::string RenderStatusTree(const nlohmann::json& body) {
@@ -478,7 +578,11 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
     }
 
     case Op::kStores:
-      if (!opts.json) return Success(RenderStoresTable(body));
+      if (!opts.json) {
+        Output o = Success(RenderStoresTable(body));
+        if (auto next = StringField(body, "next_after")) o.err = MoreStoresHint(request, *next);
+        return o;
+      }
       MergeBody(j, body);
       return JsonSuccess(j);
 

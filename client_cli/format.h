@@ -27,8 +27,10 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/protocol.h"
 #include "shared/status.h"
@@ -77,8 +79,16 @@ std::string DumpJson(const nlohmann::ordered_json& j);
 // Human renderings of decoded reply bodies. They never fail: missing or
 // mistyped fields print as "-" (tables) or are left out (tree, ping).
 std::string RenderPing(const nlohmann::json& body);
+// One page of `stores`: the stores' table, then the database workers'.
 std::string RenderStoresTable(const nlohmann::json& body);
+// The tree; the stores' supervisor shows its counts by state
+// ("1000000 stores: 3 running, 999997 hibernating") and its listed live
+// stores, then how many more live stores it left out.
 std::string RenderStatusTree(const nlohmann::json& body);
+// After a page that is not the last, on stderr: how to ask for the next
+// one ("-- more: forkv stores --after NAME", with the request's --state and
+// a --limit other than the default).
+std::string MoreStoresHint(const Request& request, const std::string& next_after);
 
 struct RenderOptions {
   bool json = false;
@@ -94,6 +104,30 @@ struct Output {
 // A failed command: "forkv: <code>: <message>" on stderr, or the JSON error
 // object on stdout; the exit code from ExitCodeFor().
 Output RenderError(const Status& status, const RenderOptions& opts);
+
+// `forkv stores --all`: each page's output as it arrives, so that memory is
+// one page whatever the catalogue holds. Human mode: one table (the header
+// once, columns widening as needed), the database workers after the last
+// page. JSON mode: one object, {"stores": [...every page's...],
+// "db_workers": [...], "total": N, "next_after": null, "ok": true}, written
+// page by page, so "ok" comes last; a page that fails after the first ends
+// it with "ok": false, "code" and "message" (and the exit code says so).
+class AllStoresRenderer {
+ public:
+  explicit AllStoresRenderer(RenderOptions opts) : opts_(opts) {}
+  struct Step {
+    Output output;                          // print it at once
+    std::optional<std::string> next_after;  // ask for the page after this name; nullopt: done
+  };
+  Step Page(const Result<Reply>& outcome);
+
+ private:
+  Step Fail(const Status& status);
+  RenderOptions opts_;
+  bool started_ = false;  // a page was printed
+  bool any_store_ = false;
+  std::vector<size_t> widths_;
+};
 
 // What `forkv <request.op>` prints, given the outcome of its call:
 // a transport error (Timeout, Unavailable...), an error reply, or success.

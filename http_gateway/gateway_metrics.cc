@@ -3,6 +3,8 @@
 #include <array>
 #include <vector>
 
+#include "shared/protocol.h"
+
 namespace forkv::http {
 namespace {
 
@@ -21,6 +23,21 @@ void CollectChildren(const nlohmann::json& node, std::vector<const nlohmann::jso
 double Number(const nlohmann::json& j, std::string_view key) {
   auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// The stores' supervisor when it summarises its stores (`counts`: every
+// store by state, whatever it lists as children), else nullptr.
+const nlohmann::json* StoresSummary(const nlohmann::json& status) {
+  if (!status.contains("tree") || !status["tree"].is_object()) return nullptr;
+  auto groups = status["tree"].find("children");
+  if (groups == status["tree"].end() || !groups->is_array()) return nullptr;
+  for (const auto& g : *groups) {
+    if (g.is_object() && g.value("name", "") == "stores" && g.contains("counts") &&
+        g["counts"].is_object()) {
+      return &g;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -72,16 +89,25 @@ void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
   std::vector<const nlohmann::json*> children;
   if (status.contains("tree")) CollectChildren(status["tree"], &children);
 
-  static constexpr std::array<std::string_view, 7> kStates = {
-      "starting", "running", "restarting", "stopping", "failed", "stopped", "hibernating"};
   static constexpr std::array<std::string_view, 3> kKinds = {"store", "db", "http"};
   std::map<std::string, double, std::less<>> by_state, processes, restarts;
-  for (auto s : kStates) by_state[std::string(s)] = 0;
+  for (auto s : kStoreStates) by_state[std::string(s)] = 0;
   for (auto k : kKinds) processes[std::string(k)] = restarts[std::string(k)] = 0;
   double keys = 0;
+  // A manager that summarises its stores lists only some of them: the
+  // store figures come from the summary, never one series per store.
+  const nlohmann::json* summary = StoresSummary(status);
+  if (summary != nullptr) {
+    for (const auto& [state, n] : (*summary)["counts"].items()) {
+      if (n.is_number()) by_state[state] = n.get<double>();
+    }
+    processes["store"] = Number(*summary, "processes");
+    restarts["store"] = Number(*summary, "restarts");
+    keys = Number(*summary, "keys");
+  }
   for (const nlohmann::json* c : children) {
     std::string kind = c->value("kind", "");
-    if (kind.empty()) continue;
+    if (kind.empty() || (kind == "store" && summary != nullptr)) continue;
     if (kind == "store") {
       by_state[c->value("state", "unknown")] += 1;
       keys += Number(*c, "keys");

@@ -57,6 +57,23 @@ HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
           .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
+// A page of /v1/stores says where the listing goes on: `Link: <...>;
+// rel="next"` and `X-Next-After` when more may follow, `X-Total-Count`
+// (stores in the catalogue) always.
+void AddPageHeaders(const nlohmann::json& body, const Route& route, HttpResponse* r) {
+  if (auto total = body.find("total"); total != body.end() && total->is_number_unsigned()) {
+    r->headers.emplace_back("X-Total-Count", std::to_string(total->get<uint64_t>()));
+  }
+  auto next = body.find("next_after");
+  if (next == body.end() || !next->is_string()) return;
+  const std::string& after = next->get_ref<const std::string&>();
+  std::string link = "/v1/stores?after=" + PercentEncode(after);
+  if (route.limit != 0) link += "&limit=" + std::to_string(route.limit);
+  if (!route.state.empty()) link += "&state=" + PercentEncode(route.state);
+  r->headers.emplace_back("Link", "<" + link + ">; rel=\"next\"");
+  r->headers.emplace_back("X-Next-After", after);
+}
+
 // Database workers all running, from the manager's status body.
 bool DbWorkersRunning(const nlohmann::json& status, std::string* why) {
   const nlohmann::json* db_pool = nullptr;
@@ -505,9 +522,12 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
       return JsonResponse(200, *status);
     }
     case RouteKind::kStores: {
-      auto stores = Upstream().CallJson(Op::kStores, "", 0, timeout);
+      Request page{.op = Op::kStores, .key = route.after, .value = route.state, .arg = route.limit};
+      auto stores = Upstream().CallJson(std::move(page), timeout);
       if (!stores.ok()) return ErrorResponse(stores.status());
-      return JsonResponse(200, stores->value("stores", nlohmann::json::array()));
+      HttpResponse r = JsonResponse(200, stores->value("stores", nlohmann::json::array()));
+      AddPageHeaders(*stores, route, &r);
+      return r;
     }
     case RouteKind::kStore: {
       if (method == Method::kPut) {
@@ -520,7 +540,8 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
         if (!dropped.ok()) return ErrorResponse(dropped.status());
         return {.status = 204};
       }
-      auto stores = Upstream().CallJson(Op::kStores, "", 0, timeout);
+      // A `stores` request naming the store: a page of it alone, or empty.
+      auto stores = Upstream().CallJson(Request{.op = Op::kStores, .store = route.store}, timeout);
       if (!stores.ok()) return ErrorResponse(stores.status());
       for (const auto& s : stores->value("stores", nlohmann::json::array())) {
         if (s.value("name", "") == route.store) return JsonResponse(200, s);

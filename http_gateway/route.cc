@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "shared/protocol.h"
+
 namespace forkv::http {
 namespace {
 
@@ -32,14 +34,37 @@ Status ParseQuery(std::string_view query, Route* route) {
     if (!value.ok()) return value.status();
     if (*name == "prefix") {
       route->prefix = std::move(*value);
+    } else if (*name == "after") {
+      route->after = std::move(*value);
+    } else if (*name == "state") {
+      route->state = std::move(*value);
     } else if (*name == "limit") {
       const std::string& v = *value;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), route->limit);
       if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) {
         return Status::InvalidArgument("limit must be a non-negative integer, got '" + v + "'");
       }
+      if (route->kind == RouteKind::kStores &&
+          (route->limit == 0 || route->limit > kMaxStoresLimit)) {
+        return Status::InvalidArgument("limit must be 1.." + std::to_string(kMaxStoresLimit) +
+                                       ", got '" + v + "'");
+      }
     }
     // Other parameters are ignored, as most HTTP APIs do.
+  }
+  return Status::Ok();
+}
+
+// The page parameters of /v1/stores, as the manager checks them
+// (shared/names.h ValidateStoresPage), so that a bad one is a 400 here.
+Status CheckStoresPage(const Route& route) {
+  if (!route.state.empty() && !IsStoreState(route.state)) {
+    return Status::InvalidArgument("unknown state '" + route.state +
+                                   "'; valid states: " + StoreStateList());
+  }
+  if (route.after.size() > kMaxStoreNameBytes) {
+    return Status::InvalidArgument("after is longer than any store name (" +
+                                   std::to_string(kMaxStoreNameBytes) + " bytes)");
   }
   return Status::Ok();
 }
@@ -103,6 +128,8 @@ Result<Route> ParseTarget(std::string_view target) {
     route.kind = RouteKind::kStatus;
   } else if (path == "/v1/stores" || path == "/v1/stores/") {
     route.kind = RouteKind::kStores;
+    if (Status s = ParseQuery(query, &route); !s.ok()) return s;
+    if (Status s = CheckStoresPage(route); !s.ok()) return s;
   } else if (ConsumePrefix(&path, "/v1/stores/")) {
     size_t slash = path.find('/');
     auto store = PercentDecode(path.substr(0, slash), false);

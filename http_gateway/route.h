@@ -5,7 +5,7 @@
 //   GET                 /                           status page
 //   GET                 /healthz  /readyz  /metrics
 //   GET                 /v1/status                  the manager's status (the tree)
-//   GET                 /v1/stores                  every store
+//   GET                 /v1/stores?limit=N&after=NAME&state=S   one page of stores
 //   GET | PUT | DELETE  /v1/stores/{store}          one store; create; drop
 //   GET                 /v1/stores/{store}/keys?prefix=P&limit=N
 //   GET | PUT | DELETE  /v1/stores/{store}/keys/{key}
@@ -43,11 +43,15 @@ struct Route {
   std::string store;   // decoded
   std::string key;     // decoded
   std::string prefix;  // ?prefix= (kStoreKeys)
-  uint64_t limit = 0;  // ?limit= (kStoreKeys); 0 = no limit
+  uint64_t limit = 0;  // ?limit= (kStoreKeys: 0 = no limit; kStores: 1..10000, 0 = absent)
+  std::string after;   // ?after= (kStores): names strictly greater ("" = from the first)
+  std::string state;   // ?state= (kStores): one of kStoreStates ("" = any)
 };
 
 // InvalidArgument for broken percent-encoding ("%4", "%zz") or a bad limit;
-// a well-formed target that names no route is kind kUnknown.
+// for /v1/stores also a limit of 0 or over kMaxStoresLimit, an unknown
+// state (the message lists the valid ones) or an `after` longer than a
+// store name. A well-formed target that names no route is kind kUnknown.
 Result<Route> ParseTarget(std::string_view target);
 
 // "%41+b" -> "A+b" (`plus_is_space` false) or "A b" (true). InvalidArgument

@@ -109,10 +109,18 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
     case Op::kPing:
       SendToClient(env, EncodeReply({.id = req.id, .body = EncodeJsonBody(PingJson(Tree(), now))}));
       return;
-    case Op::kStores:
-      SendToClient(env,
-                   EncodeReply({.id = req.id, .body = EncodeJsonBody(StoresJson(Tree(), now))}));
+    case Op::kStores: {
+      // One page: arg = limit, key = after, value = state, store = one name
+      // (manager/store_listing.h); the work is bounded by the page.
+      auto page = StorePageOf(req);
+      if (!page.ok()) {
+        SendStatus(env, req.id, page.status());
+        return;
+      }
+      SendToClient(
+          env, EncodeReply({.id = req.id, .body = EncodeJsonBody(StoresJson(Tree(), now, *page))}));
       return;
+    }
     case Op::kStatus:
       SendToClient(env,
                    EncodeReply({.id = req.id, .body = EncodeJsonBody(StatusJson(Tree(), now))}));

@@ -74,22 +74,69 @@ nlohmann::json PingJson(const TreeView& v, SteadyTime now) {
           {"live_stores", v.table.stores().size()}};
 }
 
-nlohmann::json StoresJson(const TreeView& v, SteadyTime now) {
+std::string_view LiveStoreState(const TreeView& v, const std::string& store) {
+  const sup::ChildRecord* rec = v.stores.Find(store);
+  return rec != nullptr ? sup::ChildStateName(rec->state) : "stopped";
+}
+
+namespace {
+
+// The stores' supervisor in `status`: counts by state and totals over the
+// live stores, the first kStatusStoresListed of them in full. Stores being
+// dropped (live, no longer in the catalogue) are left out, as in `stores`.
+nlohmann::json StoresNodeJson(const TreeView& v, SteadyTime now) {
+  auto state_of = [&v](const std::string& name) { return LiveStoreState(v, name); };
+  nlohmann::json children = nlohmann::json::array();
+  uint64_t omitted = 0, processes = 0, restarts = 0, keys = 0;
+  for (const auto& [name, child] : v.table.stores()) {
+    if (v.catalogue.count(name) == 0) continue;
+    if (const sup::ChildRecord* rec = v.stores.Find(name)) {
+      processes += rec->pid != 0 ? 1 : 0;
+      restarts += static_cast<uint64_t>(rec->restarts);
+    }
+    if (auto it = child.stats.find("keys"); it != child.stats.end() && it->is_number_integer()) {
+      keys += static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()));
+    }
+    if (children.size() < kStatusStoresListed) {
+      children.push_back(ChildJson(v, child, now));
+    } else {
+      ++omitted;
+    }
+  }
+  nlohmann::json node = SupervisorJson(v.stores, std::move(children));
+  node["counts"] = CountStores(v.catalogue, v.table.stores(), state_of);
+  node["total"] = v.catalogue.size();
+  node["processes"] = processes;
+  node["restarts"] = restarts;
+  node["keys"] = keys;
+  node["omitted"] = omitted;
+  return node;
+}
+
+}  // namespace
+
+nlohmann::json StoresJson(const TreeView& v, SteadyTime now, const StorePage& page) {
+  auto state_of = [&v](const std::string& name) { return LiveStoreState(v, name); };
+  StoreListing listing = ListStores(v.catalogue, v.table.stores(), state_of, page);
   nlohmann::json stores = nlohmann::json::array();
-  for (const std::string& name : v.catalogue) {
+  for (const std::string& name : listing.names) {
     const Child* c = v.table.FindStore(name);
     stores.push_back(c != nullptr ? ChildJson(v, *c, now) : HibernatingJson(name));
   }
   nlohmann::json dbs = nlohmann::json::array();
   for (const Child& c : v.table.dbs()) dbs.push_back(ChildJson(v, c, now));
-  return {{"stores", std::move(stores)}, {"db_workers", std::move(dbs)}};
+  nlohmann::json next = listing.next_after ? nlohmann::json(*listing.next_after) : nullptr;
+  return {{"stores", std::move(stores)},
+          {"db_workers", std::move(dbs)},
+          {"next_after", std::move(next)},
+          {"total", v.catalogue.size()}};
 }
 
 nlohmann::json StatusJson(const TreeView& v, SteadyTime now) {
-  nlohmann::json view = StoresJson(v, now);
+  nlohmann::json dbs = nlohmann::json::array();
+  for (const Child& c : v.table.dbs()) dbs.push_back(ChildJson(v, c, now));
   nlohmann::json groups =
-      nlohmann::json::array({SupervisorJson(v.dbs, std::move(view["db_workers"])),
-                             SupervisorJson(v.stores, std::move(view["stores"]))});
+      nlohmann::json::array({SupervisorJson(v.dbs, std::move(dbs)), StoresNodeJson(v, now)});
   if (const Child* http = v.table.http()) {
     groups.push_back(SupervisorJson(v.web, nlohmann::json::array({ChildJson(v, *http, now)})));
   }

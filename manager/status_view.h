@@ -13,12 +13,16 @@
 #include "manager/child_table.h"
 #include "manager/manager_options.h"
 #include "manager/root_machine.h"
+#include "manager/store_listing.h"
 #include "manager/supervisor.h"
 #include "shared/clock.h"
 
 namespace forkv {
 
 inline constexpr char kManagerVersion[] = "0.1.0";
+// `status` lists at most this many live stores (the first by name); the
+// others are only counted.
+inline constexpr size_t kStatusStoresListed = 100;
 
 // Everything the views read; nothing is copied.
 struct TreeView {
@@ -35,10 +39,17 @@ struct TreeView {
 
 // {pid, version, uptime_ms, stores}
 nlohmann::json PingJson(const TreeView& view, SteadyTime now);
-// {stores: [child...], db_workers: [child...]}
-nlohmann::json StoresJson(const TreeView& view, SteadyTime now);
-// {manager: {...}, tree: {root -> db_pool, stores[, web]}}
+// One page of stores (manager/store_listing.h): {stores: [child...],
+// db_workers: [child...], next_after: str or null, total: catalogue size}.
+nlohmann::json StoresJson(const TreeView& view, SteadyTime now, const StorePage& page = {});
+// {manager: {...}, tree: {root -> db_pool, stores[, web]}}. Bounded
+// whatever the catalogue holds: the stores node has `counts` by state,
+// `total`, `processes`, `restarts` and `keys` of the live stores, the first
+// kStatusStoresListed live stores as `children` and how many more as
+// `omitted`. O(live stores x log N).
 nlohmann::json StatusJson(const TreeView& view, SteadyTime now);
+// The state a live store shows: its supervisor's, "stopped" without a record.
+std::string_view LiveStoreState(const TreeView& view, const std::string& store);
 // One child object: name, kind, state, pid, restarts, generation,
 // uptime_ms, last_exit, plus its kind's stats. A catalogue store without a
 // process (not activated yet, or hibernated) is HibernatingJson().

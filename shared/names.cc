@@ -42,6 +42,24 @@ Status ValidateValue(std::string_view value) {
   return Status::Ok();
 }
 
+Status ValidateStoresPage(const RequestView& r) {
+  if (r.arg > kMaxStoresLimit) {
+    return Status::InvalidArgument("stores: limit " + std::to_string(r.arg) +
+                                   " is over the maximum " + std::to_string(kMaxStoresLimit));
+  }
+  if (r.key.size() > kMaxStoreNameBytes) {
+    return Status::InvalidArgument("stores: after is " + std::to_string(r.key.size()) +
+                                   " bytes, longer than any store name (" +
+                                   std::to_string(kMaxStoreNameBytes) + ")");
+  }
+  if (!r.value.empty() && !IsStoreState(r.value)) {
+    return Status::InvalidArgument("stores: unknown state '" + std::string(r.value) +
+                                   "'; valid states: " + StoreStateList());
+  }
+  if (!r.store.empty()) return ValidateStoreName(r.store);
+  return Status::Ok();
+}
+
 Status ValidateRequest(const Request& r) {
   return ValidateRequest(RequestView{
       .id = r.id, .op = r.op, .store = r.store, .key = r.key, .value = r.value, .arg = r.arg});
@@ -50,9 +68,10 @@ Status ValidateRequest(const Request& r) {
 Status ValidateRequest(const RequestView& r) {
   switch (r.op) {
     case Op::kPing:
-    case Op::kStores:
     case Op::kStatus:
       return Status::Ok();
+    case Op::kStores:
+      return ValidateStoresPage(r);
     case Op::kPut:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (Status s = ValidateKey(r.key); !s.ok()) return s;

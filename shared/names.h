@@ -14,6 +14,11 @@ Status ValidateStoreName(std::string_view name);
 // Key: 1..kMaxKeyBytes arbitrary bytes. Value: 0..kMaxValueBytes bytes.
 Status ValidateKey(std::string_view key);
 Status ValidateValue(std::string_view value);
+// The fields of a `stores` page (shared/protocol.h): limit at most
+// kMaxStoresLimit (0 is the default), after at most a store name long, a
+// known state or none, a valid store name or none. InvalidArgument saying
+// which and why otherwise.
+Status ValidateStoresPage(const RequestView& request);
 // Checks the fields `request.op` uses (store name, key, value sizes).
 Status ValidateRequest(const RequestView& request);
 Status ValidateRequest(const Request& request);

@@ -36,6 +36,22 @@ std::string_view OpName(Op op) {
   return "?";
 }
 
+bool IsStoreState(std::string_view state) {
+  for (std::string_view s : kStoreStates) {
+    if (s == state) return true;
+  }
+  return false;
+}
+
+std::string StoreStateList() {
+  std::string out;
+  for (std::string_view s : kStoreStates) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
 bool IsStoreOp(Op op) {
   switch (op) {
     case Op::kPut:

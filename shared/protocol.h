@@ -7,9 +7,11 @@
 //     [1] id       uint64    chosen by the client, echoed in the reply
 //     [2] op       uint      Op below
 //     [3] store    str       store name ("" for ops that take none)
-//     [4] key      bin|str   key, or key prefix for kKeys
-//     [5] value    bin|str   value for kPut, otherwise empty
-//     [6] arg      uint      op-specific: kKeys limit, kKill signal, kWait ms
+//     [4] key      bin|str   key, key prefix for kKeys, after cursor for kStores
+//     [5] value    bin|str   value for kPut, state filter for kStores, otherwise empty
+//     [6] arg      uint      op-specific: kKeys limit, kStores limit, kKill signal, kWait ms
+//   kStores pages (docs/protocol.md, "Listing stores"): arg = limit (0 = 1000),
+//   key = after (names strictly greater), value = state filter, store = one name
 //   reply frame:    msgpack array(5)
 //     [0] version  uint
 //     [1] id       uint64    the request's id (0 when the request was undecodable)
@@ -35,6 +37,7 @@
 //   db -> manager : "x" | msgpack [drop_id, code, message]          (DropAck)
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -79,6 +82,23 @@ inline constexpr uint8_t kMaxOp = 14;
 
 // kLocate's arg: bit 0 creates the store when it does not exist (get-or-create).
 inline constexpr uint64_t kLocateCreate = 1;
+
+// kStores, one page of the catalogue in name order (docs/protocol.md,
+// "Listing stores"). On the wire:
+//   arg   limit: 1..kMaxStoresLimit; 0 = kDefaultStoresLimit (what a request
+//         from before paging sends); more: InvalidArgument
+//   key   after: only names strictly greater are listed ("" = from the first)
+//   value state: only stores showing this state (one of kStoreStates; "" = any)
+//   store one store name: only that store ("" = every store)
+inline constexpr uint64_t kDefaultStoresLimit = 1000;
+inline constexpr uint64_t kMaxStoresLimit = 10000;
+// The states a store can show in `stores` and `status` (a supervisor's
+// ChildState names, and "hibernating": in the catalogue, no process).
+inline constexpr std::array<std::string_view, 7> kStoreStates = {
+    "starting", "running", "restarting", "stopping", "failed", "stopped", "hibernating"};
+bool IsStoreState(std::string_view state);
+// "starting, running, ..., hibernating", for error messages.
+std::string StoreStateList();
 
 // "put", "get", ...; "?" for values outside the enum.
 std::string_view OpName(Op op);

@@ -11,6 +11,7 @@
 #include "clients/cpp/endpoint_choice.h"
 #include "clients/cpp/reply_body.h"
 #include "shared/codec.h"
+#include "shared/names.h"
 #include "shared/runtime.h"
 
 namespace forkv {
@@ -267,14 +268,26 @@ Result<uint64_t> Client::Count(std::string_view store) {
 }
 
 Result<std::vector<StoreInfo>> Client::Stores() {
-  auto reply = CheckedReply(impl_->ManagerCall(MakeRequest(Op::kStores, "")));
+  auto page = Stores(StoresQuery{});
+  if (!page.ok()) return page.status();
+  return std::move(page->stores);
+}
+
+Result<StoresPage> Client::Stores(const StoresQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxStoresLimit) {
+    return Status::InvalidArgument("stores: limit must be 1.." + std::to_string(kMaxStoresLimit) +
+                                   ", got " + std::to_string(query.limit));
+  }
+  Request request = MakeRequest(Op::kStores, "", query.after, query.state, query.limit);
+  if (Status s = ValidateRequest(request); !s.ok()) return s;
+  auto reply = CheckedReply(impl_->ManagerCall(std::move(request)));
   if (!reply.ok()) return reply.status();
   auto body = JsonOfReply(*reply);
   if (!body.ok()) return body.status();
-  std::vector<StoreInfo> out;
   if (!body->is_object() || !body->contains("stores") || !(*body)["stores"].is_array()) {
     return Status::Internal("stores: unexpected reply body");
   }
+  StoresPage page;
   for (const auto& s : (*body)["stores"]) {
     StoreInfo info;
     info.name = s.value("name", "");
@@ -282,9 +295,15 @@ Result<std::vector<StoreInfo>> Client::Stores() {
     info.pid = s.value("pid", int64_t{0});
     info.restarts = s.value("restarts", uint64_t{0});
     info.generation = s.value("generation", uint64_t{0});
-    out.push_back(std::move(info));
+    page.stores.push_back(std::move(info));
   }
-  return out;
+  // Absent or null: the last page (a manager from before paging sends
+  // every store at once and neither field).
+  if (auto next = body->find("next_after"); next != body->end() && next->is_string()) {
+    page.next_after = next->get<std::string>();
+  }
+  page.total = body->value("total", static_cast<uint64_t>(page.stores.size()));
+  return page;
 }
 
 Status Client::Create(std::string_view store) {

@@ -333,8 +333,11 @@ Result<uint64_t> Connection::Count(std::string_view store, milliseconds timeout)
 
 Result<nlohmann::json> Connection::CallJson(Op op, std::string_view store, uint64_t arg,
                                             milliseconds timeout) {
-  auto reply =
-      CheckedReply(Call(Request{.op = op, .store = std::string(store), .arg = arg}, timeout));
+  return CallJson(Request{.op = op, .store = std::string(store), .arg = arg}, timeout);
+}
+
+Result<nlohmann::json> Connection::CallJson(Request request, milliseconds timeout) {
+  auto reply = CheckedReply(Call(std::move(request), timeout));
   if (!reply.ok()) return reply.status();
   return JsonOfReply(*reply);
 }

@@ -103,6 +103,8 @@ class Connection {
   // body as JSON (null when the reply has none).
   Result<nlohmann::json> CallJson(Op op, std::string_view store, uint64_t arg,
                                   std::chrono::milliseconds timeout);
+  // The same for a request with every field chosen (a `stores` page).
+  Result<nlohmann::json> CallJson(Request request, std::chrono::milliseconds timeout);
 
  private:
   Status EnsureOpen();

@@ -663,18 +663,22 @@ int ChaosSession::Run() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  const std::vector<std::string> manager_args = {"--max-restarts",
-                                                 "100000",
-                                                 "--max-seconds",
-                                                 "1",
-                                                 "--ping-interval-ms",
-                                                 "200",
-                                                 "--fsync",
-                                                 o_.fsync,
-                                                 "--db-workers",
-                                                 std::to_string(o_.db_workers),
-                                                 "--backoff-max-ms",
-                                                 std::to_string(o_.backoff_max_ms)};
+  std::vector<std::string> manager_args = {"--max-restarts",
+                                           "100000",
+                                           "--max-seconds",
+                                           "1",
+                                           "--ping-interval-ms",
+                                           "200",
+                                           "--fsync",
+                                           o_.fsync,
+                                           "--db-workers",
+                                           std::to_string(o_.db_workers),
+                                           "--backoff-max-ms",
+                                           std::to_string(o_.backoff_max_ms)};
+  if (!o_.idle_timeout.empty()) {
+    // Short: stores hibernate and are activated again during the run.
+    manager_args.insert(manager_args.end(), {"--idle-timeout", o_.idle_timeout});
+  }
   const std::string exe = o_.manager_exe.empty() ? SiblingBinary("forkv-manager") : o_.manager_exe;
   mgr_ = std::make_unique<ManagerUnderTest>(exe, dir_, manager_args);
   control_ = Connection(ctx_, mgr_->endpoint());

@@ -56,6 +56,7 @@ struct ChaosOptions {
   bool direct =
       true;  // clients go to the stores' own endpoints (forkv::Client); else via the manager
   int backoff_max_ms = 1000;              // manager --backoff-max-ms
+  std::string idle_timeout;               // manager --idle-timeout (empty: its default)
   int verify_keys = 16;                   // keys read after each manager restart
   uint64_t max_search_steps = 2'000'000;  // per key, linearizability search
   int max_reported = 5;                   // anomalies printed in full

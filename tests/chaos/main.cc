@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 600000));
   app.add_option("--backoff-max-ms", o.backoff_max_ms, "manager --backoff-max-ms")
       ->capture_default_str();
+  app.add_option("--idle-timeout", o.idle_timeout,
+                 "manager --idle-timeout (e.g. 300ms: stores hibernate during the run)");
   app.add_option("--verify-keys", o.verify_keys, "keys read right after each manager restart")
       ->capture_default_str();
   app.add_option("--max-search-steps", o.max_search_steps,

@@ -158,6 +158,58 @@ TEST_F(HttpGatewayTest, StoreLifecycle) {
   EXPECT_TRUE(mgr_->StoreInfo("users").is_null());
 }
 
+TEST_F(HttpGatewayTest, StoresComeInPagesWithALinkToTheNext) {
+  constexpr int kStores = 12;
+  std::vector<std::string> every;
+  for (int i = 0; i < kStores; ++i) {
+    std::string name = (i < 10 ? "w0" : "w") + std::to_string(i);
+    ASSERT_EQ(mgr_->Cli({"create", name}).exit_code, 0) << name;
+    every.push_back(name);
+  }
+  auto c = Client();
+  std::vector<std::string> seen;
+  std::string target = "/v1/stores?limit=5";
+  int pages = 0;
+  while (!target.empty() && pages < 10) {
+    auto r = c.Get(target);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    ++pages;
+    nlohmann::json page = Json(r);
+    ASSERT_TRUE(page.is_array()) << r->body;
+    EXPECT_LE(page.size(), 5u);
+    for (const auto& s : page) seen.push_back(s.value("name", ""));
+    EXPECT_EQ(r->get_header_value("X-Total-Count"), std::to_string(kStores));
+    std::string link = r->get_header_value("Link");
+    target.clear();
+    if (!link.empty()) {
+      ASSERT_EQ(link.front(), '<') << link;
+      target = link.substr(1, link.find('>') - 1);
+      EXPECT_EQ(link.substr(link.find('>')), ">; rel=\"next\"");
+      EXPECT_EQ(r->get_header_value("X-Next-After"), seen.back());
+    }
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, every);
+
+  auto running = c.Get("/v1/stores?state=running&limit=10000");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(Json(running).size(), static_cast<size_t>(kStores));
+  auto none = c.Get("/v1/stores?state=hibernating");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(Json(none), nlohmann::json::array());
+  auto after = c.Get("/v1/stores?after=w10");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(Json(after).size(), 1u);
+  // One store by name, found by the manager without listing the others.
+  auto one = c.Get("/v1/stores/w11");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Json(one).value("name", ""), "w11");
+  ExpectError(c.Get("/v1/stores?limit=0"), 400, "invalid_argument");
+  ExpectError(c.Get("/v1/stores?limit=10001"), 400, "invalid_argument");
+  ExpectError(c.Get("/v1/stores?state=asleep"), 400, "invalid_argument");
+}
+
 TEST_F(HttpGatewayTest, KeysPutGetDeleteAndList) {
   auto c = Client();
   for (const char* k : {"user:1", "user:2", "user:3", "other"}) {

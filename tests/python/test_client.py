@@ -113,6 +113,30 @@ class ClientTest(unittest.TestCase):
         self.assertGreater(c.stats["direct_requests"], 0)
         self.assertNotEqual(c.endpoint_of("users"), self.manager.endpoint)
 
+    def test_stores_in_pages(self):
+        c = self.client
+        names = ["q%02d" % i for i in range(9)]
+        for name in reversed(names):
+            c.create(name)
+        self.assertEqual([s["name"] for s in c.stores()], names)  # one default page
+        page = c.stores_page(limit=4)
+        self.assertEqual([s["name"] for s in page["stores"]], names[:4])
+        self.assertEqual(page["next_after"], "q03")
+        self.assertEqual(page["total"], 9)
+        self.assertEqual([s["name"] for s in c.stores(limit=4, after="q03")], names[4:8])
+        last = c.stores_page(limit=4, after="q07")
+        self.assertEqual([s["name"] for s in last["stores"]], ["q08"])
+        self.assertIsNone(last["next_after"])
+        self.assertEqual([s["name"] for s in c.iter_stores(limit=2)], names)
+        self.assertEqual([s["name"] for s in c.iter_stores(state="running", limit=2)], names)
+        self.assertEqual(list(c.iter_stores(state="hibernating")), [])
+        for bad in (0, 10001, "7"):
+            with self.assertRaises(forkv.InvalidArgument):
+                c.stores(limit=bad)
+        with self.assertRaises(forkv.InvalidArgument) as e:  # refused by the manager
+            c.stores(state="asleep")
+        self.assertIn("hibernating", str(e.exception))
+
     def test_binary_values_and_keys(self):
         value = bytes(range(256)) * 1000
         key = b"\x00\xff key"

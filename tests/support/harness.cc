@@ -288,7 +288,7 @@ nlohmann::json ManagerProcess::CliJson(const std::vector<std::string>& args) {
 }
 
 nlohmann::json ManagerProcess::StoreInfo(const std::string& name) {
-  nlohmann::json j = CliJson({"stores"});
+  nlohmann::json j = CliJson({"stores", name});  // a page of that store alone
   if (!j.contains("stores")) return nullptr;
   for (const auto& s : j["stores"]) {
     if (s.value("name", "") == name) return s;

@@ -31,6 +31,44 @@ TEST(CliCommandsTest, PutWithGlobalOptionsBeforeAndAfter) {
   EXPECT_FALSE(inv.value_from_stdin);
 }
 
+TEST(CliCommandsTest, StoresPageOptions) {
+  ParseOutcome defaults = Parse({"stores"});
+  ASSERT_TRUE(defaults.invocation.has_value()) << defaults.output.err;
+  EXPECT_EQ(defaults.invocation->request.op, Op::kStores);
+  EXPECT_EQ(defaults.invocation->request.arg, kDefaultStoresLimit);
+  EXPECT_EQ(defaults.invocation->request.key, "");
+  EXPECT_EQ(defaults.invocation->request.value, "");
+  EXPECT_FALSE(defaults.invocation->all_pages);
+
+  ParseOutcome p = Parse(
+      {"stores", "--limit", "7", "--after", "s09", "--state", "hibernating", "--all", "--json"});
+  ASSERT_TRUE(p.invocation.has_value()) << p.output.err;
+  const Request& r = p.invocation->request;
+  EXPECT_EQ(r.arg, 7u);
+  EXPECT_EQ(r.key, "s09");
+  EXPECT_EQ(r.value, "hibernating");
+  EXPECT_EQ(r.store, "");
+  EXPECT_TRUE(p.invocation->all_pages);
+
+  ParseOutcome one = Parse({"stores", "users"});
+  ASSERT_TRUE(one.invocation.has_value()) << one.output.err;
+  EXPECT_EQ(one.invocation->request.store, "users");
+}
+
+TEST(CliCommandsTest, StoresRefusesABadLimitOrState) {
+  for (const char* limit : {"0", "10001", "-1", "many"}) {
+    ParseOutcome p = Parse({"stores", "--limit", limit});
+    EXPECT_FALSE(p.invocation.has_value()) << limit;
+    EXPECT_EQ(p.output.exit_code, kExitUsage) << limit;
+    EXPECT_NE(p.output.err.find("--limit"), std::string::npos) << p.output.err;
+  }
+  EXPECT_TRUE(Parse({"stores", "--limit", "10000"}).invocation.has_value());
+  ParseOutcome state = Parse({"stores", "--state", "asleep"});
+  EXPECT_FALSE(state.invocation.has_value());
+  EXPECT_EQ(state.output.exit_code, kExitUsage);
+  EXPECT_NE(state.output.err.find("hibernating"), std::string::npos) << state.output.err;
+}
+
 TEST(CliCommandsTest, DefaultsAndStdinValue) {
   ParseOutcome p = Parse({"put", "s", "k", "-"});
   ASSERT_TRUE(p.invocation.has_value()) << p.output.err;

@@ -134,6 +134,110 @@ TEST(CliFormatTest, StatusTree) {
             "   └─ http\n");
 }
 
+// A status whose stores supervisor summarises a million stores.
+json SummarisedStatus() {
+  return json::parse(R"({"manager": {"pid": 1}, "tree": {"name": "root", "kind": "supervisor",
+      "children": [{"name": "stores", "kind": "supervisor", "strategy": "one_for_one",
+                    "counts": {"running": 3, "hibernating": 999997, "failed": 0},
+                    "total": 1000000, "omitted": 1,
+                    "children": [{"name": "a", "kind": "store", "state": "running", "pid": 7},
+                                 {"name": "b", "kind": "store", "state": "running", "pid": 8}]}]}})");
+}
+
+TEST(CliFormatTest, StatusTreeCountsStoresInsteadOfListingThem) {
+  EXPECT_EQ(RenderStatusTree(SummarisedStatus()),
+            "forkv-manager pid 1\n"
+            "└─ root\n"
+            "   └─ stores (one_for_one)  1000000 stores: 3 running, 999997 hibernating\n"
+            "      ├─ a  pid 7 running\n"
+            "      ├─ b  pid 8 running\n"
+            "      └─ ... 1 more live stores (forkv stores --state STATE)\n");
+}
+
+json StoresPage(std::vector<std::string> names, json next_after) {
+  json stores = json::array();
+  for (const auto& n : names) {
+    stores.push_back({{"name", n}, {"pid", 0}, {"state", "hibernating"}, {"restarts", 0}});
+  }
+  return {{"stores", stores},
+          {"db_workers", json::array({{{"shard", 0}, {"pid", 5}, {"state", "running"}}})},
+          {"next_after", std::move(next_after)},
+          {"total", 5}};
+}
+
+TEST(CliFormatTest, APageThatIsNotTheLastSaysHowToGoOn) {
+  Request r = MakeRequest(Op::kStores, "", "", kDefaultStoresLimit);
+  Output more = RenderOutcome(r, OkReply(EncodeJsonBody(StoresPage({"a", "b"}, "b"))), kHuman);
+  EXPECT_EQ(more.exit_code, 0);
+  EXPECT_EQ(more.out, RenderStoresTable(StoresPage({"a", "b"}, "b")));
+  EXPECT_EQ(more.err, "-- more: forkv stores --after b\n");
+  Output last = RenderOutcome(r, OkReply(EncodeJsonBody(StoresPage({"c"}, nullptr))), kHuman);
+  EXPECT_EQ(last.err, "");
+  r.arg = 7;
+  r.value = "hibernating";
+  EXPECT_EQ(MoreStoresHint(r, "x"),
+            "-- more: forkv stores --after x --state hibernating --limit 7\n");
+  json j = ParseOut(RenderOutcome(r, OkReply(EncodeJsonBody(StoresPage({"a"}, "a"))), kJson));
+  EXPECT_EQ(j["next_after"], "a");
+  EXPECT_EQ(j["total"], 5);
+}
+
+TEST(CliFormatTest, AllPagesMakeOneTableWithTheHeaderOnce) {
+  AllStoresRenderer all(kHuman);
+  auto first = all.Page(OkReply(EncodeJsonBody(StoresPage({"a", "b"}, "b"))));
+  ASSERT_TRUE(first.next_after.has_value());
+  EXPECT_EQ(*first.next_after, "b");
+  auto empty = all.Page(OkReply(EncodeJsonBody(StoresPage({}, "c"))));  // a bounded walk
+  ASSERT_TRUE(empty.next_after.has_value());
+  EXPECT_EQ(empty.output.out, "");
+  auto last = all.Page(OkReply(EncodeJsonBody(StoresPage({"longer-name"}, nullptr))));
+  EXPECT_FALSE(last.next_after.has_value());
+  EXPECT_EQ(last.output.exit_code, 0);
+  std::string text = first.output.out + empty.output.out + last.output.out;
+  EXPECT_EQ(text.find("NAME"), 0u) << text;
+  EXPECT_EQ(text.find("NAME", 1), std::string::npos) << "one header: " << text;
+  EXPECT_NE(text.find("\na "), std::string::npos) << text;
+  EXPECT_NE(text.find("\nlonger-name  -"), std::string::npos) << text;
+  EXPECT_NE(last.output.out.find("DB_SHARD"), std::string::npos) << "db workers at the end";
+  EXPECT_EQ(first.output.out.find("DB_SHARD"), std::string::npos);
+}
+
+TEST(CliFormatTest, AllPagesInJsonAreOneObject) {
+  AllStoresRenderer all(kJson);
+  std::string out = all.Page(OkReply(EncodeJsonBody(StoresPage({"a", "b"}, "b")))).output.out;
+  out += all.Page(OkReply(EncodeJsonBody(StoresPage({}, "c")))).output.out;
+  auto last = all.Page(OkReply(EncodeJsonBody(StoresPage({"d"}, nullptr))));
+  out += last.output.out;
+  EXPECT_EQ(last.output.exit_code, 0);
+  json j = ParseOut(Output{out, "", 0});
+  EXPECT_EQ(j["ok"], true);
+  ASSERT_EQ(j["stores"].size(), 3u);
+  EXPECT_EQ(j["stores"][2]["name"], "d");
+  EXPECT_EQ(j["total"], 5);
+  EXPECT_TRUE(j["next_after"].is_null());
+  EXPECT_EQ(j["db_workers"].size(), 1u);
+}
+
+TEST(CliFormatTest, AllPagesEndWithTheErrorOfAPageThatFails) {
+  AllStoresRenderer json_all(kJson);
+  std::string out = json_all.Page(OkReply(EncodeJsonBody(StoresPage({"a"}, "a")))).output.out;
+  auto failed = json_all.Page(Result<Reply>(Status::Timeout("no reply")));
+  EXPECT_FALSE(failed.next_after.has_value());
+  EXPECT_EQ(failed.output.exit_code, kExitUnreachable);
+  json j = ParseOut(Output{out + failed.output.out, "", 0});
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["code"], "timeout");
+  EXPECT_EQ(j["stores"].size(), 1u);
+
+  AllStoresRenderer human(kHuman);
+  Reply refused = OkReply();
+  refused.code = StatusCode::kInvalidArgument;
+  refused.message = "stores: unknown state";
+  auto at_once = human.Page(refused);
+  EXPECT_EQ(at_once.output.exit_code, kExitRejected);
+  EXPECT_EQ(at_once.output.err, "forkv: invalid_argument: stores: unknown state\n");
+}
+
 TEST(CliFormatTest, StatusTreeToleratesMissingAndMistypedFields) {
   EXPECT_EQ(RenderStatusTree(json(nullptr)), "forkv-manager\n");
   EXPECT_EQ(RenderStatusTree(json::array()), "forkv-manager\n");

@@ -69,6 +69,32 @@ TEST(GatewayMetricsTest, ClusterFamiliesFromTheManagersStatus) {
   EXPECT_EQ(m.types.at("forkv_db_batch_size"), "histogram");
 }
 
+// A manager with a million stores lists a few of them and counts them all.
+TEST(GatewayMetricsTest, StoreFamiliesComeFromTheSummaryNotTheListedStores) {
+  nlohmann::json status = SampleStatus();
+  nlohmann::json& stores = status["tree"]["children"][1];
+  stores["counts"] = {{"running", 3},  {"failed", 1},  {"starting", 0},        {"restarting", 0},
+                      {"stopping", 0}, {"stopped", 0}, {"hibernating", 999996}};
+  stores["total"] = 1000000;
+  stores["processes"] = 3;
+  stores["restarts"] = 40;
+  stores["keys"] = 1234;
+  stores["omitted"] = 2;
+  PrometheusText text;
+  RenderClusterMetrics(status, &text);
+  auto parsed = ParsePrometheusText(text.text());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << text.text();
+  const auto& m = *parsed;
+  EXPECT_EQ(m.Find("forkv_stores", {{"state", "running"}}), 3.0);  // not the 1 listed
+  EXPECT_EQ(m.Find("forkv_stores", {{"state", "hibernating"}}), 999996.0);
+  EXPECT_EQ(m.Find("forkv_stores", {{"state", "failed"}}), 1.0);
+  EXPECT_EQ(m.Find("forkv_processes", {{"kind", "store"}}), 3.0);
+  EXPECT_EQ(m.Find("forkv_child_restarts", {{"kind", "store"}}), 40.0);
+  EXPECT_EQ(m.Find("forkv_keys"), 1234.0);
+  EXPECT_EQ(m.Find("forkv_processes", {{"kind", "db"}}), 1.0);  // the rest as before
+  EXPECT_EQ(text.text().find("a\\\"b"), std::string::npos) << "no series names a store";
+}
+
 TEST(GatewayMetricsTest, RequestCountersAndHistograms) {
   RequestMetrics metrics;
   metrics.Observe("get", 200, 0.0003);

@@ -54,6 +54,30 @@ TEST(HttpRouteTest, KeyListingQuery) {
   EXPECT_EQ(none->limit, 0u);
 }
 
+TEST(HttpRouteTest, StoresPageQuery) {
+  auto r = ParseTarget("/v1/stores?limit=7&after=s09&state=hibernating");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->kind, RouteKind::kStores);
+  EXPECT_EQ(r->limit, 7u);
+  EXPECT_EQ(r->after, "s09");
+  EXPECT_EQ(r->state, "hibernating");
+  auto none = ParseTarget("/v1/stores");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->limit, 0u);  // absent: the manager's default page
+  EXPECT_EQ(none->after, "");
+  EXPECT_EQ(none->state, "");
+  EXPECT_TRUE(ParseTarget("/v1/stores?limit=10000").ok());
+  for (const char* t : {"/v1/stores?limit=0", "/v1/stores?limit=10001", "/v1/stores?limit=x",
+                        "/v1/stores?state=asleep", "/v1/stores?after=%zz"}) {
+    auto bad = ParseTarget(t);
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << t;
+  }
+  auto state = ParseTarget("/v1/stores?state=asleep");
+  EXPECT_NE(state.status().message().find("hibernating"), std::string::npos)
+      << state.status().message();
+  EXPECT_FALSE(ParseTarget("/v1/stores?after=" + std::string(129, 'a')).ok());
+}
+
 TEST(HttpRouteTest, BadInputIsInvalidArgument) {
   for (const char* t :
        {"/v1/stores/s/keys/%", "/v1/stores/s/keys/%4", "/v1/stores/s/keys/%zz", "/v1/stores/%G1",

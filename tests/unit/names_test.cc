@@ -33,6 +33,19 @@ TEST(NamesTest, KeyAndValueLimits) {
   EXPECT_EQ(ValidateValue(std::string(kMaxValueBytes + 1, 'v')).code(), StatusCode::kTooLarge);
 }
 
+TEST(NamesTest, StoresPagesAreChecked) {
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores, .arg = kMaxStoresLimit}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kStores, .arg = kMaxStoresLimit + 1}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores, .value = "hibernating"}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kStores, .value = "Running"}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores, .key = "any\xff bytes"}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kStores, .key = std::string(129, 'a')}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores, .store = "users"}).ok());
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kStores, .store = ".x"}).ok());
+  EXPECT_TRUE(IsStoreState("stopped"));
+  EXPECT_FALSE(IsStoreState(""));
+}
+
 TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
   EXPECT_TRUE(ValidateRequest(Request{.op = Op::kPing}).ok());
   EXPECT_TRUE(ValidateRequest(Request{.op = Op::kStores}).ok());

@@ -89,6 +89,71 @@ TEST_F(StatusViewTest, ChildrenShowTheirSupervisorsState) {
             "killed by signal 11 (SIGSEGV); more than 0 restarts in 5000 ms: giving up");
 }
 
+TEST_F(StatusViewTest, StoresIsOnePageWithACursorAndTheTotal) {
+  (void)stores_.Start(now_);
+  for (int i = 0; i < 30; ++i) catalogue_.insert("s" + std::to_string(10 + i));  // s10..s39
+  Child* c = table_.AddStore("s12");
+  (void)stores_.AddChild({.id = "s12"});
+  (void)stores_.Handle(sup::Started{"s12", 300}, now_, 0.5);
+  table_.Attach(c, 300, 77);
+  nlohmann::json first = StoresJson(View(), now_, {.limit = 7});
+  ASSERT_EQ(first["stores"].size(), 7u);
+  EXPECT_EQ(first["stores"][0]["name"], "s10");
+  EXPECT_EQ(first["stores"][2]["state"], "starting");  // s12, live
+  EXPECT_EQ(first["next_after"], "s16");
+  EXPECT_EQ(first["total"], 30);
+  EXPECT_EQ(first["db_workers"].size(), 1u);
+  nlohmann::json last = StoresJson(View(), now_, {.limit = 7, .after = "s35"});
+  ASSERT_EQ(last["stores"].size(), 4u);
+  EXPECT_TRUE(last["next_after"].is_null());
+  nlohmann::json starting = StoresJson(View(), now_, {.state = "starting"});
+  ASSERT_EQ(starting["stores"].size(), 1u);
+  EXPECT_EQ(starting["stores"][0]["pid"], 300);
+  nlohmann::json hibernating = StoresJson(View(), now_, {.state = "hibernating"});
+  EXPECT_EQ(hibernating["stores"].size(), 29u);
+  EXPECT_EQ(StoresJson(View(), now_, {.only = "s30"})["stores"][0]["name"], "s30");
+}
+
+TEST_F(StatusViewTest, StatusCountsStoresAndListsTheFirstLiveOnes) {
+  (void)stores_.Start(now_);
+  constexpr int kLive = 120;
+  for (int i = 0; i < 1000; ++i) catalogue_.insert("c" + std::to_string(1000 + i));
+  for (int i = 0; i < kLive; ++i) {
+    std::string name = "c" + std::to_string(1000 + i);
+    Child* c = table_.AddStore(name);
+    (void)stores_.AddChild({.id = name});
+    (void)stores_.Handle(sup::Started{name, 1000 + i}, now_, 0.5);
+    if (i % 2 == 0) (void)stores_.Handle(sup::Ready{name}, now_, 0.5);
+    table_.Attach(c, 1000 + i, 2000 + static_cast<uint64_t>(i));
+    c->stats = {{"keys", 2}};
+  }
+  nlohmann::json j = StatusJson(View(), now_);
+  const nlohmann::json& node = j["tree"]["children"][1];
+  ASSERT_EQ(node["name"], "stores");
+  EXPECT_EQ(node["counts"]["running"], kLive / 2);
+  EXPECT_EQ(node["counts"]["starting"], kLive / 2);
+  EXPECT_EQ(node["counts"]["hibernating"], 1000 - kLive);
+  EXPECT_EQ(node["counts"]["failed"], 0);
+  EXPECT_EQ(node["total"], 1000);
+  EXPECT_EQ(node["processes"], kLive);
+  EXPECT_EQ(node["keys"], 2 * kLive);
+  ASSERT_EQ(node["children"].size(), kStatusStoresListed);
+  EXPECT_EQ(node["children"][0]["name"], "c1000");
+  EXPECT_EQ(node["children"][99]["name"], "c1099");
+  EXPECT_EQ(node["omitted"], kLive - static_cast<int>(kStatusStoresListed));
+  // Database workers and the gateway as before.
+  EXPECT_EQ(j["tree"]["children"][0]["children"].size(), 1u);
+  EXPECT_EQ(j["tree"]["children"][2]["children"][0]["name"], "http");
+}
+
+TEST_F(StatusViewTest, StatusOfACatalogueWithNoLiveStore) {
+  for (int i = 0; i < 5000; ++i) catalogue_.insert("h" + std::to_string(i));
+  const nlohmann::json node = StatusJson(View(), now_)["tree"]["children"][1];
+  EXPECT_EQ(node["counts"]["hibernating"], 5000);
+  EXPECT_TRUE(node["children"].empty());
+  EXPECT_EQ(node["omitted"], 0);
+}
+
 TEST_F(StatusViewTest, StatusIsTheTree) {
   nlohmann::json j = StatusJson(View(), now_);
   EXPECT_EQ(j["manager"]["pid"], 4242);

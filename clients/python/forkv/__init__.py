@@ -53,6 +53,9 @@ OP_STORES, OP_CREATE, OP_DROP, OP_STATUS, OP_RESTART, OP_KILL, OP_WAIT = 7, 8, 9
 OP_LOCATE = 14
 LOCATE_CREATE = 1
 
+# `stores` pages (docs/protocol.md, "Listing stores"): stores per page by default, at most.
+STORES_DEFAULT_LIMIT, STORES_MAX_LIMIT = 1000, 10000
+
 # Status codes (docs/protocol.md, section 6).
 OK, NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, TOO_LARGE, MALFORMED = 0, 1, 2, 3, 4, 5
 UNKNOWN_OP, VERSION_MISMATCH, IO_ERROR, TIMEOUT, INTERNAL, MOVED = 6, 7, 8, 9, 10, 11
@@ -440,10 +443,39 @@ class Client:
     def count(self, store):
         return self._check(self._store_call(OP_COUNT, store))
 
-    def stores(self):
-        """One dict per store: name, state, pid, restarts, generation..."""
-        body = self._check(self._manager_call(OP_STORES))
-        return body.get("stores", [])
+    def stores(self, limit=STORES_DEFAULT_LIMIT, after="", state=""):
+        """One page of stores in name order, a dict per store (name, state,
+        pid, restarts, generation...): at most `limit` (1..10000) stores whose
+        names sort after `after`, only those in `state` when given
+        ("running", "hibernating"...: docs/protocol.md). stores_page() also
+        says where the next page starts; iter_stores() walks every page."""
+        return self.stores_page(limit, after, state)["stores"]
+
+    def stores_page(self, limit=STORES_DEFAULT_LIMIT, after="", state=""):
+        """The manager's whole answer for one page: {"stores": [...],
+        "db_workers": [...], "next_after": the `after` of the next page, or
+        None when this one is the last, "total": stores in the catalogue}. A
+        page may be short, even empty, and still have a next_after (a state
+        filter examines a bounded number of names per request)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or \
+                not 1 <= limit <= STORES_MAX_LIMIT:
+            raise InvalidArgument("stores: limit must be 1..%d, got %r" % (STORES_MAX_LIMIT, limit))
+        body = self._check(self._manager_call(OP_STORES, "", after, state, limit))
+        body.setdefault("stores", [])
+        body.setdefault("next_after", None)
+        return body
+
+    def iter_stores(self, state="", limit=STORES_DEFAULT_LIMIT):
+        """Every store (in `state`, when given), page by page: memory holds
+        one page whatever the catalogue holds."""
+        after = ""
+        while True:
+            page = self.stores_page(limit, after, state)
+            for store in page["stores"]:
+                yield store
+            if page["next_after"] is None:
+                return
+            after = page["next_after"]
 
     def create(self, store):
         self._check(self._manager_call(OP_CREATE, store))

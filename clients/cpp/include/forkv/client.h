@@ -76,10 +76,27 @@ struct ClientOptions {
 // One row of Stores().
 struct StoreInfo {
   std::string name;
-  std::string state;  // running, starting, restarting, failed, stopping, stopped
-  int64_t pid = 0;    // 0 when it has no process
+  // starting, running, restarting, stopping, failed, stopped, or
+  // hibernating (in the catalogue, no process until its next request)
+  std::string state;
+  int64_t pid = 0;  // 0 when it has no process
   uint64_t restarts = 0;
   uint64_t generation = 0;
+};
+
+// Which page of stores Stores(query) asks for (docs/protocol.md, "Listing stores").
+struct StoresQuery {
+  uint64_t limit = 1000;  // stores per page: 1..10000 (InvalidArgument otherwise)
+  std::string after;      // only names that sort after this one ("" = from the first)
+  std::string state;      // only stores in this state, as StoreInfo::state ("" = any)
+};
+
+// One page, in name order. It may be short, even empty, with more to
+// come: a state filter examines a bounded number of names per request.
+struct StoresPage {
+  std::vector<StoreInfo> stores;
+  std::string next_after;  // "" when the listing is complete; else the next page's `after`
+  uint64_t total = 0;      // stores in the catalogue, in any state
 };
 
 class Pipeline;
@@ -112,7 +129,11 @@ class FORKV_EXPORT Client {
   Result<uint64_t> Count(std::string_view store);
 
   // The manager's own operations.
+  // The first page of stores by name (at most 1000: StoresQuery's defaults).
   Result<std::vector<StoreInfo>> Stores();
+  // One page; follow next_after (as the next query's `after`) for the rest.
+  // InvalidArgument for a limit outside 1..10000 or an unknown state.
+  Result<StoresPage> Stores(const StoresQuery& query);
   Status Create(std::string_view store);  // OK also when it exists
   Status Drop(std::string_view store);    // deletes every key; NotFound when absent
 
