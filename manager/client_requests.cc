@@ -364,6 +364,7 @@ Result<Child*> Manager::Activate(const std::string& name) {
     }
   }
   Child* store = table_.AddStore(name);
+  ++activations_;
   Execute(store_sup_, store_sup_.AddChild({.id = name,
                                            .restart = RestartType::kPermanent,
                                            .shutdown_timeout = Millis(opts_.shutdown_timeout_ms)}));

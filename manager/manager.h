@@ -166,7 +166,8 @@ class Manager {
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
-    return {opts_, table_, db_sup_, store_sup_, web_sup_, root_, catalogue_, getpid(), started_};
+    return {opts_, table_,     db_sup_,  store_sup_, web_sup_,
+            root_, catalogue_, getpid(), started_,   activations_};
   }
   void MaybeNotifyReady();
 
@@ -183,7 +184,8 @@ class Manager {
   // Every store that exists (not those being dropped), live or not; the
   // table holds only those with a process (or failed).
   std::set<std::string> catalogue_;
-  IdleStores idle_;  // live stores that said they are idle, longest idle first
+  IdleStores idle_;           // live stores that said they are idle, longest idle first
+  uint64_t activations_ = 0;  // Activate() calls that started a store
   ManagerLayout layout_;
 
   // Declared before the sockets: released (the socket files unlinked if

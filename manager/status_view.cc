@@ -71,7 +71,8 @@ nlohmann::json PingJson(const TreeView& v, SteadyTime now) {
           {"version", kManagerVersion},
           {"uptime_ms", MillisBetween(v.manager_started, now)},
           {"stores", v.catalogue.size()},
-          {"live_stores", v.table.stores().size()}};
+          {"live_stores", v.table.stores().size()},
+          {"activations", v.activations}};
 }
 
 std::string_view LiveStoreState(const TreeView& v, const std::string& store) {

@@ -35,9 +35,10 @@ struct TreeView {
   const std::set<std::string>& catalogue;  // every store, live or hibernating
   pid_t manager_pid = 0;
   SteadyTime manager_started{};
+  uint64_t activations = 0;  // store processes started on demand (or --preload)
 };
 
-// {pid, version, uptime_ms, stores}
+// {pid, version, uptime_ms, stores, live_stores, activations}
 nlohmann::json PingJson(const TreeView& view, SteadyTime now);
 // One page of stores (manager/store_listing.h): {stores: [child...],
 // db_workers: [child...], next_after: str or null, total: catalogue size}.

@@ -66,8 +66,10 @@ TEST_F(VirtualStoresTest, CatalogueStoresStartOnTheirFirstRequest) {
   nlohmann::json ping = mgr_->CliJson({"ping"});
   EXPECT_EQ(ping.value("stores", 0), 2);
   EXPECT_EQ(ping.value("live_stores", -1), 0);
+  EXPECT_EQ(ping.value("activations", -1), 0);
   // The first request activates its store only, with its data.
   EXPECT_EQ(mgr_->Cli({"get", "a", "k"}).out, "va");
+  EXPECT_EQ(mgr_->CliJson({"ping"}).value("activations", -1), 1);
   EXPECT_EQ(StateOf(*mgr_, "a"), "running");
   EXPECT_TRUE(Alive(mgr_->StorePid("a")));
   EXPECT_EQ(StateOf(*mgr_, "b"), "hibernating");
@@ -130,6 +132,7 @@ TEST_F(HibernationTest, AnIdleStoreHibernatesAndItsNextRequestWakesIt) {
   }
   EXPECT_NE(mgr_->StorePid("h"), pid);
   EXPECT_EQ(mgr_->StoreInfo("h").value("restarts", -1), 0);
+  EXPECT_GE(mgr_->CliJson({"ping"}).value("activations", -1), 2);  // created, then woken (again)
 }
 
 // Requests keep coming, with pauses around the idle timeout, while the store hibernates and comes
