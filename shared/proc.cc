@@ -80,8 +80,15 @@ Result<pid_t> SpawnChild(const SpawnSpec& spec) {
   // manager with 10,000 stores maps hundreds of MiB and holds 10,000+ fds:
   // fork() took milliseconds and grew with it); the child shares our
   // memory until execve, so `setup` only makes system calls.
+  // ThreadSanitizer turns vfork() into fork(), and Boost's vfork executor
+  // then never sees an exec failure (the child reports it in memory it no
+  // longer shares): plain fork there.
+#if defined(__SANITIZE_THREAD__)
+  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::extend::on_exec_setup = setup, ec);
+#else
   bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::extend::on_exec_setup = setup,
                   bp::posix::use_vfork, ec);
+#endif
   if (ec) return Status::Internal("spawn " + spec.exe + ": " + ec.message());
   pid_t pid = child.id();
   child.detach();  // we reap it ourselves (ReapChildren); Boost must never wait
