@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 30));
   app.add_flag("--preload", opts.preload,
                "start every store at boot (default: a store starts on its first request)");
+  app.add_flag("--spawn-server,!--no-spawn-server", opts.spawn_server,
+               "fork stores from a spawn server (the default; --no-spawn-server: fork+exec each)");
   app.add_option("--http", opts.http_listen,
                  "run the HTTP gateway (forkv-http) on HOST:PORT, e.g. 127.0.0.1:8080 "
                  "(off by default)");

@@ -28,6 +28,7 @@
 #include "manager/root_machine.h"
 #include "manager/spawn_specs.h"
 #include "manager/status_view.h"
+#include "manager/store_spawner.h"
 #include "manager/supervisor.h"
 #include "shared/catalogue_log.h"
 #include "shared/codec.h"
@@ -166,8 +167,8 @@ class Manager {
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
-    return {opts_, table_,     db_sup_,  store_sup_, web_sup_,
-            root_, catalogue_, getpid(), started_,   activations_};
+    return {opts_,      table_,   db_sup_,  store_sup_,   web_sup_, root_,
+            catalogue_, getpid(), started_, activations_, &spawner_};
   }
   void MaybeNotifyReady();
 
@@ -184,8 +185,9 @@ class Manager {
   // Every store that exists (not those being dropped), live or not; the
   // table holds only those with a process (or failed).
   std::set<std::string> catalogue_;
-  IdleStores idle_;           // live stores that said they are idle, longest idle first
-  uint64_t activations_ = 0;  // Activate() calls that started a store
+  IdleStores idle_;                      // live stores that said they are idle, longest idle first
+  uint64_t activations_ = 0;             // Activate() calls that started a store
+  StoreSpawner spawner_{false, "", ""};  // set up by Init (the layout names the binary)
   ManagerLayout layout_;
 
   // Declared before the sockets: released (the socket files unlinked if
@@ -221,6 +223,9 @@ class Manager {
   // The data directory (manager/data_dir.h).
   std::vector<bool> create_shard_;   // per shard: its worker may create its database
   std::vector<bool> shard_checked_;  // per shard: its worker checked it against the catalogue
+  // Per shard: next_gen_ when its worker last became ready. A store whose
+  // gen is below it was spawned before, and is told db_up when first heard.
+  std::vector<uint64_t> db_ready_mark_;
   // Stores dropped but not yet deleted from every shard: from the catalogue
   // at start-up (each worker finishes those when it opens its shard) and
   // drops that began and have not succeeded.

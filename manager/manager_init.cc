@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "manager/accept_guard.h"
@@ -31,6 +33,7 @@ Status Manager::OpenDataDir() {
   create_shard_ = plan->create_shard;
   format_initialising_ = plan->initialising;
   shard_checked_.assign(opts_.db_workers, false);
+  db_ready_mark_.assign(opts_.db_workers, 0);
   if (plan->initialise) {
     // Catalogue first, FORMAT last: a start interrupted in between leaves a
     // catalogue without FORMAT, which is refused rather than guessed at.
@@ -95,6 +98,11 @@ void Manager::RemoveSocketsOfDeadManagers(const std::string& run_dir) {
 
 Status Manager::Init() {
   if (Status s = ValidateOptions(opts_); !s.ok()) return s;
+  // Stores forked by the spawn server are reparented to us (its
+  // intermediate child exits): we reap them as our own.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    return Status::Internal(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
+  }
   if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
   auto lock = LockDataDir(opts_.data_dir);
   if (!lock.ok()) return lock.status();
@@ -105,6 +113,7 @@ Status Manager::Init() {
   if (Status s = MakeDirectories(run_dir); !s.ok()) return s;
   std::string bin_dir = std::filesystem::path(SiblingBinary("forkv-store")).parent_path();
   layout_ = MakeLayout(opts_, run_dir, getpid(), bin_dir);
+  spawner_ = StoreSpawner(opts_.spawn_server, layout_.store_exe, opts_.log_level);
   RemoveSocketsOfDeadManagers(run_dir);
   for (const auto& ep : layout_.db_endpoints) {
     if (Status s = CheckEndpoint(ep); !s.ok()) return s;

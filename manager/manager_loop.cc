@@ -82,7 +82,18 @@ void Manager::OnBackend(Frames& frames) {
 
 void Manager::OnControl(Child* child, const ControlMessage& msg) {
   sup::Supervisor& s = SupervisorOf(child->kind);
+  const sup::ChildRecord* before = s.Find(child->name);
+  const bool first_word = before != nullptr && !before->heard;
   Feed(s, sup::Heard{child->name});
+  if (first_word && child->kind == ChildRole::kStore) {
+    // A database worker that became ready after this store was spawned
+    // sent its db_up before the store was heard: the store's load request
+    // may have gone to the previous incarnation, or to a socket not yet
+    // bound. Tell it now (it resends the load).
+    for (uint32_t shard = 0; shard < db_ready_mark_.size(); ++shard) {
+      if (db_ready_mark_[shard] > child->gen) SendControl(*child, DbUpMsg{shard});
+    }
+  }
   if (const auto* ready = std::get_if<ReadyMsg>(&msg)) {
     child->stats = ready->stats;
     if (child->kind == ChildRole::kStore) child->tcp_endpoint = ready->tcp;
@@ -115,6 +126,7 @@ void Manager::OnChildServing(Child* child) {
   spdlog::info("{} '{}' ready (pid {}, gen {})", ChildRoleName(child->kind), child->name, rec->pid,
                child->gen);
   if (child->kind == ChildRole::kDb) {
+    db_ready_mark_.at(child->shard) = next_gen_;  // above every gen spawned before now
     OnShardChecked(child->shard);
     // Stores resend what the previous incarnation never acknowledged.
     for (const auto& [name, store] : table_.stores()) {
@@ -135,6 +147,7 @@ void Manager::OnChildServing(Child* child) {
 
 void Manager::ReapAll() {
   for (const ReapedChild& r : ReapChildren()) {
+    if (spawner_.OnExit(r.pid, r.status, SteadyClock::now())) continue;
     Child* child = table_.FindByPid(r.pid);
     if (child == nullptr) {
       spdlog::warn("reaped unknown pid {} ({})", r.pid, r.status.ToString());
@@ -329,7 +342,8 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
           : DbSpawnSpec(opts_, layout_, child->shard, gen, create_shard_.at(child->shard));
   child->stats = nlohmann::json::object();
   child->tcp_endpoint.clear();
-  auto pid = SpawnChild(spec);
+  auto pid = child->kind == ChildRole::kStore ? spawner_.Spawn(spec, SteadyClock::now())
+                                              : SpawnChild(spec);
   if (!pid.ok()) {
     spdlog::error("cannot start {}: {}", child->name, pid.status().ToString());
     Feed(s, sup::Exited{child->name, ExitStatus{.signaled = false, .code = kExitSystem}});
@@ -379,6 +393,7 @@ void Manager::OnTimers(SteadyTime now) {
 
 int Manager::Run() {
   SteadyTime now = SteadyClock::now();
+  spawner_.Start(now);  // from this, the main thread (death signals follow it)
   for (const Child& c : table_.dbs()) {
     (void)db_sup_.AddChild({.id = c.name,
                             .restart = RestartType::kPermanent,
@@ -454,6 +469,7 @@ int Manager::Run() {
                    spawn_queue_.size());
     }
   }
+  spawner_.Stop(std::chrono::milliseconds(2000));
   spdlog::info("forkv-manager stopped (exit {})", root_.exit_code());
   return root_.exit_code();
 }

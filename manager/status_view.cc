@@ -72,7 +72,11 @@ nlohmann::json PingJson(const TreeView& v, SteadyTime now) {
           {"uptime_ms", MillisBetween(v.manager_started, now)},
           {"stores", v.catalogue.size()},
           {"live_stores", v.table.stores().size()},
-          {"activations", v.activations}};
+          {"activations", v.activations},
+          {"spawn_server",
+           {{"pid", v.spawner != nullptr ? v.spawner->pid() : 0},
+            {"spawned", v.spawner != nullptr ? v.spawner->spawned() : 0},
+            {"restarts", v.spawner != nullptr ? v.spawner->restarts() : 0}}}};
 }
 
 std::string_view LiveStoreState(const TreeView& v, const std::string& store) {

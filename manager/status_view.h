@@ -14,6 +14,7 @@
 #include "manager/manager_options.h"
 #include "manager/root_machine.h"
 #include "manager/store_listing.h"
+#include "manager/store_spawner.h"
 #include "manager/supervisor.h"
 #include "shared/clock.h"
 
@@ -36,6 +37,7 @@ struct TreeView {
   pid_t manager_pid = 0;
   SteadyTime manager_started{};
   uint64_t activations = 0;  // store processes started on demand (or --preload)
+  const StoreSpawner* spawner = nullptr;
 };
 
 // {pid, version, uptime_ms, stores, live_stores, activations}

@@ -1,5 +1,6 @@
 #include "shared/proc.h"
 
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -62,15 +63,17 @@ Result<pid_t> SpawnChild(const SpawnSpec& spec) {
   namespace bp = boost::process;
   const pid_t parent = getpid();
   const int death_signal = spec.parent_death_signal;
+  const int inherit_fd = spec.inherit_fd;
   std::error_code ec;
   // Runs in the child between fork and exec: async-signal-safe calls only.
-  auto setup = [parent, death_signal](auto&) {
+  auto setup = [parent, death_signal, inherit_fd](auto&) {
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, nullptr);
     // Everything inherited is closed by exec; Boost's own error pipe is
     // already close-on-exec, so it still reports exec failures.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (inherit_fd >= 0) fcntl(inherit_fd, F_SETFD, 0);
     if (death_signal != 0) {
       prctl(PR_SET_PDEATHSIG, death_signal);
       if (getppid() != parent) _exit(kExitSystem);

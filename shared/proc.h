@@ -46,6 +46,7 @@ struct SpawnSpec {
   std::string exe;                // absolute path of the worker binary
   std::vector<std::string> args;  // argv[1..]
   int parent_death_signal = 0;    // PR_SET_PDEATHSIG in the child; 0 = none
+  int inherit_fd = -1;            // stays open across exec, same number; -1 = none
 };
 
 // fork+exec of spec.exe through Boost.Process (v1). In the child, before

@@ -1,38 +1,14 @@
-// forkv-store: one process per named store. Started by forkv-manager only.
-#include <CLI/CLI.hpp>
-#include <sstream>
+// forkv-store: one process per named store, started by forkv-manager only:
+// either exec'd with a store's arguments, or once as the spawn server
+// (--spawn-server FD), which forks stores on the manager's request.
+#include <cstring>
 
-#include "shared/proc.h"
-#include "store_worker/store_loop.h"
+#include "store_worker/spawn_server.h"
+#include "store_worker/store_main.h"
 
 int main(int argc, char** argv) {
-  forkv::StoreOptions opts;
-  std::string dbs;
-  CLI::App app{"forkv-store: serves one named store (started by forkv-manager)"};
-  app.add_option("--name", opts.name, "store name")->required();
-  app.add_option("--gen", opts.gen, "incarnation number")->required();
-  app.add_option("--backend", opts.backend, "manager backend endpoint")->required();
-  app.add_option("--db", dbs, "comma-separated database worker endpoints, in shard order")
-      ->required();
-  app.add_option("--bind", opts.client_endpoints,
-                 "client endpoint to bind (ipc:// path, or tcp://HOST:* for an ephemeral port); "
-                 "repeatable");
-  app.add_option("--log-level", opts.log_level, "log level");
-  app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
-  app.add_option("--idle-after-ms", opts.idle_after_ms,
-                 "report idle after this long without requests")
-      ->check(CLI::Range(1, 3600000));
-  app.add_option("--write-retry-ms", opts.write_retry_ms, "resend unacknowledged writes after");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return forkv::kExitUsage;
+  if (argc > 1 && std::strcmp(argv[1], "--spawn-server") == 0) {
+    return forkv::SpawnServerMain(argc, argv);
   }
-  std::stringstream ss(dbs);
-  for (std::string ep; std::getline(ss, ep, ',');) {
-    if (!ep.empty()) opts.db_endpoints.push_back(ep);
-  }
-  if (opts.db_endpoints.empty()) return forkv::kExitUsage;
-  return forkv::RunStore(opts);
+  return forkv::StoreMain(argc, argv);
 }

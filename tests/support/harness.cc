@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -294,6 +295,14 @@ nlohmann::json ManagerProcess::StoreInfo(const std::string& name) {
     if (s.value("name", "") == name) return s;
   }
   return nullptr;
+}
+
+std::vector<pid_t> ManagerProcess::WorkerPids() {
+  const pid_t server =
+      CliJson({"ping"}).value("spawn_server", nlohmann::json::object()).value("pid", 0);
+  std::vector<pid_t> out = LiveChildrenOf(pid_);
+  out.erase(std::remove(out.begin(), out.end(), server), out.end());
+  return out;
 }
 
 pid_t ManagerProcess::StorePid(const std::string& name) {

@@ -112,6 +112,9 @@ class ManagerProcess {
   // From `forkv --json stores`: the store's record, or null when absent.
   nlohmann::json StoreInfo(const std::string& name);
   pid_t StorePid(const std::string& name);
+  // The manager's live children but its spawn server: database workers,
+  // stores, the gateway.
+  std::vector<pid_t> WorkerPids();
   // Pids of the database workers, by shard (0 when not running).
   std::vector<pid_t> DbPids();
   // Waits until `name` is running with a pid other than `old_pid`.

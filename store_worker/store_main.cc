@@ -1,0 +1,43 @@
+#include "store_worker/store_main.h"
+
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "shared/proc.h"
+#include "store_worker/store_loop.h"
+
+namespace forkv {
+
+int StoreMain(int argc, char** argv) {
+  StoreOptions opts;
+  std::string dbs;
+  CLI::App app{"forkv-store: serves one named store (started by forkv-manager)"};
+  app.add_option("--name", opts.name, "store name")->required();
+  app.add_option("--gen", opts.gen, "incarnation number")->required();
+  app.add_option("--backend", opts.backend, "manager backend endpoint")->required();
+  app.add_option("--db", dbs, "comma-separated database worker endpoints, in shard order")
+      ->required();
+  app.add_option("--bind", opts.client_endpoints,
+                 "client endpoint to bind (ipc:// path, or tcp://HOST:* for an ephemeral port); "
+                 "repeatable");
+  app.add_option("--log-level", opts.log_level, "log level");
+  app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
+  app.add_option("--idle-after-ms", opts.idle_after_ms,
+                 "report idle after this long without requests")
+      ->check(CLI::Range(1, 3600000));
+  app.add_option("--write-retry-ms", opts.write_retry_ms, "resend unacknowledged writes after");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  std::stringstream ss(dbs);
+  for (std::string ep; std::getline(ss, ep, ',');) {
+    if (!ep.empty()) opts.db_endpoints.push_back(ep);
+  }
+  if (opts.db_endpoints.empty()) return kExitUsage;
+  return RunStore(opts);
+}
+
+}  // namespace forkv

@@ -1,0 +1,12 @@
+// forkv-store's command line: parses the arguments the manager gives a
+// store (manager/spawn_specs.cc) and runs it. Called by main() after exec,
+// and in-process by the spawn server (store_worker/spawn_server.h) in each
+// store it forks.
+#pragma once
+
+namespace forkv {
+
+// argv[0] is the program name. Returns the process's exit code.
+int StoreMain(int argc, char** argv);
+
+}  // namespace forkv
