@@ -36,7 +36,14 @@ struct ManagerOptions {
   size_t max_live_stores = 10000;    // over this, the longest idle stores hibernate
   size_t max_stores = 1000000;       // the catalogue's cap: new names beyond are refused
   bool preload = false;              // start every catalogue store at boot (the old eager start)
-  bool spawn_server = true;          // stores forked by the spawn server (else fork+exec each)
+  // Stores forked by the spawn server (else fork+exec each). Off under
+  // ThreadSanitizer: its runtime has a thread of its own, and a child of a
+  // multi-threaded fork may not start threads under it (die_after_fork).
+#if defined(__SANITIZE_THREAD__)
+  bool spawn_server = false;
+#else
+  bool spawn_server = true;
+#endif
   RestartPolicy store_policy;
   RestartPolicy db_policy;
   // --http HOST:PORT: run the HTTP gateway (forkv-http) as a supervised

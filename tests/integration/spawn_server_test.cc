@@ -50,7 +50,15 @@ bool Contains(const std::vector<pid_t>& pids, pid_t pid) {
   return std::find(pids.begin(), pids.end(), pid) != pids.end();
 }
 
-class SpawnServerTest : public ForkvTest {};
+class SpawnServerTest : public ForkvTest {
+ protected:
+  void SetUp() override {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "no spawn server under ThreadSanitizer (manager_options.h)";
+#endif
+    ForkvTest::SetUp();
+  }
+};
 
 TEST_F(SpawnServerTest, StoresAreForkedByItAndAreTheManagersChildren) {
   for (int i = 0; i < 5; ++i) {
