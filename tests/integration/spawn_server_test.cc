@@ -8,9 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "tests/support/harness.h"
@@ -25,26 +22,6 @@ nlohmann::json SpawnServerOf(ManagerProcess& m) {
 }
 
 pid_t ServerPid(ManagerProcess& m) { return SpawnServerOf(m).value("pid", 0); }
-
-// Every process whose parent is `parent`, zombies included.
-std::vector<pid_t> AllChildrenOf(pid_t parent) {
-  std::vector<pid_t> out;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat;
-    if (!std::getline(in, stat)) continue;
-    size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
-}
 
 bool Contains(const std::vector<pid_t>& pids, pid_t pid) {
   return std::find(pids.begin(), pids.end(), pid) != pids.end();
@@ -75,7 +52,7 @@ TEST_F(SpawnServerTest, StoresAreForkedByItAndAreTheManagersChildren) {
     EXPECT_TRUE(Contains(children, store)) << "store s" << i << " (pid " << store << ")";
   }
   // Its intermediate children are reaped: it has no child at all.
-  EXPECT_TRUE(AllChildrenOf(server_pid).empty());
+  EXPECT_TRUE(ChildrenOf(server_pid, /*with_zombies=*/true).empty());
   // A store killed with -9 is the manager's to reap and restart, again
   // through the server, with its data.
   pid_t old = mgr_->StorePid("s0");

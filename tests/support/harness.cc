@@ -66,7 +66,9 @@ bool IsAlive(pid_t pid) {
   return s != 0 && s != 'Z' && s != 'X';
 }
 
-std::vector<pid_t> LiveChildrenOf(pid_t parent) {
+std::vector<pid_t> LiveChildrenOf(pid_t parent) { return ChildrenOf(parent, false); }
+
+std::vector<pid_t> ChildrenOf(pid_t parent, bool with_zombies) {
   std::vector<pid_t> out;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
@@ -80,7 +82,8 @@ std::vector<pid_t> LiveChildrenOf(pid_t parent) {
     char state;
     pid_t ppid;
     if (!(rest >> state >> ppid)) continue;
-    if (ppid == parent && state != 'Z' && state != 'X') out.push_back(std::stoi(name));
+    const bool dead = state == 'Z' || state == 'X';
+    if (ppid == parent && (with_zombies || !dead)) out.push_back(std::stoi(name));
   }
   return out;
 }

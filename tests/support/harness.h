@@ -53,6 +53,8 @@ char ProcessState(pid_t pid);
 bool IsAlive(pid_t pid);
 // Live (non-zombie) processes whose parent is `pid`.
 std::vector<pid_t> LiveChildrenOf(pid_t pid);
+// Every process whose parent is `pid`; with_zombies: the unreaped dead too.
+std::vector<pid_t> ChildrenOf(pid_t pid, bool with_zombies);
 // Reaps every exited child of this process (subreaper orphans included).
 void ReapZombies();
 
