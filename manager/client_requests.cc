@@ -11,6 +11,7 @@
 
 #include "manager/data_dir.h"
 #include "manager/manager.h"
+#include "shared/runtime.h"
 #include "shared/catalogue.h"
 #include "shared/codec.h"
 #include "shared/names.h"
@@ -265,7 +266,15 @@ void Manager::LogCatalogue(CatalogueRecord::Op op, const std::string& name) {
 
 void Manager::FlushCatalogue(SteadyTime now) {
   const bool was_failing = catalogue_retry_at_ != SteadyTime::min();
-  if (Status s = catalogue_log_.Flush(); !s.ok()) {
+  Status s;
+#ifdef FORKV_TEST_HOOKS
+  // A test makes the log unwritable (as a full disk would) and back.
+  if (IsListedInFaultFile("FORKV_FAIL_CATALOGUE_FILE", "flush")) {
+    s = Status::IoError("test hook: the catalogue log is not writable");
+  }
+#endif
+  if (s.ok()) s = catalogue_log_.Flush();
+  if (!s.ok()) {
     if (!was_failing) {
       spdlog::error("cannot write the catalogue log: {}; {} new store(s) wait for it (retried)",
                     s.ToString(), unflushed_creates_.size());
@@ -276,8 +285,14 @@ void Manager::FlushCatalogue(SteadyTime now) {
   if (was_failing) spdlog::info("the catalogue log is written again");
   catalogue_retry_at_ = SteadyTime::min();
   unflushed_creates_.clear();
-  for (QueuedSpawn& q : awaiting_catalogue_) spawn_queue_.push_back(std::move(q));
-  awaiting_catalogue_.clear();
+  // Stores that said ready before their record was durable serve now.
+  std::map<std::string, HeldReady> held = std::move(held_ready_);
+  held_ready_.clear();
+  for (auto& [name, h] : held) {
+    if (Child* child = table_.FindStore(name); child != nullptr && child->gen == h.gen) {
+      OnControl(child, h.msg);
+    }
+  }
   // Rewriting N names once every N records keeps a change O(1) amortised.
   constexpr size_t kMinRecordsBeforeCompaction = 4096;
   if (catalogue_log_.records() >=
@@ -341,7 +356,7 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
   }
   catalogue_.insert(name);
   LogCatalogue(CatalogueRecord::Op::kStore, name);
-  unflushed_creates_.insert(name);  // its spawn waits for the record (FlushCatalogue)
+  unflushed_creates_.insert(name);  // it serves once the record is durable (FlushCatalogue)
   return Activate(name);
 }
 

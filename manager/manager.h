@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <deque>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -213,9 +214,15 @@ class Manager {
   };
   std::deque<QueuedSpawn> spawn_queue_;  // Spawn actions not carried out yet, in order
   CatalogueWriter catalogue_log_;
-  // Created since the last flush: not started until their record is durable.
+  // Created since the last flush. Started at once (the flush overlaps their
+  // start), but not serving until their record is durable: a `ready` that
+  // comes first waits in held_ready_ (FlushCatalogue replays it).
   std::set<std::string> unflushed_creates_;
-  std::deque<QueuedSpawn> awaiting_catalogue_;  // their spawns, when a flush failed
+  struct HeldReady {
+    uint64_t gen;
+    ReadyMsg msg;
+  };
+  std::map<std::string, HeldReady> held_ready_;
   SteadyTime catalogue_retry_at_ = SteadyTime::min();
   uint64_t refused_reported_ = 0;
   SteadyTime next_refused_report_{};

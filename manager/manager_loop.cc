@@ -95,6 +95,10 @@ void Manager::OnControl(Child* child, const ControlMessage& msg) {
     }
   }
   if (const auto* ready = std::get_if<ReadyMsg>(&msg)) {
+    if (child->kind == ChildRole::kStore && unflushed_creates_.count(child->name) != 0) {
+      held_ready_[child->name] = HeldReady{child->gen, *ready};  // FlushCatalogue replays it
+      return;
+    }
     child->stats = ready->stats;
     if (child->kind == ChildRole::kStore) child->tcp_endpoint = ready->tcp;
     Feed(s, sup::Ready{child->name});
@@ -150,7 +154,11 @@ void Manager::ReapAll() {
     if (spawner_.OnExit(r.pid, r.status, SteadyClock::now())) continue;
     Child* child = table_.FindByPid(r.pid);
     if (child == nullptr) {
-      spdlog::warn("reaped unknown pid {} ({})", r.pid, r.status.ToString());
+      // A spare of the spawn server that was never used exits cleanly when
+      // the server goes (its stores are the manager's children, so are
+      // its spares).
+      spdlog::log(r.status.IsCleanExit() ? spdlog::level::debug : spdlog::level::warn,
+                  "reaped unknown pid {} ({})", r.pid, r.status.ToString());
       continue;
     }
     OnChildExit(child, r.pid, r.status);
@@ -315,22 +323,19 @@ void Manager::ReportRefusedConnections() {
 }
 
 void Manager::SpawnSome() {
-  // Group commit: this pass's catalogue records in one write + fdatasync.
-  SteadyTime now = SteadyClock::now();
-  if (catalogue_log_.dirty() && now >= catalogue_retry_at_) FlushCatalogue(now);
   for (size_t n = 0; n < kSpawnsPerPass && !spawn_queue_.empty(); ++n) {
     QueuedSpawn next = std::move(spawn_queue_.front());
     spawn_queue_.pop_front();
-    if (next.supervisor == &store_sup_ && unflushed_creates_.count(next.id) != 0) {
-      awaiting_catalogue_.push_back(std::move(next));  // its record is not durable yet
-      continue;
-    }
     if (Child* child = ChildOf(*next.supervisor, next.id)) {
       StartProcess(*next.supervisor, child);
     } else {
       spdlog::debug("{} '{}' is gone: not spawned", next.supervisor->name(), next.id);
     }
   }
+  // Group commit: this pass's catalogue records in one write + fdatasync,
+  // while the new stores start (they serve once it is durable).
+  SteadyTime now = SteadyClock::now();
+  if (catalogue_log_.dirty() && now >= catalogue_retry_at_) FlushCatalogue(now);
 }
 
 void Manager::StartProcess(sup::Supervisor& s, Child* child) {

@@ -31,7 +31,11 @@ void StoreSpawner::Start(SteadyTime now) {
                          .args = {"--spawn-server", std::to_string(theirs.get()), "--parent-pid",
                                   std::to_string(getpid()), "--log-level", log_level_},
                          .parent_death_signal = SIGKILL,
-                         .inherit_fd = theirs.get()});
+                         .inherit_fd = theirs.get(),
+                         // Every symbol bound once, here: a store's first
+                         // calls neither resolve (time) nor write its
+                         // GOT pages (private memory per store).
+                         .env = {{"LD_BIND_NOW", "1"}}});
   if (!pid.ok()) {
     spdlog::error("cannot start the spawn server: {}", pid.status().ToString());
     return;

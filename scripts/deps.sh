@@ -2,7 +2,7 @@
 # Installs the Debian packages forkv needs, only those that are missing.
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
-pkgs=(g++ make cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev
+pkgs=(g++ make cmake pkg-config libzmq3-dev libsodium-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev
       libgtest-dev googletest libcli11-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev
       librocksdb-dev libsystemd-dev libcpp-httplib-dev python3 python3-zmq python3-msgpack "$@")
 missing=()

@@ -14,6 +14,8 @@
 #define BOOST_POSIX_HAS_VFORK 1
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
@@ -86,11 +88,15 @@ Result<pid_t> SpawnChild(const SpawnSpec& spec) {
   // ThreadSanitizer turns vfork() into fork(), and Boost's vfork executor
   // then never sees an exec failure (the child reports it in memory it no
   // longer shares): plain fork there.
+  bp::native_environment current = boost::this_process::environment();
+  bp::environment env = current;
+  for (const auto& [name, value] : spec.env) env[name] = value;
 #if defined(__SANITIZE_THREAD__)
-  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::extend::on_exec_setup = setup, ec);
+  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::env = env,
+                  bp::extend::on_exec_setup = setup, ec);
 #else
-  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::extend::on_exec_setup = setup,
-                  bp::posix::use_vfork, ec);
+  bp::child child(bp::exe = spec.exe, bp::args = spec.args, bp::env = env,
+                  bp::extend::on_exec_setup = setup, bp::posix::use_vfork, ec);
 #endif
   if (ec) return Status::Internal("spawn " + spec.exe + ": " + ec.message());
   pid_t pid = child.id();

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared/status.h"
@@ -47,6 +48,8 @@ struct SpawnSpec {
   std::vector<std::string> args;  // argv[1..]
   int parent_death_signal = 0;    // PR_SET_PDEATHSIG in the child; 0 = none
   int inherit_fd = -1;            // stays open across exec, same number; -1 = none
+  // Added to (or replacing in) the inherited environment.
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
 // fork+exec of spec.exe through Boost.Process (v1). In the child, before

@@ -1,7 +1,12 @@
 #include "store_worker/spawn_server.h"
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,38 +17,82 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "shared/proc.h"
 #include "shared/runtime.h"
 #include "shared/signals.h"
 #include "shared/spawn_protocol.h"
+#include "store_worker/store_loop.h"
 #include "store_worker/store_main.h"
 
 namespace forkv {
 namespace {
 
-// In the store, after the double fork: once its parent is the manager,
-// StoreMain() as if exec'd with `args`. Never returns.
-[[noreturn]] void RunForkedStore(const std::vector<std::string>& args, pid_t manager) {
+// How many spares wait for a store's arguments. The one taken is
+// replaced right after its pid is sent (while the store starts: measured
+// faster than waiting for a quiet moment), unless a request is already
+// waiting. Nothing runs while nobody asks for a store.
+constexpr size_t kSpares = 1;
+
+struct Spare {
+  pid_t pid = 0;
+  UniqueFd fd;  // our end of its SOCK_SEQPACKET pair
+};
+
+// In the spare, after the double fork: wait until the manager is its
+// parent, then for its arguments, then StoreMain() as if exec'd with
+// them. Never returns.
+[[noreturn]] void RunSpare(int fd, pid_t manager, const std::string& log_level) {
   // The intermediate child exits right after the fork; until then it is
-  // our parent. Then the manager (a subreaper) is, or init if the manager
-  // is gone.
-  const pid_t first = getppid();  // the intermediate, or already the manager
+  // our parent. Then the manager (a subreaper) is, or init if it is gone.
+  const pid_t first = getppid();
   for (int i = 0; i < 20000 && first != manager && getppid() == first; ++i) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
-  if (getppid() != manager) _exit(kExitSystem);
+  if (getppid() != manager) _exit(kExitSystem);  // the manager is gone
+  // Everything but the store itself, while nobody waits: signals, the
+  // death signal (now that the manager is the parent), logging, and this
+  // process's own ZeroMQ context with its threads. (Measured: at once is
+  // faster than after a pause that leaves the CPU to the store just
+  // started from the previous spare.)
+  auto process = PrepareStoreProcess(log_level, manager);
+  if (!process.ok()) _exit(kExitSystem);
+  std::optional<std::vector<std::string>> args;
+  {
+    // Not zero-filled: only the pages the request lands on become ours.
+    auto buf = std::make_unique_for_overwrite<char[]>(kMaxSpawnRequestBytes + 1);
+    ssize_t n;
+    do {
+      n = recv(fd, buf.get(), kMaxSpawnRequestBytes + 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) _exit(kExitOk);  // the server is gone: never used
+    args = DecodeSpawnRequest(std::string_view(buf.get(), static_cast<size_t>(n)));
+  }
+  close(fd);
+  if (!args) _exit(kExitUsage);
+  prctl(PR_SET_NAME, "forkv-store");
   std::vector<std::string> argv_s = {"forkv-store"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  argv_s.insert(argv_s.end(), args->begin(), args->end());
   std::vector<char*> argv;
   for (std::string& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::exit(StoreMain(static_cast<int>(argv_s.size()), argv.data()));
+  std::exit(StoreMain(static_cast<int>(argv_s.size()), argv.data(), &*process));
 }
 
-// Double fork; the store's pid or -errno.
-int32_t ForkStore(const std::vector<std::string>& args, int server_fd, pid_t manager) {
+// Double fork of a spare; its pid (and our end of its socket) or -errno.
+// `close_in_child`: the server's descriptors a spare must not hold (the
+// manager's socket, the other spares' sockets), so that each sees the end
+// of file of its own peer alone.
+int32_t ForkSpare(Spare* out, const std::vector<int>& close_in_child, pid_t manager,
+                  const std::string& log_level) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return -errno;
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -errno;
   std::fflush(nullptr);  // the children must not print our buffered output again
@@ -55,14 +104,16 @@ int32_t ForkStore(const std::vector<std::string>& args, int server_fd, pid_t man
     return -err;
   }
   if (mid == 0) {
+    prctl(PR_SET_NAME, "forkv-spare");  // inherited: a spare is never taken for a store
     close(pipe_fds[0]);
-    close(server_fd);
-    pid_t store = fork();
-    if (store == 0) {
+    close(ours.get());
+    for (int fd : close_in_child) close(fd);
+    pid_t spare = fork();
+    if (spare == 0) {
       close(pipe_fds[1]);
-      RunForkedStore(args, manager);
+      RunSpare(theirs.get(), manager, log_level);
     }
-    int32_t reply = store > 0 ? store : -errno;
+    int32_t reply = spare > 0 ? spare : -errno;
     (void)!write(pipe_fds[1], &reply, sizeof reply);
     _exit(0);
   }
@@ -76,8 +127,103 @@ int32_t ForkStore(const std::vector<std::string>& args, int server_fd, pid_t man
   close(pipe_fds[0]);
   while (waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {
   }
+  if (reply > 0) {
+    out->pid = reply;
+    out->fd = std::move(ours);
+  }
   return reply;
 }
+
+class SpawnServer {
+ public:
+  SpawnServer(int fd, pid_t manager, std::string log_level)
+      : fd_(fd), manager_(manager), log_level_(std::move(log_level)) {}
+
+  int Run() {
+    std::string buf(kMaxSpawnRequestBytes + 1, '\0');
+    while (true) {
+      // Block while the spares are all there (or the last fork failed:
+      // no retry loop); otherwise refill unless a request is waiting.
+      pollfd p = {fd_, POLLIN, 0};
+      int n = poll(&p, 1, spares_.size() < kSpares && !refill_failed_ ? 0 : -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0) {
+        Refill();
+        continue;
+      }
+      ssize_t got = recv(fd_, buf.data(), buf.size(), 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got == 0) {
+        spdlog::debug("the manager closed the spawn socket after {} spawns: exiting", spawned_);
+        return kExitOk;
+      }
+      if (got < 0) {
+        spdlog::error("spawn socket: {}", std::strerror(errno));
+        return kExitSystem;
+      }
+      refill_failed_ = false;
+      std::string_view request(buf.data(), static_cast<size_t>(got));
+      Spare spare;
+      int32_t reply = DecodeSpawnRequest(request) ? TakeSpare(&spare) : -EINVAL;
+      // The manager first: it attaches the pid while the store starts.
+      if (send(fd_, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) {
+        spdlog::error("spawn socket: cannot reply: {}", std::strerror(errno));
+        return kExitSystem;
+      }
+      if (reply <= 0) continue;
+      ++spawned_;
+      if (send(spare.fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size())) {
+        // It died waiting: to the manager, that store's exit (restarted).
+        spdlog::warn("spare {} is gone before its arguments: {}", spare.pid, std::strerror(errno));
+      }
+    }
+  }
+
+ private:
+  // A spare for the next store (forked now if none is left): its pid.
+  int32_t TakeSpare(Spare* out) {
+    while (true) {
+      if (spares_.empty()) {
+        if (int32_t err = AddSpare(); err < 0) return err;
+      }
+      *out = std::move(spares_.front());
+      spares_.pop_front();
+      // A spare that died (its end closed) may be reaped already: never
+      // hand its pid out. One alive now stays unreaped until the manager,
+      // blocked on this reply, has attached its pid.
+      pollfd p = {out->fd.get(), POLLIN, 0};
+      if (poll(&p, 1, 0) == 0) return out->pid;
+      spdlog::warn("spare {} is gone: using another", out->pid);
+    }
+  }
+
+  void Refill() {
+    while (spares_.size() < kSpares) {
+      if (int32_t err = AddSpare(); err < 0) {
+        spdlog::warn("cannot fork a spare store: {}", std::strerror(-err));
+        refill_failed_ = true;  // forked on demand by the next request instead
+        return;
+      }
+    }
+  }
+
+  int32_t AddSpare() {
+    std::vector<int> close_in_child = {fd_};
+    for (const Spare& s : spares_) close_in_child.push_back(s.fd.get());
+    Spare spare;
+    int32_t r = ForkSpare(&spare, close_in_child, manager_, log_level_);
+    if (r > 0) spares_.push_back(std::move(spare));
+    return r;
+  }
+
+  const int fd_;
+  const pid_t manager_;
+  const std::string log_level_;
+  std::deque<Spare> spares_;
+  bool refill_failed_ = false;
+  uint64_t spawned_ = 0;
+};
 
 }  // namespace
 
@@ -85,42 +231,31 @@ int SpawnServerMain(int argc, char** argv) {
   int fd = -1;
   pid_t parent = 0;
   std::string log_level = "info";
-  CLI::App app{"forkv-store --spawn-server: forks stores for forkv-manager"};
-  app.add_option("--spawn-server", fd, "the manager's SOCK_SEQPACKET socket")->required();
-  app.add_option("--parent-pid", parent, "the manager's pid")->required();
-  app.add_option("--log-level", log_level, "log level");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+  {
+    CLI::App app{"forkv-store --spawn-server: forks stores for forkv-manager"};
+    app.add_option("--spawn-server", fd, "the manager's SOCK_SEQPACKET socket")->required();
+    app.add_option("--parent-pid", parent, "the manager's pid")->required();
+    app.add_option("--log-level", log_level, "log level");
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      app.exit(e);
+      return kExitUsage;
+    }
   }
   // No ZeroMQ context, no thread, no lock held across a fork: the stores
-  // are forked from this one thread.
+  // are forked from this one thread. One malloc arena in every store (its
+  // ZeroMQ threads would each add one): inherited.
+  mallopt(M_ARENA_MAX, 1);
+  // Process-wide first-use costs paid once, here, not in every store:
+  // libsodium's set-up (ZeroMQ's first context runs it) and the name
+  // service modules (ZeroMQ asks for the "tcp" protocol).
+  if (sodium_init() < 0) spdlog::warn("sodium_init failed");
+  (void)getprotobyname("tcp");
   ResetSignalsForWorker();
   DieWithParent(SIGKILL, parent);
   InitLogging("forkv-spawner", log_level);
-  std::string buf(kMaxSpawnRequestBytes + 1, '\0');
-  uint64_t spawned = 0;
-  while (true) {
-    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
-      spdlog::debug("the manager closed the spawn socket after {} spawns: exiting", spawned);
-      return kExitOk;
-    }
-    if (n < 0) {
-      spdlog::error("spawn socket: {}", std::strerror(errno));
-      return kExitSystem;
-    }
-    auto args = DecodeSpawnRequest(std::string_view(buf.data(), static_cast<size_t>(n)));
-    int32_t reply = args ? ForkStore(*args, fd, parent) : -EINVAL;
-    if (reply > 0) ++spawned;
-    if (send(fd, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) {
-      spdlog::error("spawn socket: cannot reply: {}", std::strerror(errno));
-      return kExitSystem;
-    }
-  }
+  return SpawnServer(fd, parent, log_level).Run();
 }
 
 }  // namespace forkv

@@ -3,6 +3,7 @@
 // are store_requests.cc). See store_loop.h for the lifecycle.
 #include "store_worker/store_loop.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -296,6 +297,7 @@ void StoreServer::MaybeGoIdle(SteadyTime now) {
     return;
   }
   busy_ = false;
+  malloc_trim(0);
   SendControl(ActivityMsg{.gen = opts_.gen,
                           .busy = false,
                           .stats = {{"keys", map_.Count()}, {"bytes", map_.PayloadBytes()}}});
@@ -401,17 +403,36 @@ int StoreServer::Run() {
   }
 }
 
-int RunStore(const StoreOptions& options) {
-  // First, before the ZeroMQ context exists (StoreServer owns it).
+Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid) {
+  // One malloc arena: ZeroMQ's threads would each add one (private
+  // memory per store).
+  mallopt(M_ARENA_MAX, 1);
+  // First, before the ZeroMQ context exists.
   auto sigfd = StartWorker({.process_name = "forkv-store",
-                            .log_level = options.log_level,
-                            .parent_pid = options.parent_pid,
+                            .log_level = log_level,
+                            .parent_pid = parent_pid,
                             .parent_death_signal = SIGKILL,
                             .signals = {SIGTERM, SIGHUP}});
   if (!sigfd.ok()) {
     spdlog::critical("{}", sigfd.status().ToString());
-    return kExitSystem;
+    return sigfd.status();
   }
+  StoreProcess process{.signal_fd = std::move(sigfd).value(),
+                       .ctx = std::make_unique<zmq::context_t>(1)};
+  // A store has a handful of sockets (the default table is sized 1023).
+  process.ctx->set(zmq::ctxopt::max_sockets, 16);
+  // The context starts its I/O and reaper threads with its first socket.
+  zmq::socket_t(*process.ctx, zmq::socket_type::pair).close();
+  return process;
+}
+
+int RunStore(const StoreOptions& options) {
+  auto process = PrepareStoreProcess(options.log_level, options.parent_pid);
+  if (!process.ok()) return kExitSystem;
+  return ServeStore(options, *process);
+}
+
+int ServeStore(const StoreOptions& options, StoreProcess& process) {
   if (Status s = ValidateStoreName(options.name); !s.ok()) {
     spdlog::critical("bad store name: {}", s.ToString());
     return kExitPermanentFailure;
@@ -422,7 +443,7 @@ int RunStore(const StoreOptions& options) {
     return 1;
   }
 #endif
-  StoreServer server(options, sigfd->get());
+  StoreServer server(options, process);
   return server.Run();
 }
 

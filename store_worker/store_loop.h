@@ -18,8 +18,13 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
+
+#include "shared/signals.h"
+#include "shared/status.h"
 
 namespace forkv {
 
@@ -45,7 +50,22 @@ struct StoreOptions {
   int write_retry_ms = 2000;  // resend unacknowledged writes after this
 };
 
+// What a store process sets up before it knows which store it serves:
+// signals (SIGTERM, SIGHUP through a signalfd), the parent-death signal,
+// logging, one malloc arena, and its own ZeroMQ context with its I/O
+// threads running. The spawn server's spares make it while they wait
+// (store_worker/spawn_server.h), so a store's start does not pay for it.
+struct StoreProcess {
+  UniqueFd signal_fd;
+  std::unique_ptr<zmq::context_t> ctx;
+};
+// Call once, from main's thread while it is the only one. The error is
+// logged already; exit kExitSystem.
+Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid);
+
 // Runs the store until told to stop; returns the process exit code.
+int ServeStore(const StoreOptions& options, StoreProcess& process);
+// PrepareStoreProcess, then ServeStore.
 int RunStore(const StoreOptions& options);
 
 }  // namespace forkv

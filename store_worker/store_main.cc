@@ -8,7 +8,7 @@
 
 namespace forkv {
 
-int StoreMain(int argc, char** argv) {
+int StoreMain(int argc, char** argv, StoreProcess* prepared) {
   StoreOptions opts;
   std::string dbs;
   CLI::App app{"forkv-store: serves one named store (started by forkv-manager)"};
@@ -37,7 +37,8 @@ int StoreMain(int argc, char** argv) {
     if (!ep.empty()) opts.db_endpoints.push_back(ep);
   }
   if (opts.db_endpoints.empty()) return kExitUsage;
-  return RunStore(opts);
+  if (prepared == nullptr) return RunStore(opts);
+  return ServeStore(opts, *prepared);
 }
 
 }  // namespace forkv

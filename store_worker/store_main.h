@@ -6,7 +6,11 @@
 
 namespace forkv {
 
+struct StoreProcess;
+
 // argv[0] is the program name. Returns the process's exit code.
-int StoreMain(int argc, char** argv);
+// `prepared`: a spare's process, set up already (its log level and parent
+// are the spawn server's: the manager gives every store the same).
+int StoreMain(int argc, char** argv, StoreProcess* prepared = nullptr);
 
 }  // namespace forkv

@@ -5,9 +5,11 @@
 // processes, real SIGKILLs.
 #include <signal.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "clients/cpp/connection.h"
 #include "shared/catalogue.h"
@@ -186,6 +188,38 @@ TEST_F(DamagedDataDirTest, CreatesAppendToTheLogNotTheSnapshot) {
   ASSERT_TRUE(mgr_->Start());
   EXPECT_EQ(mgr_->Cli({"count", "s19"}).exit_code, 0);
   EXPECT_NE(mgr_->Cli({"count", "s3"}).exit_code, 0);
+}
+
+// A new store starts while its catalogue record is written, but serves
+// nothing before the record is durable: with the log unwritable (a full
+// disk) its first put waits, and is answered once the write succeeds.
+TEST_F(DamagedDataDirTest, ANewStoreServesOnlyOnceItsRecordIsDurable) {
+  const std::string fail_file = dir_.path() + "/fail-catalogue";
+  mgr_->SetEnv("FORKV_FAIL_CATALOGUE_FILE", fail_file);
+  RestartManager({"--request-wait-ms", "60000"});
+  ASSERT_EQ(mgr_->Cli({"put", "old", "k", "v"}).exit_code, 0);
+  std::ofstream(fail_file) << "flush\n";
+  std::atomic<bool> done{false};
+  CommandResult put;
+  std::thread writer([&] {
+    put = mgr_->Cli({"--timeout", "60000", "put", "fresh", "k", "v"});
+    done = true;
+  });
+  // The failure is logged, the store's process runs (it was started with
+  // the write), and the put is not answered meanwhile.
+  EXPECT_TRUE(WaitFor([&] {
+    return mgr_->LogTail(1 << 20).find("cannot write the catalogue log") != std::string::npos;
+  }));
+  EXPECT_TRUE(WaitFor([&] { return mgr_->StorePid("fresh") > 0; }));
+  EXPECT_EQ(mgr_->Cli({"get", "old", "k"}).out, "v");  // other stores serve
+  EXPECT_FALSE(done.load()) << put.out << put.err;
+  std::filesystem::remove(fail_file);
+  writer.join();
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  auto log = DecodeCatalogueLog(ReadWholeFile(Data("catalogue.log")).value());
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log->records.back().name, "fresh");
+  EXPECT_EQ(mgr_->Cli({"get", "fresh", "k"}).out, "v");
 }
 
 // A crash in the middle of an append leaves a torn last record: ignored

@@ -172,7 +172,7 @@ TEST_F(EndToEndTest, FiftyConcurrentClientsOnTenStores) {
 
 TEST_F(EndToEndTest, GarbageFramesGetErrorRepliesAndChangeNothing) {
   ASSERT_EQ(mgr_->Cli({"put", "keep", "k", "v"}).exit_code, 0);
-  std::vector<pid_t> before = LiveChildrenOf(mgr_->pid());
+  std::vector<pid_t> before = mgr_->WorkerPids();
   zmq::socket_t s = MakeSocket(ctx_, zmq::socket_type::dealer, {});
   s.connect(mgr_->endpoint());
   std::vector<std::string> frames = {
@@ -198,7 +198,7 @@ TEST_F(EndToEndTest, GarbageFramesGetErrorRepliesAndChangeNothing) {
     EXPECT_NE(r->code, StatusCode::kOk);
     EXPECT_FALSE(r->message.empty());
   }
-  EXPECT_EQ(LiveChildrenOf(mgr_->pid()), before);
+  EXPECT_EQ(mgr_->WorkerPids(), before);
   EXPECT_EQ(mgr_->Cli({"get", "keep", "k"}).out, "v");
   EXPECT_EQ(mgr_->Cli({"count", "keep"}).out, "1\n");
 }

@@ -127,6 +127,56 @@ TEST_F(SpawnServerTest, AnOrderlyStopReapsTheServer) {
   EXPECT_NE(mgr_->LogTail().find("forkv-manager stopped (exit 0)"), std::string::npos);
 }
 
+// The manager's children named forkv-spare: forked ahead, waiting for a store.
+std::vector<pid_t> SparesOf(ManagerProcess& m) {
+  std::vector<pid_t> out;
+  for (pid_t p : LiveChildrenOf(m.pid())) {
+    if (ProcessName(p) == "forkv-spare") out.push_back(p);
+  }
+  return out;
+}
+
+TEST_F(SpawnServerTest, AStoreStartsFromTheSpareForkedBeforeIt) {
+  ASSERT_EQ(mgr_->Cli({"put", "first", "k", "v"}).exit_code, 0);
+  // After a spawn the server forks the next spare at once: it waits,
+  // the manager's child (reparented like a store), not a store.
+  std::vector<pid_t> spares;
+  ASSERT_TRUE(WaitFor([&] { return (spares = SparesOf(*mgr_)).size() == 1; }, 10s));
+  const pid_t spare = spares[0];
+  EXPECT_FALSE(Contains(mgr_->WorkerPids(), spare));
+  ASSERT_EQ(mgr_->Cli({"put", "second", "k", "v"}).exit_code, 0);
+  EXPECT_EQ(mgr_->StorePid("second"), spare);  // that very process now serves it
+  EXPECT_EQ(ProcessName(spare), "forkv-store");
+  EXPECT_EQ(mgr_->Cli({"get", "second", "k"}).out, "v");
+}
+
+TEST_F(SpawnServerTest, ASpareKilledBeforeUseIsSkipped) {
+  ASSERT_EQ(mgr_->Cli({"put", "first", "k", "v"}).exit_code, 0);
+  std::vector<pid_t> spares;
+  ASSERT_TRUE(WaitFor([&] { return (spares = SparesOf(*mgr_)).size() == 1; }, 10s));
+  ASSERT_EQ(kill(spares[0], SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return !IsAlive(spares[0]); }, 10s));
+  // Its pid is never handed out (it may be reaped already): a live one is.
+  ASSERT_EQ(mgr_->Cli({"put", "second", "k", "v"}).exit_code, 0);
+  const pid_t second = mgr_->StorePid("second");
+  EXPECT_NE(second, spares[0]);
+  EXPECT_TRUE(IsAlive(second));
+  EXPECT_EQ(mgr_->Cli({"get", "second", "k"}).out, "v");
+  EXPECT_EQ(mgr_->StoreInfo("second").value("restarts", -1), 0);
+}
+
+TEST_F(SpawnServerTest, SparesGoWithTheServer) {
+  ASSERT_EQ(mgr_->Cli({"put", "first", "k", "v"}).exit_code, 0);
+  std::vector<pid_t> spares;
+  ASSERT_TRUE(WaitFor([&] { return (spares = SparesOf(*mgr_)).size() == 1; }, 10s));
+  const pid_t server = ServerPid(*mgr_);
+  ASSERT_EQ(kill(server, SIGKILL), 0);
+  // End of file on its socket: the spare exits, cleanly, and is reaped.
+  EXPECT_TRUE(WaitFor([&] { return !IsAlive(spares[0]); }, 10s));
+  EXPECT_TRUE(IsAlive(mgr_->StorePid("first")));
+  EXPECT_EQ(mgr_->Cli({"get", "first", "k"}).out, "v");
+}
+
 class NoSpawnServerTest : public ForkvTest {
  protected:
   std::vector<std::string> ManagerArgs() const override { return {"--no-spawn-server"}; }

@@ -61,6 +61,13 @@ char ProcessState(pid_t pid) {
   return line[close_paren + 2];
 }
 
+std::string ProcessName(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
 bool IsAlive(pid_t pid) {
   char s = ProcessState(pid);
   return s != 0 && s != 'Z' && s != 'X';
@@ -304,7 +311,8 @@ std::vector<pid_t> ManagerProcess::WorkerPids() {
   const pid_t server =
       CliJson({"ping"}).value("spawn_server", nlohmann::json::object()).value("pid", 0);
   std::vector<pid_t> out = LiveChildrenOf(pid_);
-  out.erase(std::remove(out.begin(), out.end(), server), out.end());
+  // The spawn server's spares are the manager's children too, not stores.
+  std::erase_if(out, [server](pid_t p) { return p == server || ProcessName(p) == "forkv-spare"; });
   return out;
 }
 

@@ -49,6 +49,8 @@ class TempDir {
 // Process state letter from /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0
 // when the process does not exist. Never reaps.
 char ProcessState(pid_t pid);
+// Its /proc/PID/comm ("forkv-store", "forkv-spare", ...); empty when gone.
+std::string ProcessName(pid_t pid);
 // Alive = exists and is not a zombie.
 bool IsAlive(pid_t pid);
 // Live (non-zombie) processes whose parent is `pid`.
