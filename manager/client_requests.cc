@@ -11,11 +11,11 @@
 
 #include "manager/data_dir.h"
 #include "manager/manager.h"
-#include "shared/runtime.h"
 #include "shared/catalogue.h"
 #include "shared/codec.h"
 #include "shared/names.h"
 #include "shared/proc.h"
+#include "shared/runtime.h"
 
 namespace forkv {
 
