@@ -46,7 +46,8 @@ void ChildTable::RemoveStore(const std::string& name) {
 void ChildTable::Attach(Child* child, pid_t pid, uint64_t gen) {
   by_gen_.erase(child->gen);
   child->gen = gen;
-  child->routing_id = ChildRoutingId(child->kind, gen);
+  child->routing_id =
+      child->kind == ChildRole::kStore ? StoreRoutingId(pid) : ChildRoutingId(child->kind, gen);
   by_pid_[pid] = child;
   by_gen_[gen] = child;
 }
@@ -63,8 +64,20 @@ Child* ChildTable::FindByGen(uint64_t gen) {
   return it == by_gen_.end() ? nullptr : it->second;
 }
 
+Child* ChildTable::FindByRoutingId(std::string_view rid) {
+  Child* child = nullptr;
+  if (rid.size() >= 2 && rid[0] == 'p') {
+    pid_t pid = 0;
+    auto [ptr, ec] = std::from_chars(rid.data() + 1, rid.data() + rid.size(), pid);
+    if (ec == std::errc() && ptr == rid.data() + rid.size()) child = FindByPid(pid);
+  } else if (uint64_t gen = GenFromRoutingId(rid); gen != 0) {
+    child = FindByGen(gen);
+  }
+  return child != nullptr && child->routing_id == rid ? child : nullptr;
+}
+
 uint64_t ChildTable::GenFromRoutingId(std::string_view rid) {
-  if (rid.size() < 2 || (rid[0] != 's' && rid[0] != 'd' && rid[0] != 'h')) return 0;
+  if (rid.size() < 2 || (rid[0] != 'd' && rid[0] != 'h')) return 0;
   uint64_t gen = 0;
   auto [ptr, ec] = std::from_chars(rid.data() + 1, rid.data() + rid.size(), gen);
   if (ec != std::errc() || ptr != rid.data() + rid.size()) return 0;

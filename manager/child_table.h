@@ -1,6 +1,7 @@
 // The manager's one table of children: every database worker, store and the
-// optional HTTP gateway, indexed by name, by pid (to map a reaped pid to its
-// child) and by generation (to map a backend routing id to its child). It
+// optional HTTP gateway, indexed by name, by pid (to map a reaped pid, or a
+// store's routing id, to its child) and by generation (a worker's or the
+// gateway's routing id). It
 // holds what only the manager's loop knows of a child: its kind, current
 // generation and last reported stats. Lifecycle state, pid, restarts and
 // exits belong to the child's supervisor (manager/supervisor.h): the table
@@ -32,8 +33,9 @@ struct Child {
   std::string name;    // store name, "db-<shard>" or "http"; also its id in its supervisor
   uint32_t shard = 0;  // database workers only
   uint64_t gen = 0;    // current incarnation; 0 before the first spawn
-  // Its backend DEALER's routing id, ChildRoutingId(kind, gen): derived by
-  // Attach(), kept because every request to a store sends it.
+  // Its backend DEALER's routing id: a store's StoreRoutingId(pid), else
+  // ChildRoutingId(kind, gen). Derived by Attach(), kept because every
+  // request to a store sends it.
   std::string routing_id;
   nlohmann::json stats = nlohmann::json::object();  // the last ready/pong stats
   std::string tcp_endpoint;  // stores: the current incarnation's tcp client endpoint, or ""
@@ -71,7 +73,11 @@ class ChildTable {
   Child* FindByPid(pid_t pid);
   // The child whose *current* generation is `gen`.
   Child* FindByGen(uint64_t gen);
-  // Parses a routing id ("s12", "d7", "h9") into a generation; 0 if malformed.
+  // The child whose *current* process has this backend routing id
+  // ("p1234" a store by pid, "d7" or "h9" by generation); nullptr for a
+  // process already reaped, an earlier incarnation, or garbage.
+  Child* FindByRoutingId(std::string_view rid);
+  // Parses a routing id ("d7", "h9") into a generation; 0 if malformed.
   static uint64_t GenFromRoutingId(std::string_view rid);
 
  private:

@@ -188,7 +188,7 @@ class Manager {
   std::set<std::string> catalogue_;
   IdleStores idle_;                      // live stores that said they are idle, longest idle first
   uint64_t activations_ = 0;             // Activate() calls that started a store
-  StoreSpawner spawner_{false, "", ""};  // set up by Init (the layout names the binary)
+  StoreSpawner spawner_{false, "", {}};  // set up by Init (the layout names the binary)
   ManagerLayout layout_;
 
   // Declared before the sockets: released (the socket files unlinked if

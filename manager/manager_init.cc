@@ -113,7 +113,8 @@ Status Manager::Init() {
   if (Status s = MakeDirectories(run_dir); !s.ok()) return s;
   std::string bin_dir = std::filesystem::path(SiblingBinary("forkv-store")).parent_path();
   layout_ = MakeLayout(opts_, run_dir, getpid(), bin_dir);
-  spawner_ = StoreSpawner(opts_.spawn_server, layout_.store_exe, opts_.log_level);
+  spawner_ =
+      StoreSpawner(opts_.spawn_server, layout_.store_exe, SpawnServerStoreArgs(opts_, layout_));
   RemoveSocketsOfDeadManagers(run_dir);
   for (const auto& ep : layout_.db_endpoints) {
     if (Status s = CheckEndpoint(ep); !s.ok()) return s;

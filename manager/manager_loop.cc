@@ -43,8 +43,8 @@ void Manager::SendControl(const Child& child, const ControlMessage& msg) {
 
 void Manager::OnBackend(Frames& frames) {
   if (frames.size() < 2) return;
-  uint64_t gen = ChildTable::GenFromRoutingId(View(frames[0]));
-  Child* child = gen == 0 ? nullptr : table_.FindByGen(gen);
+  Child* child = table_.FindByRoutingId(View(frames[0]));
+  const uint64_t gen = child != nullptr ? child->gen : 0;
   std::string_view kind = View(frames[1]);
   if (kind == kTagReply && frames.size() == 4) {
     auto tag = DecodeTag(View(frames[2]));

@@ -71,16 +71,29 @@ std::string StoreEndpoint(const ManagerLayout& l, uint64_t gen) {
   return l.store_prefix + std::to_string(gen) + ".sock";
 }
 
-SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
-                         uint64_t gen) {
+namespace {
+
+std::string DbEndpointList(const ManagerLayout& l) {
   std::string dbs;
   for (const std::string& ep : l.db_endpoints) dbs += (dbs.empty() ? "" : ",") + ep;
-  SpawnSpec spec{.exe = l.store_exe,
-                 .args = {"--name", name, "--gen", std::to_string(gen), "--backend",
-                          l.backend_endpoint, "--db", dbs, "--bind", StoreEndpoint(l, gen),
-                          "--log-level", o.log_level, "--parent-pid", std::to_string(l.manager_pid),
-                          "--idle-after-ms", std::to_string(o.ping_interval_ms)},
-                 .parent_death_signal = SIGKILL};
+  return dbs;
+}
+
+}  // namespace
+
+std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& o, const ManagerLayout& l) {
+  return {"--log-level", o.log_level, "--backend", l.backend_endpoint, "--db", DbEndpointList(l)};
+}
+
+SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
+                         uint64_t gen) {
+  SpawnSpec spec{
+      .exe = l.store_exe,
+      .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
+               "--db", DbEndpointList(l), "--bind", StoreEndpoint(l, gen), "--log-level",
+               o.log_level, "--parent-pid", std::to_string(l.manager_pid), "--idle-after-ms",
+               std::to_string(o.ping_interval_ms)},
+      .parent_death_signal = SIGKILL};
   if (!l.store_tcp_bind.empty()) {
     spec.args.push_back("--bind");
     spec.args.push_back(l.store_tcp_bind);

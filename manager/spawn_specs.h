@@ -55,6 +55,10 @@ std::optional<pid_t> ManagerPidOfSocketFile(std::string_view filename);
 
 SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
                          const std::string& name, uint64_t gen);
+// The spawn server's arguments that every store shares (its spares prepare
+// them ahead, store_worker/spawn_server.h): --log-level, --backend, --db.
+std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& options,
+                                              const ManagerLayout& layout);
 // One database worker incarnation; `create`: it may create its database
 // (manager/data_dir.h). It checks its shard against the catalogue. SIGTERM
 // on parent death: it syncs and closes.

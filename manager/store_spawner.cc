@@ -14,8 +14,8 @@
 
 namespace forkv {
 
-StoreSpawner::StoreSpawner(bool enabled, std::string store_exe, std::string log_level)
-    : enabled_(enabled), store_exe_(std::move(store_exe)), log_level_(std::move(log_level)) {}
+StoreSpawner::StoreSpawner(bool enabled, std::string store_exe, std::vector<std::string> store_args)
+    : enabled_(enabled), store_exe_(std::move(store_exe)), store_args_(std::move(store_args)) {}
 
 void StoreSpawner::Start(SteadyTime now) {
   if (!enabled_ || pid_ != 0 || now < next_start_) return;
@@ -27,9 +27,11 @@ void StoreSpawner::Start(SteadyTime now) {
   }
   UniqueFd ours(fds[0]);
   UniqueFd theirs(fds[1]);
+  std::vector<std::string> args = {"--spawn-server", std::to_string(theirs.get()), "--parent-pid",
+                                   std::to_string(getpid())};
+  args.insert(args.end(), store_args_.begin(), store_args_.end());
   auto pid = SpawnChild({.exe = store_exe_,
-                         .args = {"--spawn-server", std::to_string(theirs.get()), "--parent-pid",
-                                  std::to_string(getpid()), "--log-level", log_level_},
+                         .args = std::move(args),
                          .parent_death_signal = SIGKILL,
                          .inherit_fd = theirs.get(),
                          // Every symbol bound once, here: a store's first

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "shared/clock.h"
 #include "shared/proc.h"
@@ -36,8 +37,9 @@ class StoreSpawner {
   static constexpr std::chrono::milliseconds kReplyTimeout{2000};
   static constexpr std::chrono::milliseconds kRestartDelay{1000};
 
-  // `enabled` false: Spawn() is always fork+exec.
-  StoreSpawner(bool enabled, std::string store_exe, std::string log_level);
+  // `enabled` false: Spawn() is always fork+exec. `store_args`: the
+  // server's arguments that every store shares (SpawnServerStoreArgs).
+  StoreSpawner(bool enabled, std::string store_exe, std::vector<std::string> store_args);
 
   // Starts the server if enabled, not running and past its restart delay.
   void Start(SteadyTime now);
@@ -57,7 +59,7 @@ class StoreSpawner {
 
   bool enabled_;
   std::string store_exe_;
-  std::string log_level_;
+  std::vector<std::string> store_args_;
   UniqueFd fd_;    // our end of the socketpair; invalid when no usable server
   pid_t pid_ = 0;  // 0 when no server process exists
   SteadyTime next_start_{};

@@ -201,6 +201,8 @@ std::string ChildRoutingId(ChildRole role, uint64_t gen) {
   return prefix + std::to_string(gen);
 }
 
+std::string StoreRoutingId(int32_t pid) { return "p" + std::to_string(pid); }
+
 std::string_view ControlTypeName(const ControlMessage& msg) {
   return std::visit(Overloaded{
                         [](const HelloMsg&) { return std::string_view("hello"); },

@@ -57,9 +57,13 @@ namespace forkv {
 enum class ChildRole { kStore, kDb, kHttp };
 // "store", "db", "http".
 std::string_view ChildRoleName(ChildRole role);
-// The routing id a child's DEALER uses on the manager's backend (and a
-// store's on every database worker): "s<gen>", "d<gen>" or "h<gen>".
+// The routing id a database worker's or the gateway's DEALER uses on the
+// manager's backend: "d<gen>" or "h<gen>" (a store's: StoreRoutingId).
 std::string ChildRoutingId(ChildRole role, uint64_t gen);
+// A store's routing id, from its pid: "p<pid>". Unlike a generation, a
+// process knows its pid before the manager tells it which store it is, so
+// a spare of the spawn server connects its links ahead (issue 14).
+std::string StoreRoutingId(int32_t pid);
 
 struct HelloMsg {
   ChildRole role = ChildRole::kStore;

@@ -6,8 +6,13 @@ namespace forkv {
 
 Result<ControlLink> ControlLink::Connect(zmq::context_t& ctx, const std::string& backend,
                                          ChildRole role, uint64_t gen, SocketOptions options) {
+  return Connect(ctx, backend, ChildRoutingId(role, gen), std::move(options));
+}
+
+Result<ControlLink> ControlLink::Connect(zmq::context_t& ctx, const std::string& backend,
+                                         std::string routing_id, SocketOptions options) {
   ControlLink link;
-  link.routing_id_ = ChildRoutingId(role, gen);
+  link.routing_id_ = std::move(routing_id);
   options.routing_id = link.routing_id_;
   link.socket_ = MakeSocket(ctx, zmq::socket_type::dealer, options);
   try {

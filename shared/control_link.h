@@ -1,6 +1,6 @@
 // A child's control link to the manager: a DEALER connected to the manager's
-// backend ROUTER, with the child's routing id (ChildRoutingId: "s<gen>",
-// "d<gen>", "h<gen>"), over which it sends and receives the typed control
+// backend ROUTER, with the child's routing id (ChildRoutingId: "d<gen>",
+// "h<gen>"; a store's StoreRoutingId: "p<pid>"), over which it sends and receives the typed control
 // messages of shared/control.h as "C" frames (docs/protocol.md, "Manager <->
 // children").
 //
@@ -45,6 +45,10 @@ class ControlLink {
   // InvalidArgument when ZeroMQ refuses the endpoint.
   static Result<ControlLink> Connect(zmq::context_t& ctx, const std::string& backend,
                                      ChildRole role, uint64_t gen,
+                                     SocketOptions options = DefaultSocketOptions());
+  // The same with the routing id given (a store's StoreRoutingId).
+  static Result<ControlLink> Connect(zmq::context_t& ctx, const std::string& backend,
+                                     std::string routing_id,
                                      SocketOptions options = DefaultSocketOptions());
 
   bool connected() const { return static_cast<bool>(socket_); }

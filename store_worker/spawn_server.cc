@@ -38,6 +38,14 @@ namespace {
 // waiting. Nothing runs while nobody asks for a store.
 constexpr size_t kSpares = 1;
 
+// What every store is given alike, so a spare prepares it ahead: its log
+// level and the endpoints it connects to.
+struct SpareConfig {
+  std::string log_level = "info";
+  std::string backend;
+  std::vector<std::string> db_endpoints;
+};
+
 struct Spare {
   pid_t pid = 0;
   UniqueFd fd;  // our end of its SOCK_SEQPACKET pair
@@ -46,7 +54,7 @@ struct Spare {
 // In the spare, after the double fork: wait until the manager is its
 // parent, then for its arguments, then StoreMain() as if exec'd with
 // them. Never returns.
-[[noreturn]] void RunSpare(int fd, pid_t manager, const std::string& log_level) {
+[[noreturn]] void RunSpare(int fd, pid_t manager, const SpareConfig& config) {
   // The intermediate child exits right after the fork; until then it is
   // our parent. Then the manager (a subreaper) is, or init if it is gone.
   const pid_t first = getppid();
@@ -59,7 +67,8 @@ struct Spare {
   // process's own ZeroMQ context with its threads. (Measured: at once is
   // faster than after a pause that leaves the CPU to the store just
   // started from the previous spare.)
-  auto process = PrepareStoreProcess(log_level, manager);
+  auto process =
+      PrepareStoreProcess(config.log_level, manager, config.backend, config.db_endpoints);
   if (!process.ok()) _exit(kExitSystem);
   std::optional<std::vector<std::string>> args;
   {
@@ -88,7 +97,7 @@ struct Spare {
 // manager's socket, the other spares' sockets), so that each sees the end
 // of file of its own peer alone.
 int32_t ForkSpare(Spare* out, const std::vector<int>& close_in_child, pid_t manager,
-                  const std::string& log_level) {
+                  const SpareConfig& config) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return -errno;
   UniqueFd ours(pair[0]);
@@ -111,7 +120,7 @@ int32_t ForkSpare(Spare* out, const std::vector<int>& close_in_child, pid_t mana
     pid_t spare = fork();
     if (spare == 0) {
       close(pipe_fds[1]);
-      RunSpare(theirs.get(), manager, log_level);
+      RunSpare(theirs.get(), manager, config);
     }
     int32_t reply = spare > 0 ? spare : -errno;
     (void)!write(pipe_fds[1], &reply, sizeof reply);
@@ -136,8 +145,8 @@ int32_t ForkSpare(Spare* out, const std::vector<int>& close_in_child, pid_t mana
 
 class SpawnServer {
  public:
-  SpawnServer(int fd, pid_t manager, std::string log_level)
-      : fd_(fd), manager_(manager), log_level_(std::move(log_level)) {}
+  SpawnServer(int fd, pid_t manager, SpareConfig config)
+      : fd_(fd), manager_(manager), config_(std::move(config)) {}
 
   int Run() {
     std::string buf(kMaxSpawnRequestBytes + 1, '\0');
@@ -212,14 +221,14 @@ class SpawnServer {
     std::vector<int> close_in_child = {fd_};
     for (const Spare& s : spares_) close_in_child.push_back(s.fd.get());
     Spare spare;
-    int32_t r = ForkSpare(&spare, close_in_child, manager_, log_level_);
+    int32_t r = ForkSpare(&spare, close_in_child, manager_, config_);
     if (r > 0) spares_.push_back(std::move(spare));
     return r;
   }
 
   const int fd_;
   const pid_t manager_;
-  const std::string log_level_;
+  const SpareConfig config_;
   std::deque<Spare> spares_;
   bool refill_failed_ = false;
   uint64_t spawned_ = 0;
@@ -230,18 +239,23 @@ class SpawnServer {
 int SpawnServerMain(int argc, char** argv) {
   int fd = -1;
   pid_t parent = 0;
-  std::string log_level = "info";
+  SpareConfig config;
   {
+    std::string dbs;
     CLI::App app{"forkv-store --spawn-server: forks stores for forkv-manager"};
     app.add_option("--spawn-server", fd, "the manager's SOCK_SEQPACKET socket")->required();
     app.add_option("--parent-pid", parent, "the manager's pid")->required();
-    app.add_option("--log-level", log_level, "log level");
+    app.add_option("--log-level", config.log_level, "the stores' log level");
+    app.add_option("--backend", config.backend, "the stores' manager backend endpoint")->required();
+    app.add_option("--db", dbs, "the stores' database worker endpoints, comma-separated")
+        ->required();
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
       app.exit(e);
       return kExitUsage;
     }
+    config.db_endpoints = SplitEndpointList(dbs);
   }
   // No ZeroMQ context, no thread, no lock held across a fork: the stores
   // are forked from this one thread. One malloc arena in every store (its
@@ -254,8 +268,8 @@ int SpawnServerMain(int argc, char** argv) {
   (void)getprotobyname("tcp");
   ResetSignalsForWorker();
   DieWithParent(SIGKILL, parent);
-  InitLogging("forkv-spawner", log_level);
-  return SpawnServer(fd, parent, log_level).Run();
+  InitLogging("forkv-spawner", config.log_level);
+  return SpawnServer(fd, parent, std::move(config)).Run();
 }
 
 }  // namespace forkv

@@ -29,28 +29,51 @@ namespace forkv {
 
 using std::chrono::milliseconds;
 
-bool StoreServer::Connect() {
-  // The link to the manager carries every client request and reply of this
-  // store, hence the deep queues; the same routing id on every shard.
-  SocketOptions so{.send_hwm = 100000,
-                   .recv_hwm = 100000,
-                   .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes)};
-  auto link = ControlLink::Connect(ctx_, opts_.backend, ChildRole::kStore, opts_.gen, so);
-  if (!link.ok()) {
-    spdlog::critical("{}", link.status().ToString());
-    return false;
-  }
-  manager_ = std::move(link).value();
-  so.routing_id = manager_.routing_id();
-  for (const auto& ep : opts_.db_endpoints) {
-    dbs_.push_back(MakeSocket(ctx_, zmq::socket_type::dealer, so));
+namespace {
+
+// The link to the manager carries every client request and reply of this
+// store, hence the deep queues; the same routing id on every shard.
+SocketOptions StoreLinkOptions() {
+  return {.send_hwm = 100000,
+          .recv_hwm = 100000,
+          .max_message_bytes = static_cast<int64_t>(kMaxInternalFrameBytes)};
+}
+
+Status ConnectLinks(StoreProcess* p) {
+  auto link =
+      ControlLink::Connect(*p->ctx, p->backend, StoreRoutingId(getpid()), StoreLinkOptions());
+  if (!link.ok()) return link.status();
+  p->manager = std::move(link).value();
+  SocketOptions so = StoreLinkOptions();
+  so.routing_id = p->manager.routing_id();
+  p->dbs.clear();
+  for (const auto& ep : p->db_endpoints) {
+    p->dbs.push_back(MakeSocket(*p->ctx, zmq::socket_type::dealer, so));
     try {
-      dbs_.back().connect(ep);
+      p->dbs.back().connect(ep);
     } catch (const zmq::error_t& e) {
-      spdlog::critical("cannot connect to database worker {}: {}", ep, e.what());
+      return Status::InvalidArgument("cannot connect to database worker " + ep + ": " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool StoreServer::Connect() {
+  // Connected while the process waited for its store, unless the manager
+  // gave this store other endpoints than its spare had.
+  if (process_.backend != opts_.backend || process_.db_endpoints != opts_.db_endpoints ||
+      !process_.manager.connected()) {
+    process_.backend = opts_.backend;
+    process_.db_endpoints = opts_.db_endpoints;
+    if (Status s = ConnectLinks(&process_); !s.ok()) {
+      spdlog::critical("{}", s.ToString());
       return false;
     }
   }
+  manager_ = std::move(process_.manager);
+  dbs_ = std::move(process_.dbs);
   return true;
 }
 
@@ -137,7 +160,7 @@ Status StoreServer::BindClients() {
   // Bound before loading, so a bind error is known at once; nothing is
   // answered until the load is complete (and nobody is told the endpoint
   // before the manager hears `ready`).
-  clients_ = MakeSocket(ctx_, zmq::socket_type::router,
+  clients_ = MakeSocket(*process_.ctx, zmq::socket_type::router,
                         {.send_hwm = 100000,
                          .recv_hwm = 100000,
                          .max_message_bytes = static_cast<int64_t>(kMaxRequestFrameBytes)});
@@ -403,7 +426,9 @@ int StoreServer::Run() {
   }
 }
 
-Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid) {
+Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid,
+                                         const std::string& backend,
+                                         const std::vector<std::string>& db_endpoints) {
   // One malloc arena: ZeroMQ's threads would each add one (private
   // memory per store).
   mallopt(M_ARENA_MAX, 1);
@@ -421,13 +446,18 @@ Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t par
                        .ctx = std::make_unique<zmq::context_t>(1)};
   // A store has a handful of sockets (the default table is sized 1023).
   process.ctx->set(zmq::ctxopt::max_sockets, 16);
-  // The context starts its I/O and reaper threads with its first socket.
-  zmq::socket_t(*process.ctx, zmq::socket_type::pair).close();
+  process.backend = backend;
+  process.db_endpoints = db_endpoints;
+  if (Status s = ConnectLinks(&process); !s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    return s;
+  }
   return process;
 }
 
 int RunStore(const StoreOptions& options) {
-  auto process = PrepareStoreProcess(options.log_level, options.parent_pid);
+  auto process = PrepareStoreProcess(options.log_level, options.parent_pid, options.backend,
+                                     options.db_endpoints);
   if (!process.ok()) return kExitSystem;
   return ServeStore(options, *process);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "shared/control_link.h"
 #include "shared/signals.h"
 #include "shared/status.h"
 
@@ -52,16 +53,25 @@ struct StoreOptions {
 
 // What a store process sets up before it knows which store it serves:
 // signals (SIGTERM, SIGHUP through a signalfd), the parent-death signal,
-// logging, one malloc arena, and its own ZeroMQ context with its I/O
-// threads running. The spawn server's spares make it while they wait
-// (store_worker/spawn_server.h), so a store's start does not pay for it.
+// logging, one malloc arena, its own ZeroMQ context with its I/O threads
+// running, and its links to the manager and to every database worker,
+// connected (their routing id is the pid's, StoreRoutingId). The spawn
+// server's spares make it while they wait (store_worker/spawn_server.h),
+// so a store's start pays for none of it: not even ZeroMQ's connect and
+// handshake.
 struct StoreProcess {
   UniqueFd signal_fd;
   std::unique_ptr<zmq::context_t> ctx;
+  std::string backend;                    // what `manager` is connected to
+  std::vector<std::string> db_endpoints;  // what `dbs` are, in shard order
+  ControlLink manager;
+  std::vector<zmq::socket_t> dbs;
 };
 // Call once, from main's thread while it is the only one. The error is
 // logged already; exit kExitSystem.
-Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid);
+Result<StoreProcess> PrepareStoreProcess(const std::string& log_level, pid_t parent_pid,
+                                         const std::string& backend,
+                                         const std::vector<std::string>& db_endpoints);
 
 // Runs the store until told to stop; returns the process exit code.
 int ServeStore(const StoreOptions& options, StoreProcess& process);

@@ -1,12 +1,23 @@
 #include "store_worker/store_main.h"
 
 #include <CLI/CLI.hpp>
-#include <sstream>
 
 #include "shared/proc.h"
 #include "store_worker/store_loop.h"
 
 namespace forkv {
+
+std::vector<std::string> SplitEndpointList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 int StoreMain(int argc, char** argv, StoreProcess* prepared) {
   StoreOptions opts;
@@ -32,10 +43,7 @@ int StoreMain(int argc, char** argv, StoreProcess* prepared) {
     app.exit(e);
     return kExitUsage;
   }
-  std::stringstream ss(dbs);
-  for (std::string ep; std::getline(ss, ep, ',');) {
-    if (!ep.empty()) opts.db_endpoints.push_back(ep);
-  }
+  opts.db_endpoints = SplitEndpointList(dbs);
   if (opts.db_endpoints.empty()) return kExitUsage;
   if (prepared == nullptr) return RunStore(opts);
   return ServeStore(opts, *prepared);

@@ -4,9 +4,15 @@
 // store it forks.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace forkv {
 
 struct StoreProcess;
+
+// "a,b,,c" -> {"a", "b", "c"}: the --db argument.
+std::vector<std::string> SplitEndpointList(const std::string& list);
 
 // argv[0] is the program name. Returns the process's exit code.
 // `prepared`: a spare's process, set up already (its log level and parent

@@ -33,7 +33,7 @@ class StoreServer {
       : opts_(opts),
         signal_fd_(process.signal_fd.get()),
         shard_count_(static_cast<uint32_t>(opts.db_endpoints.size())),
-        ctx_(*process.ctx),
+        process_(process),
         tracker_(shard_count_),
         loads_(shard_count_),
         unsent_(shard_count_) {}
@@ -96,7 +96,7 @@ class StoreServer {
   const StoreOptions& opts_;
   int signal_fd_;
   uint32_t shard_count_;
-  zmq::context_t& ctx_;  // the process's (StoreProcess)
+  StoreProcess& process_;  // its context; its links, taken by Connect()
   ControlLink manager_;
   zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
   Frames send_frames_;     // reused by SendTo()

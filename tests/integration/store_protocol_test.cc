@@ -23,7 +23,7 @@ namespace {
 class StoreProtocolTest : public ::testing::Test {
  protected:
   static constexpr uint64_t kGen = 7;
-  static constexpr const char* kRid = "s7";
+  std::string rid_;  // the store's routing id: StoreRoutingId(its pid)
 
   void SetUp() override {
     backend_ = MakeSocket(ctx_, zmq::socket_type::router, {.router_mandatory = true});
@@ -38,6 +38,7 @@ class StoreProtocolTest : public ::testing::Test {
                              "--db", db, "--log-level", "warn", "--idle-after-ms", "200"}});
     ASSERT_TRUE(pid.ok()) << pid.status().ToString();
     pid_ = *pid;
+    rid_ = StoreRoutingId(pid_);
   }
 
   void TearDown() override {
@@ -53,7 +54,7 @@ class StoreProtocolTest : public ::testing::Test {
     EXPECT_TRUE(frames.has_value()) << "no control message from the store";
     if (!frames) return DbUpMsg{.shard = 0xdead};
     EXPECT_EQ(frames->size(), 3u);
-    EXPECT_EQ(View((*frames)[0]), kRid);
+    EXPECT_EQ(View((*frames)[0]), rid_);
     EXPECT_EQ(View((*frames)[1]), "C");
     auto msg = DecodeControlMessage(View(frames->back()));
     EXPECT_TRUE(msg.ok()) << msg.status().ToString();
@@ -66,7 +67,7 @@ class StoreProtocolTest : public ::testing::Test {
   std::optional<Reply> Ask(uint64_t tag, const Request& req) {
     std::string bytes = EncodeRequest(req);
     std::string t = EncodeTag(tag);
-    EXPECT_TRUE(SendFrames(backend_, {kRid, "Q", t, bytes}).ok());
+    EXPECT_TRUE(SendFrames(backend_, {rid_, "Q", t, bytes}).ok());
     return AwaitReply(tag);
   }
   std::optional<Reply> AwaitReply(uint64_t tag) {
@@ -102,7 +103,7 @@ class StoreProtocolTest : public ::testing::Test {
   }
   void Ack(uint64_t seq) {
     std::string ack = EncodeWriteAck({.seqs = {seq}});
-    ASSERT_TRUE(SendFrames(db_, {kRid, "A", ack}).ok());
+    ASSERT_TRUE(SendFrames(db_, {rid_, "A", ack}).ok());
   }
 
   // Hello, then the load from the one shard, answered with `entries`, then ready.
@@ -114,7 +115,7 @@ class StoreProtocolTest : public ::testing::Test {
     auto load = RecvWithin(db_);
     ASSERT_TRUE(load.has_value()) << "no load request";
     ASSERT_EQ(load->size(), 3u);
-    EXPECT_EQ(View((*load)[0]), kRid);
+    EXPECT_EQ(View((*load)[0]), rid_);
     ASSERT_EQ(View((*load)[1]), "L");
     auto l = DecodeLoadRequest(View((*load)[2]));
     ASSERT_TRUE(l.ok()) << l.status().ToString();
@@ -122,7 +123,7 @@ class StoreProtocolTest : public ::testing::Test {
     EXPECT_EQ(l->gen, kGen);
     std::string chunk =
         EncodeLoadChunk({.load_id = l->load_id, .last = true, .entries = std::move(entries)});
-    ASSERT_TRUE(SendFrames(db_, {kRid, "D", chunk}).ok());
+    ASSERT_TRUE(SendFrames(db_, {rid_, "D", chunk}).ok());
   }
 
   TempDir dir_;
@@ -144,7 +145,7 @@ TEST_F(StoreProtocolTest, ReadyCarriesTheLoadFiguresInStats) {
       << r.stats.dump();
 
   std::string ping = EncodeControlMessage(PingMsg{.seq = 41});
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", ping}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", ping}).ok());
   ControlMessage pong = NextControl();
   ASSERT_TRUE(std::holds_alternative<PongMsg>(pong)) << ControlTypeName(pong);
   const PongMsg& p = std::get<PongMsg>(pong);
@@ -186,7 +187,7 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   std::string put = EncodeRequest(
       {.id = 1, .op = Op::kPut, .store = "users", .key = std::string("k\0ey", 4), .value = value});
   std::string t1 = EncodeTag(1);
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t1, put}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "Q", t1, put}).ok());
   auto w = NextWrite();
   ASSERT_TRUE(w.has_value());
   EXPECT_EQ(w->store, "users");
@@ -215,7 +216,7 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   std::string del =
       EncodeRequest({.id = 4, .op = Op::kDel, .store = "users", .key = "old", .value = "junk"});
   std::string t4 = EncodeTag(4);
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t4, del}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "Q", t4, del}).ok());
   auto d = NextWrite();
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->op, Op::kDel);
@@ -235,11 +236,11 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   // db_up: an unacknowledged write is resent, in order.
   std::string put2 = EncodeRequest({.id = 6, .op = Op::kPut, .store = "users", .key = "z"});
   std::string t6 = EncodeTag(6);
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "Q", t6, put2}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "Q", t6, put2}).ok());
   auto first = NextWrite();
   ASSERT_TRUE(first.has_value());
   std::string up = EncodeControlMessage(DbUpMsg{.shard = 0});
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", up}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", up}).ok());
   auto resent = NextWrite();
   ASSERT_TRUE(resent.has_value());
   EXPECT_EQ(resent->seq, first->seq);
@@ -277,12 +278,12 @@ TEST_F(StoreProtocolTest, ActivityIsReportedAndHibernateExitsCleanly) {
   EXPECT_EQ(std::get<ActivityMsg>(idle).stats["keys"], 1);
   // A hibernate for another incarnation is ignored; its own ends the process.
   std::string other = EncodeControlMessage(HibernateMsg{.gen = kGen + 1});
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", other}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", other}).ok());
   auto still = Ask(2, {.id = 2, .op = Op::kCount, .store = "users"});
   ASSERT_TRUE(still.has_value());
   EXPECT_EQ(still->code, StatusCode::kOk) << still->message;
   std::string mine = EncodeControlMessage(HibernateMsg{.gen = kGen});
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", mine}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", mine}).ok());
   int status = 0;
   ASSERT_TRUE(WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 5s));
   pid_ = 0;
@@ -300,10 +301,10 @@ TEST_F(StoreProtocolTest, BadControlMessagesAreDroppedNotFatal) {
       EncodeJsonBody({{"type", "db_up"}, {"shard", "0"}}),
       EncodeJsonBody({{"type", "reboot"}}),
   };
-  for (const auto& b : bad) ASSERT_TRUE(SendFrames(backend_, {kRid, "C", b}).ok());
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", "x", "y"}).ok());
+  for (const auto& b : bad) ASSERT_TRUE(SendFrames(backend_, {rid_, "C", b}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", "x", "y"}).ok());
   std::string ping = EncodeControlMessage(PingMsg{.seq = 5});
-  ASSERT_TRUE(SendFrames(backend_, {kRid, "C", ping}).ok());
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "C", ping}).ok());
   ControlMessage pong = NextControl();  // the only answer
   ASSERT_TRUE(std::holds_alternative<PongMsg>(pong)) << ControlTypeName(pong);
   EXPECT_EQ(std::get<PongMsg>(pong).seq, 5u);

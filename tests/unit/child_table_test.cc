@@ -31,18 +31,26 @@ TEST(ChildTableTest, AttachIndexesPidAndGenAndSetsTheRoutingId) {
   t.Attach(s, 100, 5);
   EXPECT_EQ(t.FindByPid(100), s);
   EXPECT_EQ(t.FindByGen(5), s);
-  EXPECT_EQ(s->routing_id, "s5");
+  EXPECT_EQ(s->routing_id, "p100");  // a store's: its pid
+  EXPECT_EQ(t.FindByRoutingId("p100"), s);
   t.Detach(100);  // reaped: the pid is gone, the generation stays current
   EXPECT_EQ(t.FindByPid(100), nullptr);
   EXPECT_EQ(t.FindByGen(5), s);
-  t.Attach(s, 101, 6);  // restarted: new pid and generation
+  EXPECT_EQ(t.FindByRoutingId("p100"), nullptr);  // a reaped process's messages are stale
+  t.Attach(s, 101, 6);                            // restarted: new pid and generation
   EXPECT_EQ(t.FindByGen(5), nullptr);
   EXPECT_EQ(t.FindByGen(6), s);
   EXPECT_EQ(t.FindByPid(101), s);
-  EXPECT_EQ(s->routing_id, "s6");
+  EXPECT_EQ(s->routing_id, "p101");
   EXPECT_EQ(t.dbs()[0].routing_id, "");
   t.Attach(&t.dbs()[0], 200, 7);
   EXPECT_EQ(t.dbs()[0].routing_id, "d7");
+  EXPECT_EQ(t.FindByRoutingId("d7"), &t.dbs()[0]);
+  EXPECT_EQ(t.FindByRoutingId("s6"), nullptr);    // not how a store is known
+  EXPECT_EQ(t.FindByRoutingId("d6"), nullptr);    // the store's generation, not a worker's id
+  EXPECT_EQ(t.FindByRoutingId("p200"), nullptr);  // the worker's pid, but it is not a store
+  EXPECT_EQ(t.FindByRoutingId("p101x"), nullptr);
+  EXPECT_EQ(t.FindByRoutingId(""), nullptr);
 }
 
 TEST(ChildTableTest, RemoveStoreDropsItsGeneration) {
@@ -58,13 +66,13 @@ TEST(ChildTableTest, RemoveStoreDropsItsGeneration) {
 }
 
 TEST(ChildTableTest, RoutingIds) {
-  EXPECT_EQ(ChildTable::GenFromRoutingId("s123"), 123u);
+  EXPECT_EQ(ChildTable::GenFromRoutingId("s123"), 0u);  // stores are known by pid
   EXPECT_EQ(ChildTable::GenFromRoutingId("d7"), 7u);
   EXPECT_EQ(ChildTable::GenFromRoutingId("h9"), 9u);
   EXPECT_EQ(ChildTable::GenFromRoutingId("x7"), 0u);
-  EXPECT_EQ(ChildTable::GenFromRoutingId("s"), 0u);
-  EXPECT_EQ(ChildTable::GenFromRoutingId("s12a"), 0u);
-  EXPECT_EQ(ChildTable::GenFromRoutingId("s-1"), 0u);
+  EXPECT_EQ(ChildTable::GenFromRoutingId("d"), 0u);
+  EXPECT_EQ(ChildTable::GenFromRoutingId("d12a"), 0u);
+  EXPECT_EQ(ChildTable::GenFromRoutingId("d-1"), 0u);
   EXPECT_EQ(ChildTable::GenFromRoutingId(""), 0u);
 }
 
