@@ -132,6 +132,15 @@ void Manager::OnChildServing(Child* child) {
   if (child->kind == ChildRole::kDb) {
     db_ready_mark_.at(child->shard) = next_gen_;  // above every gen spawned before now
     OnShardChecked(child->shard);
+    // Once every worker listens (its spares connect to them at once; a
+    // store spawned before starts it, in Spawn). From the main thread:
+    // death signals follow it.
+    if (std::all_of(table_.dbs().begin(), table_.dbs().end(), [&](const Child& db) {
+          const sup::ChildRecord* r = db_sup_.Find(db.name);
+          return r != nullptr && r->state == sup::ChildState::kRunning;
+        })) {
+      spawner_.Start(SteadyClock::now());
+    }
     // Stores resend what the previous incarnation never acknowledged.
     for (const auto& [name, store] : table_.stores()) {
       const sup::ChildRecord* r = store_sup_.Find(name);
@@ -398,7 +407,6 @@ void Manager::OnTimers(SteadyTime now) {
 
 int Manager::Run() {
   SteadyTime now = SteadyClock::now();
-  spawner_.Start(now);  // from this, the main thread (death signals follow it)
   for (const Child& c : table_.dbs()) {
     (void)db_sup_.AddChild({.id = c.name,
                             .restart = RestartType::kPermanent,

@@ -14,6 +14,10 @@ zmq::socket_t MakeSocket(zmq::context_t& ctx, zmq::socket_type type, const Socke
   s.set(zmq::sockopt::rcvhwm, opts.recv_hwm);
   s.set(zmq::sockopt::maxmsgsize, opts.max_message_bytes);
   if (!opts.routing_id.empty()) s.set(zmq::sockopt::routing_id, opts.routing_id);
+  if (opts.reconnect_ivl_ms > 0) s.set(zmq::sockopt::reconnect_ivl, opts.reconnect_ivl_ms);
+  if (opts.reconnect_ivl_max_ms > 0) {
+    s.set(zmq::sockopt::reconnect_ivl_max, opts.reconnect_ivl_max_ms);
+  }
   if (type == zmq::socket_type::router) {
     if (opts.router_mandatory) s.set(zmq::sockopt::router_mandatory, 1);
     if (opts.router_handover) s.set(zmq::sockopt::router_handover, 1);

@@ -22,6 +22,10 @@ struct SocketOptions {
   bool router_mandatory = false;   // ROUTER: fail sends to unknown peers
   bool router_handover = false;    // ROUTER: a reconnecting routing id takes over
   std::string routing_id;          // empty: let ZeroMQ choose
+  // Connecting sockets: ZMQ_RECONNECT_IVL and _MAX (doubling up to it);
+  // 0 = ZeroMQ's defaults (100 ms, no doubling).
+  int reconnect_ivl_ms = 0;
+  int reconnect_ivl_max_ms = 0;
 };
 
 // Creates a socket with ZMQ_LINGER=0 and the given options. Throws only on
