@@ -1,7 +1,6 @@
 #include "store_worker/spawn_server.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sodium.h>
@@ -258,9 +257,8 @@ int SpawnServerMain(int argc, char** argv) {
     config.db_endpoints = SplitEndpointList(dbs);
   }
   // No ZeroMQ context, no thread, no lock held across a fork: the stores
-  // are forked from this one thread. One malloc arena in every store (its
-  // ZeroMQ threads would each add one): inherited.
-  mallopt(M_ARENA_MAX, 1);
+  // are forked from this one thread (each spare sets up the rest itself,
+  // PrepareStoreProcess).
   // Process-wide first-use costs paid once, here, not in every store:
   // libsodium's set-up (ZeroMQ's first context runs it) and the name
   // service modules (ZeroMQ asks for the "tcp" protocol).
