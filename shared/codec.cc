@@ -7,6 +7,11 @@
 namespace forkv {
 namespace {
 
+// A request is an array of 7 scalars (its strings are referenced, not
+// copied): 7 objects of 24 bytes. msgpack's default first chunk is 8 KiB,
+// two resident pages in every idle store; a larger request grows the zone.
+constexpr size_t kRequestZoneChunkBytes = 1024;
+
 // Appends packed bytes to a std::string (msgpack::packer's Stream concept).
 struct StringSink {
   std::string* out;
@@ -208,7 +213,7 @@ uint64_t PeekRequestId(std::string_view bytes) {
 Result<RequestView> DecodeRequestView(std::string_view bytes) {
   // Every request of every process comes through here: one zone per thread,
   // reused (the view's strings point into `bytes`, never into the zone).
-  thread_local msgpack::zone zone;
+  thread_local msgpack::zone zone(kRequestZoneChunkBytes);
   msgpack::object o;
   if (Status s = UnpackInto(bytes, Limits{}, &zone, &o); !s.ok()) return s;
   if (o.type != msgpack::type::ARRAY) return Status::Malformed("request: not an array");

@@ -37,6 +37,10 @@ namespace {
 // while one restarts): it tries again after 10 ms, doubling up to
 // ZeroMQ's default 100 ms (measured: a first create waited 167 ms for
 // the default's 100-200 ms).
+// ZeroMQ's I/O thread tears a disconnected link down at once; a little
+// later its buffers are free to give back.
+constexpr int kTrimAfterUnlinkMs = 5;
+
 SocketOptions StoreLinkOptions() {
   return {.send_hwm = 100000,
           .recv_hwm = 100000,
@@ -96,7 +100,53 @@ void StoreServer::SendReply(std::string_view tag, const std::string& reply) {
   }
 }
 
+void StoreServer::EnsureDatabasesLinked() {
+  db_used_at_ = SteadyClock::now();
+  if (dbs_linked_) return;
+  // A failure (the endpoint was connected before: hardly possible) leaves
+  // the writes pending: the retry timer comes back here.
+  uint32_t shard = 0;
+  try {
+    for (; shard < shard_count_; ++shard) dbs_[shard].connect(opts_.db_endpoints[shard]);
+  } catch (const zmq::error_t& e) {
+    spdlog::error("cannot reconnect to database worker {}: {}", opts_.db_endpoints[shard],
+                  e.what());
+    for (uint32_t s = 0; s < shard; ++s) {
+      try {
+        dbs_[s].disconnect(opts_.db_endpoints[s]);
+      } catch (const zmq::error_t&) {
+      }
+    }
+    return;
+  }
+  dbs_linked_ = true;
+}
+
+void StoreServer::MaybeUnlinkDatabases(SteadyTime now) {
+  if (!dbs_linked_ || stopping_ || tracker_.PendingCount() != 0 || !IsLoaded() ||
+      HasUnsentWrites() || now < db_used_at_ + milliseconds(opts_.idle_after_ms)) {
+    return;
+  }
+  for (uint32_t shard = 0; shard < shard_count_; ++shard) {
+    try {
+      dbs_[shard].disconnect(opts_.db_endpoints[shard]);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("disconnect from database worker {}: {}", opts_.db_endpoints[shard], e.what());
+    }
+  }
+  dbs_linked_ = false;
+  trim_at_ = now + milliseconds(kTrimAfterUnlinkMs);
+}
+
+bool StoreServer::HasUnsentWrites() const {
+  for (const auto& seqs : unsent_) {
+    if (!seqs.empty()) return true;
+  }
+  return false;
+}
+
 void StoreServer::SendLoad(uint32_t shard) {
+  EnsureDatabasesLinked();
   LoadState& l = loads_[shard];
   l.load_id = next_load_id_++;
   l.sent_at = SteadyClock::now();
@@ -124,6 +174,7 @@ void StoreServer::SendWrites(uint32_t shard, const std::vector<const PendingWrit
   // per write. Encoded straight from the pending writes, and the encoding
   // handed to ZeroMQ without a copy (a value alone may be 16 MiB). A frame
   // that cannot be queued now stays pending; the retry timer resends it.
+  if (!writes.empty()) EnsureDatabasesLinked();
   size_t i = 0;
   while (i < writes.size()) {
     std::vector<WriteRequestView> views;
@@ -233,6 +284,7 @@ void StoreServer::OnControl(const ControlMessage& msg) {
 }
 
 void StoreServer::OnDbMessage(uint32_t shard, Frames& frames) {
+  db_used_at_ = SteadyClock::now();
   if (frames.size() != 2) {
     spdlog::warn("dropping malformed message from shard {}", shard);
     return;
@@ -321,12 +373,17 @@ void StoreServer::MarkBusy(SteadyTime now) {
 }
 
 void StoreServer::MaybeGoIdle(SteadyTime now) {
+  MaybeUnlinkDatabases(now);
+  if (trim_at_ <= now) {
+    trim_at_ = SteadyTime::max();
+    malloc_trim(0);
+  }
   if (!busy_ || stopping_ || tracker_.PendingCount() != 0 ||
       now < last_request_ + milliseconds(opts_.idle_after_ms)) {
     return;
   }
   busy_ = false;
-  malloc_trim(0);
+  if (trim_at_ == SteadyTime::max()) malloc_trim(0);
   SendControl(ActivityMsg{.gen = opts_.gen,
                           .busy = false,
                           .stats = {{"keys", map_.Count()}, {"bytes", map_.PayloadBytes()}}});
@@ -346,6 +403,10 @@ SteadyTime StoreServer::NextDeadline() const {
     if (!loads_[shard].done) next = std::min(next, loads_[shard].sent_at + retry);
   }
   if (stopping_) next = std::min(next, stop_deadline_);
+  next = std::min(next, trim_at_);
+  if (dbs_linked_ && tracker_.PendingCount() == 0 && IsLoaded()) {
+    next = std::min(next, db_used_at_ + milliseconds(opts_.idle_after_ms));
+  }
   if (busy_) {
     next = std::min(next, last_request_ + milliseconds(opts_.idle_after_ms));
     next = std::min(next, last_manager_msg_ + milliseconds(opts_.manager_silence_ms));

@@ -1,6 +1,7 @@
 #include "store_worker/store_main.h"
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 #include "shared/proc.h"
 #include "store_worker/store_loop.h"
@@ -19,7 +20,12 @@ std::vector<std::string> SplitEndpointList(const std::string& list) {
   return out;
 }
 
-int StoreMain(int argc, char** argv, StoreProcess* prepared) {
+namespace {
+
+// The options, or the exit code of a bad command line. The parser is gone
+// once this returns: its allocations are not held for the store's life
+// (private memory of every idle store).
+std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_code) {
   StoreOptions opts;
   std::string dbs;
   CLI::App app{"forkv-store: serves one named store (started by forkv-manager)"};
@@ -41,12 +47,25 @@ int StoreMain(int argc, char** argv, StoreProcess* prepared) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return kExitUsage;
+    *exit_code = kExitUsage;
+    return std::nullopt;
   }
   opts.db_endpoints = SplitEndpointList(dbs);
-  if (opts.db_endpoints.empty()) return kExitUsage;
-  if (prepared == nullptr) return RunStore(opts);
-  return ServeStore(opts, *prepared);
+  if (opts.db_endpoints.empty()) {
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  return opts;
+}
+
+}  // namespace
+
+int StoreMain(int argc, char** argv, StoreProcess* prepared) {
+  int exit_code = kExitUsage;
+  std::optional<StoreOptions> opts = ParseStoreOptions(argc, argv, &exit_code);
+  if (!opts) return exit_code;
+  if (prepared == nullptr) return RunStore(*opts);
+  return ServeStore(*opts, *prepared);
 }
 
 }  // namespace forkv

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -27,7 +28,9 @@ class StoreProtocolTest : public ::testing::Test {
 
   void SetUp() override {
     backend_ = MakeSocket(ctx_, zmq::socket_type::router, {.router_mandatory = true});
-    db_ = MakeSocket(ctx_, zmq::socket_type::router, {.router_mandatory = true});
+    // As forkv-db's: a store that reconnects takes its routing id back.
+    db_ = MakeSocket(ctx_, zmq::socket_type::router,
+                     {.router_mandatory = true, .router_handover = true});
     std::string be = "ipc://" + dir_.path() + "/be.sock";
     std::string db = "ipc://" + dir_.path() + "/db0.sock";
     backend_.bind(be);
@@ -288,6 +291,58 @@ TEST_F(StoreProtocolTest, ActivityIsReportedAndHibernateExitsCleanly) {
   ASSERT_TRUE(WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 5s));
   pid_ = 0;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// The sockets a process holds open (its ZeroMQ connections and listeners).
+int OpenSockets(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    auto target = std::filesystem::read_symlink(e.path(), link_ec);
+    if (!link_ec && target.string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
+// An idle store holds no link to its database worker (memory on both
+// sides); its next write connects again, under the same routing id, and is
+// answered as any other.
+TEST_F(StoreProtocolTest, AnIdleStoreLetsGoOfItsDatabaseLinkUntilItWrites) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({{"a", "1"}}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+  const int linked = OpenSockets(pid_);
+  ASSERT_GE(linked, 2);  // the manager's link and the worker's, at least
+  // --idle-after-ms 200 after the load's last message.
+  ASSERT_TRUE(WaitFor([&] { return OpenSockets(pid_) == linked - 1; }, 10s))
+      << OpenSockets(pid_) << " sockets open, " << linked << " when loaded";
+  // Reads need no link.
+  auto got = Ask(1, {.id = 1, .op = Op::kGet, .store = "users", .key = "a"});
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->code, StatusCode::kOk) << got->message;
+  EXPECT_EQ(OpenSockets(pid_), linked - 1);
+  std::string put =
+      EncodeRequest({.id = 2, .op = Op::kPut, .store = "users", .key = "b", .value = "2"});
+  std::string t2 = EncodeTag(2);
+  ASSERT_TRUE(SendFrames(backend_, {rid_, "Q", t2, put}).ok());
+  auto frames = RecvWithin(db_);
+  ASSERT_TRUE(frames.has_value()) << "no write after the store was idle";
+  ASSERT_EQ(frames->size(), 3u);
+  EXPECT_EQ(View((*frames)[0]), rid_);
+  ASSERT_EQ(View((*frames)[1]), "W");
+  auto w = DecodeWriteRequest(View((*frames)[2]));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->seq, 1u);
+  EXPECT_EQ(w->key, "b");
+  EXPECT_EQ(OpenSockets(pid_), linked);
+  Ack(w->seq);
+  auto reply = AwaitReply(2);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->code, StatusCode::kOk) << reply->message;
+  auto b = Ask(3, {.id = 3, .op = Op::kGet, .store = "users", .key = "b"});
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->code, StatusCode::kOk) << b->message;
 }
 
 TEST_F(StoreProtocolTest, BadControlMessagesAreDroppedNotFatal) {
