@@ -74,7 +74,7 @@ struct BenchOptions {
   int trials_loaded = 5;  // recovery of stores holding keys
   std::vector<uint64_t> recovery_keys = {0, 100000, 1000000};
   int idle_stores = 1000;  // memory
-  double settle_s = 2;     // memory: idle time before measuring
+  double settle_s = 7;     // memory: idle time before measuring (a store unlinks after 5 s)
 };
 
 // Exit codes of forkv-bench (shared/proc.h table).

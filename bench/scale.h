@@ -38,7 +38,7 @@ struct ScaleOptions {
   std::set<std::string> phases = {"create", "idle", "names", "zipf"};
   int clients = 16;
   int create_stores = 10000;
-  int settle_seconds = 5;
+  int settle_seconds = 7;  // past the stores' 5 s before they unlink from the workers
   int idle_seconds = 20;
   int names = 1000000;
   int first_requests = 200;

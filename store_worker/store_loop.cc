@@ -124,7 +124,7 @@ void StoreServer::EnsureDatabasesLinked() {
 
 void StoreServer::MaybeUnlinkDatabases(SteadyTime now) {
   if (!dbs_linked_ || stopping_ || tracker_.PendingCount() != 0 || !IsLoaded() ||
-      HasUnsentWrites() || now < db_used_at_ + milliseconds(opts_.idle_after_ms)) {
+      HasUnsentWrites() || now < db_used_at_ + milliseconds(opts_.unlink_after_ms)) {
     return;
   }
   for (uint32_t shard = 0; shard < shard_count_; ++shard) {
@@ -405,7 +405,7 @@ SteadyTime StoreServer::NextDeadline() const {
   if (stopping_) next = std::min(next, stop_deadline_);
   next = std::min(next, trim_at_);
   if (dbs_linked_ && tracker_.PendingCount() == 0 && IsLoaded()) {
-    next = std::min(next, db_used_at_ + milliseconds(opts_.idle_after_ms));
+    next = std::min(next, db_used_at_ + milliseconds(opts_.unlink_after_ms));
   }
   if (busy_) {
     next = std::min(next, last_request_ + milliseconds(opts_.idle_after_ms));

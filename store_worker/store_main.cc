@@ -42,6 +42,9 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   app.add_option("--idle-after-ms", opts.idle_after_ms,
                  "report idle after this long without requests")
       ->check(CLI::Range(1, 3600000));
+  app.add_option("--unlink-after-ms", opts.unlink_after_ms,
+                 "disconnect from the database workers after this long without using them")
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--write-retry-ms", opts.write_retry_ms, "resend unacknowledged writes after");
   try {
     app.parse(argc, argv);

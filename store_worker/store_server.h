@@ -87,7 +87,7 @@ class StoreServer {
   void MaybeGoIdle(SteadyTime now);
   // An idle store holds no database links (each costs ~30 KiB on both
   // sides, measured): disconnected once nothing is pending or loading and
-  // no message went either way for idle_after_ms; reconnected by the next
+  // no message went either way for unlink_after_ms; reconnected by the next
   // load or write (same routing id; the workers' ROUTER hands it over).
   void MaybeUnlinkDatabases(SteadyTime now);
   void EnsureDatabasesLinked();

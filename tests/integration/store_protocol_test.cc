@@ -38,7 +38,8 @@ class StoreProtocolTest : public ::testing::Test {
     auto pid =
         SpawnChild({.exe = BinaryPath("forkv-store"),
                     .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend", be,
-                             "--db", db, "--log-level", "warn", "--idle-after-ms", "200"}});
+                             "--db", db, "--log-level", "warn", "--idle-after-ms", "200",
+                             "--unlink-after-ms", "300"}});
     ASSERT_TRUE(pid.ok()) << pid.status().ToString();
     pid_ = *pid;
     rid_ = StoreRoutingId(pid_);
@@ -314,7 +315,7 @@ TEST_F(StoreProtocolTest, AnIdleStoreLetsGoOfItsDatabaseLinkUntilItWrites) {
   ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
   const int linked = OpenSockets(pid_);
   ASSERT_GE(linked, 2);  // the manager's link and the worker's, at least
-  // --idle-after-ms 200 after the load's last message.
+  // --unlink-after-ms 300 after the load's last message.
   ASSERT_TRUE(WaitFor([&] { return OpenSockets(pid_) == linked - 1; }, 10s))
       << OpenSockets(pid_) << " sockets open, " << linked << " when loaded";
   // Reads need no link.
