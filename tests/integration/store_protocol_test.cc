@@ -35,11 +35,10 @@ class StoreProtocolTest : public ::testing::Test {
     std::string db = "ipc://" + dir_.path() + "/db0.sock";
     backend_.bind(be);
     db_.bind(db);
-    auto pid =
-        SpawnChild({.exe = BinaryPath("forkv-store"),
-                    .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend", be,
-                             "--db", db, "--log-level", "warn", "--idle-after-ms", "200",
-                             "--unlink-after-ms", "300"}});
+    auto pid = SpawnChild(
+        {.exe = BinaryPath("forkv-store"),
+         .args = {"--name", "users", "--gen", std::to_string(kGen), "--backend", be, "--db", db,
+                  "--log-level", "warn", "--idle-after-ms", "200", "--unlink-after-ms", "300"}});
     ASSERT_TRUE(pid.ok()) << pid.status().ToString();
     pid_ = *pid;
     rid_ = StoreRoutingId(pid_);
