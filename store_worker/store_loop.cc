@@ -31,16 +31,16 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// ZeroMQ's I/O thread tears a disconnected link down at once; a little
+// later its buffers are free to give back.
+constexpr int kTrimAfterUnlinkMs = 5;
+
 // The link to the manager carries every client request and reply of this
 // store, hence the deep queues; the same routing id on every shard. A
 // spare may connect before a database worker listens (at start-up, or
 // while one restarts): it tries again after 10 ms, doubling up to
 // ZeroMQ's default 100 ms (measured: a first create waited 167 ms for
 // the default's 100-200 ms).
-// ZeroMQ's I/O thread tears a disconnected link down at once; a little
-// later its buffers are free to give back.
-constexpr int kTrimAfterUnlinkMs = 5;
-
 SocketOptions StoreLinkOptions() {
   return {.send_hwm = 100000,
           .recv_hwm = 100000,
@@ -123,10 +123,7 @@ void StoreServer::EnsureDatabasesLinked() {
 }
 
 void StoreServer::MaybeUnlinkDatabases(SteadyTime now) {
-  if (!dbs_linked_ || stopping_ || tracker_.PendingCount() != 0 || !IsLoaded() ||
-      HasUnsentWrites() || now < db_used_at_ + milliseconds(opts_.unlink_after_ms)) {
-    return;
-  }
+  if (!CanUnlinkDatabases() || now < db_used_at_ + milliseconds(opts_.unlink_after_ms)) return;
   for (uint32_t shard = 0; shard < shard_count_; ++shard) {
     try {
       dbs_[shard].disconnect(opts_.db_endpoints[shard]);
@@ -138,11 +135,12 @@ void StoreServer::MaybeUnlinkDatabases(SteadyTime now) {
   trim_at_ = now + milliseconds(kTrimAfterUnlinkMs);
 }
 
-bool StoreServer::HasUnsentWrites() const {
+bool StoreServer::CanUnlinkDatabases() const {
+  if (!dbs_linked_ || stopping_ || tracker_.PendingCount() != 0 || !IsLoaded()) return false;
   for (const auto& seqs : unsent_) {
-    if (!seqs.empty()) return true;
+    if (!seqs.empty()) return false;
   }
-  return false;
+  return true;
 }
 
 void StoreServer::SendLoad(uint32_t shard) {
@@ -404,7 +402,7 @@ SteadyTime StoreServer::NextDeadline() const {
   }
   if (stopping_) next = std::min(next, stop_deadline_);
   next = std::min(next, trim_at_);
-  if (dbs_linked_ && tracker_.PendingCount() == 0 && IsLoaded()) {
+  if (CanUnlinkDatabases()) {
     next = std::min(next, db_used_at_ + milliseconds(opts_.unlink_after_ms));
   }
   if (busy_) {

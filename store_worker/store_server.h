@@ -98,7 +98,8 @@ class StoreServer {
   // store has none: it sleeps until a message arrives.
   SteadyTime NextDeadline() const;
   bool IsLoaded() const;
-  bool HasUnsentWrites() const;
+  // Linked, and nothing pending, unsent, loading or stopping.
+  bool CanUnlinkDatabases() const;
 
   const StoreOptions& opts_;
   int signal_fd_;
