@@ -148,6 +148,7 @@ void Manager::OnChildServing(Child* child) {
     }
     for (const ShardDrop& d : drops_.OnShardUp(child->shard)) SendDrop(d);
   } else if (child->kind == ChildRole::kStore) {
+    spawner_.Settled();
     ServingResult r = router_.OnServing(child->name);
     ForwardQueued(*child, r.forward);
     for (const Answer& a : r.answers) {

@@ -90,6 +90,11 @@ Result<pid_t> StoreSpawner::AskServer(const SpawnSpec& spec) {
   return static_cast<pid_t>(reply);
 }
 
+void StoreSpawner::Settled() {
+  if (!fd_.valid()) return;
+  (void)send(fd_.get(), kSpawnSettled.data(), kSpawnSettled.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 void StoreSpawner::Abandon(const std::string& why) {
   spdlog::warn("spawn server (pid {}) failed ({}): stores start by fork+exec until it is back",
                pid_, why);

@@ -8,6 +8,8 @@
 //   - Spawn(): one request, one reply (a pid), with a timeout. A server
 //     that fails or does not answer in time is killed; the caller then
 //     falls back to fork+exec (SpawnChild), so a store always starts.
+//   - Settled(): a store it spawned serves (one message, no reply): the
+//     server replaces the spare it took now rather than beside the start.
 //   - OnExit(): the server's exit, seen by the manager's reaping; it is
 //     started again at the next spawn, at most once per kRestartDelay (a
 //     crash loop leaves the stores to fork+exec, never stalls them). Its
@@ -45,6 +47,9 @@ class StoreSpawner {
   void Start(SteadyTime now);
   // Through the server when it runs (started here if due), else SpawnChild.
   Result<pid_t> Spawn(const SpawnSpec& spec, SteadyTime now);
+  // A store it spawned serves: the server may fork its next spare now
+  // (kSpawnSettled; never blocks, a full socket drops the word).
+  void Settled();
   // True when `pid` was the server (then forgotten, restarted later).
   bool OnExit(pid_t pid, const ExitStatus& status, SteadyTime now);
   void Stop(std::chrono::milliseconds timeout);

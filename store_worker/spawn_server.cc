@@ -21,6 +21,7 @@
 #include <optional>
 #include <thread>
 
+#include "shared/clock.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
 #include "shared/signals.h"
@@ -31,11 +32,16 @@
 namespace forkv {
 namespace {
 
-// How many spares wait for a store's arguments. The one taken is
-// replaced right after its pid is sent (while the store starts: measured
-// faster than waiting for a quiet moment), unless a request is already
-// waiting. Nothing runs while nobody asks for a store.
+// How many spares wait for a store's arguments. Nothing runs while nobody
+// asks for a store.
 constexpr size_t kSpares = 1;
+
+// The spare taken is replaced once its store serves (the manager says
+// kSpawnSettled), not at once: a spare's two forks and its set-up take
+// milliseconds of CPU, measured to double a lone create's time when they
+// ran beside its start. Without word from the manager (a store that
+// crashed starting), after this long.
+constexpr int kRefillFallbackMs = 20;
 
 // What every store is given alike, so a spare prepares it ahead: its log
 // level and the endpoints it connects to.
@@ -63,9 +69,8 @@ struct Spare {
   if (getppid() != manager) _exit(kExitSystem);  // the manager is gone
   // Everything but the store itself, while nobody waits: signals, the
   // death signal (now that the manager is the parent), logging, and this
-  // process's own ZeroMQ context with its threads. (Measured: at once is
-  // faster than after a pause that leaves the CPU to the store just
-  // started from the previous spare.)
+  // process's own ZeroMQ context with its threads: at once, the store
+  // before it serves already (kRefillFallbackMs).
   auto process =
       PrepareStoreProcess(config.log_level, manager, config.backend, config.db_endpoints);
   if (!process.ok()) _exit(kExitSystem);
@@ -151,9 +156,9 @@ class SpawnServer {
     std::string buf(kMaxSpawnRequestBytes + 1, '\0');
     while (true) {
       // Block while the spares are all there (or the last fork failed:
-      // no retry loop); otherwise refill unless a request is waiting.
+      // no retry loop); otherwise until the refill is due.
       pollfd p = {fd_, POLLIN, 0};
-      int n = poll(&p, 1, spares_.size() < kSpares && !refill_failed_ ? 0 : -1);
+      int n = poll(&p, 1, RefillTimeoutMs());
       if (n < 0 && errno == EINTR) continue;
       if (n == 0) {
         Refill();
@@ -171,6 +176,10 @@ class SpawnServer {
       }
       refill_failed_ = false;
       std::string_view request(buf.data(), static_cast<size_t>(got));
+      if (request == kSpawnSettled) {
+        Refill();
+        continue;
+      }
       Spare spare;
       int32_t reply = DecodeSpawnRequest(request) ? TakeSpare(&spare) : -EINVAL;
       // The manager first: it attaches the pid while the store starts.
@@ -180,6 +189,7 @@ class SpawnServer {
       }
       if (reply <= 0) continue;
       ++spawned_;
+      refill_at_ = SteadyClock::now() + std::chrono::milliseconds(kRefillFallbackMs);
       if (send(spare.fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
           static_cast<ssize_t>(request.size())) {
         // It died waiting: to the manager, that store's exit (restarted).
@@ -206,6 +216,13 @@ class SpawnServer {
     }
   }
 
+  // poll()'s timeout: -1 while nothing is to be done.
+  int RefillTimeoutMs() const {
+    if (spares_.size() >= kSpares || refill_failed_) return -1;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(refill_at_ - SteadyClock::now());
+    return static_cast<int>(std::max<int64_t>(0, left.count()));
+  }
+
   void Refill() {
     while (spares_.size() < kSpares) {
       if (int32_t err = AddSpare(); err < 0) {
@@ -230,6 +247,7 @@ class SpawnServer {
   const SpareConfig config_;
   std::deque<Spare> spares_;
   bool refill_failed_ = false;
+  SteadyTime refill_at_{};  // when the refill is due without word from the manager
   uint64_t spawned_ = 0;
 };
 

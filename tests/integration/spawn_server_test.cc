@@ -138,8 +138,8 @@ std::vector<pid_t> SparesOf(ManagerProcess& m) {
 
 TEST_F(SpawnServerTest, AStoreStartsFromTheSpareForkedBeforeIt) {
   ASSERT_EQ(mgr_->Cli({"put", "first", "k", "v"}).exit_code, 0);
-  // After a spawn the server forks the next spare at once: it waits,
-  // the manager's child (reparented like a store), not a store.
+  // Once the store it started serves, the server forks the next spare:
+  // it waits, the manager's child (reparented like a store), not a store.
   std::vector<pid_t> spares;
   ASSERT_TRUE(WaitFor([&] { return (spares = SparesOf(*mgr_)).size() == 1; }, 10s));
   const pid_t spare = spares[0];
