@@ -72,6 +72,9 @@ struct BenchOptions {
   // Figure modes (figures.h).
   int trials = 20;        // recovery of the empty store; create
   int trials_loaded = 5;  // recovery of stores holding keys
+  // create, recovery: quiet before each sample, so each times one create or
+  // one restart alone (the spawn server refills its spare in the pause)
+  int gap_ms = 100;
   std::vector<uint64_t> recovery_keys = {0, 100000, 1000000};
   int idle_stores = 1000;  // memory
   double settle_s = 7;     // memory: idle time before measuring (a store unlinks after 5 s)

@@ -211,6 +211,7 @@ void MeasureRecovery(zmq::context_t& ctx, const std::string& endpoint, const Ben
                              std::to_string(previous_pid));
       }
       previous_pid = *serving;
+      std::this_thread::sleep_for(milliseconds(o.gap_ms));
       KillTiming t =
           TimeKillToFirstGet(control, target, static_cast<pid_t>(*serving), keys == 0, limit);
       if (t.ms) {
@@ -239,12 +240,13 @@ void MeasureCreate(const BenchOptions& o, Connection& control, const std::string
                    FigureSet* set, std::vector<std::string>* created) {
   Figure f;
   f.name = "create";
-  f.what = "create a store (create op: fork+exec+load+ready)";
+  f.what = "create a store (create op: catalogue record + spawn + load + ready)";
   f.unit = "ms";
   Progress("timing " + std::to_string(o.trials) + " creates");
   std::vector<double> samples;
   for (int i = 0; i < o.trials && !StopRequested(); ++i) {
     const std::string name = prefix + "create-" + std::to_string(i);
+    std::this_thread::sleep_for(milliseconds(o.gap_ms));
     const auto t0 = Clock::now();
     auto body = control.CallJson(Op::kCreate, name, 0, 60s);
     const auto t1 = Clock::now();

@@ -8,6 +8,7 @@
 //               [--csv|--json] [--duration SEC] [--load-keys N [--reload-limit SEC]]
 //   forkv-bench --mode recovery|create|memory [--trials N] [--trials-loaded N]
 //               [--recovery-keys 0,100000,1000000] [--idle-stores N] [--settle SEC]
+//               [--gap-ms MS]
 //               (figures.h)
 //
 // Exit codes: 0 ran and no request failed; 1 ran but some requests failed or
@@ -134,6 +135,9 @@ int main(int argc, char** argv) {
   app.add_option("--idle-stores", o.idle_stores, "memory: idle stores to create")
       ->capture_default_str()
       ->check(CLI::Range(1, 20000));
+  app.add_option("--gap-ms", o.gap_ms,
+                 "create, recovery: pause before each sample (0 = back to back)")
+      ->check(CLI::Range(0, 60000));
   app.add_option("--settle", o.settle_s, "memory: idle seconds before reading their memory")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

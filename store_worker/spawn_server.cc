@@ -32,9 +32,12 @@
 namespace forkv {
 namespace {
 
-// How many spares wait for a store's arguments. Nothing runs while nobody
-// asks for a store.
-constexpr size_t kSpares = 1;
+// How many spares wait for a store's arguments. Two, so that a create
+// right after another finds one ready while the first is replaced
+// (measured, 50 creates back to back: 11 ms p50 with two, 13-15 ms with
+// one; 20 restarts of fresh stores: 11 ms, 14-20 ms). Nothing runs while
+// nobody asks for a store.
+constexpr size_t kSpares = 2;
 
 // The spare taken is replaced once its store serves (the manager says
 // kSpawnSettled), not at once: a spare's two forks and its set-up take

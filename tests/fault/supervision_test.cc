@@ -35,6 +35,11 @@ TEST_F(SupervisionTest, SigstoppedStoreIsKilledByHeartbeatAndRestarted) {
   pid_t pid = mgr_->StorePid("frozen");
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  // A request puts it under watch whether or not it had said idle yet (an
+  // idle store is not pinged: it is checked when a request arrives). That
+  // request may fail (the store dies while holding it) or be answered by
+  // the successor; either way the hang is found.
+  (void)mgr_->Cli({"get", "frozen", "k"});
   ASSERT_TRUE(mgr_->WaitStoreRunning("frozen", pid, 15s));
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
