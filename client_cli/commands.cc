@@ -15,6 +15,7 @@
 #include "clients/cpp/connection.h"
 #include "shared/names.h"
 #include "shared/runtime.h"
+#include "shared/version.h"
 
 namespace forkv::cli {
 namespace {
@@ -119,6 +120,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   bool wait_up = false;
 
   CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
+  app.set_version_flag("--version", std::string("forkv ") + forkv::kForkvVersion);
   app.footer(
       ExitCodeHelp() +
       "\n\nThe default endpoint is $FORKV_SOCKET, else "

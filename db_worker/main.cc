@@ -8,6 +8,7 @@
 #include "db_worker/offline.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
+#include "shared/version.h"
 #include "shared/zsock.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   bool list_stores = false;
   bool repair = false;
   CLI::App app{"forkv-db: database worker owning one storage shard (started by forkv-manager)"};
+  app.set_version_flag("--version", std::string("forkv-db ") + forkv::kForkvVersion);
   app.add_option("--shard", opts.shard, "this worker's shard index");
   app.add_option("--shards", opts.shards, "number of shards")->check(CLI::PositiveNumber);
   app.add_option("--dir", opts.dir, "database directory")->required();
@@ -39,8 +41,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return forkv::kExitUsage;
+    return app.exit(e) == 0 ? forkv::kExitOk : forkv::kExitUsage;  // --help, --version: 0
   }
   if (list_stores) {
     forkv::InitLogging("forkv-db", opts.log_level);

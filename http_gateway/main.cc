@@ -6,12 +6,14 @@
 #include "http_gateway/gateway_loop.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
+#include "shared/version.h"
 
 int main(int argc, char** argv) {
   forkv::http::GatewayLoopOptions o;
   o.server.manager = forkv::DefaultManagerEndpoint(true);
   int64_t timeout_ms = o.server.upstream_timeout.count();
   CLI::App app{"forkv-http: REST API, metrics and status page for forkv"};
+  app.set_version_flag("--version", std::string("forkv-http ") + forkv::kForkvVersion);
   app.add_option("--listen", o.server.listen, "HOST:PORT to serve HTTP on")->capture_default_str();
   app.add_option("--manager", o.server.manager, "the manager's client endpoint")
       ->capture_default_str();

@@ -6,19 +6,22 @@
 #include "manager/repair.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
+#include "shared/version.h"
 
 int main(int argc, char** argv) {
   forkv::ManagerOptions opts;
   opts.endpoint = forkv::DefaultManagerEndpoint(false);
   CLI::App app{"forkv-manager: supervises forkv stores and database workers, routes requests"};
+  app.set_version_flag("--version", std::string("forkv-manager ") + forkv::kForkvVersion);
   app.add_option("--socket", opts.endpoint, "client endpoint (ipc:// or tcp://)")
       ->capture_default_str();
   app.add_option("--listen", opts.listen, "additional client endpoint, e.g. tcp://127.0.0.1:7070");
   app.add_option("--data-dir", opts.data_dir, "data directory")->capture_default_str();
   app.add_option("--run-dir", opts.run_dir,
                  "directory for internal sockets (default: the --socket directory)");
-  app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error")
-      ->capture_default_str();
+  app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error|critical|off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   auto* db_workers =
       app.add_option("--db-workers", opts.db_workers, "database worker processes (shards)")
           ->capture_default_str();

@@ -17,10 +17,11 @@
 #include "manager/store_spawner.h"
 #include "manager/supervisor.h"
 #include "shared/clock.h"
+#include "shared/version.h"
 
 namespace forkv {
 
-inline constexpr char kManagerVersion[] = "0.1.0";
+inline constexpr const char* kManagerVersion = kForkvVersion;
 // `status` lists at most this many live stores (the first by name); the
 // others are only counted.
 inline constexpr size_t kStatusStoresListed = 100;

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -18,10 +20,64 @@
 
 namespace forkv {
 
+namespace {
+
+// "%*": the line's "<P>" prefix for journald.
+class SyslogPriorityFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const char prefix[3] = {'<', static_cast<char>('0' + SyslogPriority(msg.level)), '>'};
+    dest.append(prefix, prefix + sizeof prefix);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<SyslogPriorityFlag>();
+  }
+};
+
+}  // namespace
+
+int SyslogPriority(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return 7;  // LOG_DEBUG
+    case spdlog::level::info:
+      return 6;  // LOG_INFO
+    case spdlog::level::warn:
+      return 4;  // LOG_WARNING
+    case spdlog::level::err:
+      return 3;  // LOG_ERR
+    case spdlog::level::critical:
+      return 2;  // LOG_CRIT
+    default:
+      return 6;
+  }
+}
+
+bool StderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  char extra = 0;
+  if (std::sscanf(stream, "%llu:%llu%c", &dev, &ino, &extra) != 2) return false;
+  struct stat st;
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 void InitLogging(std::string_view process_name, std::string_view level) {
   auto logger = spdlog::stderr_color_mt(std::string(process_name));
-  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [" + std::string(process_name) + " " +
-                      std::to_string(getpid()) + "] [%^%l%$] %v");
+  const std::string who = "[" + std::string(process_name) + " " + std::to_string(getpid()) + "]";
+  if (StderrIsJournal()) {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*" + who + " %v");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] " + who + " [%^%l%$] %v");
+  }
   spdlog::set_default_logger(logger);
   auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {

@@ -2,17 +2,32 @@
 // endpoints, private runtime directories, debug-only kill points.
 #pragma once
 
+#include <spdlog/common.h>
+
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/status.h"
 
 namespace forkv {
 
-// Logs to stderr as "[time] [name pid] [level] message". `level` is one of
-// trace, debug, info, warn, error, critical, off; unknown levels fall back
-// to info with a warning.
+// Logs to stderr as "[time] [name pid] [level] message", or, when stderr
+// is the journal's stream (StderrIsJournal), as "<P>[name pid] message":
+// P is the syslog priority journald files the line under (trace and debug
+// 7, info 6, warn 4, error 3, critical 2), and journald adds the time.
+// `level` is one of trace, debug, info, warn, error, critical, off; unknown
+// levels fall back to info with a warning.
 void InitLogging(std::string_view process_name, std::string_view level);
+
+// True when systemd connected stderr to the journal: $JOURNAL_STREAM is
+// "DEVICE:INODE" of the stream, and stderr is still that file (sd-daemon's
+// rule: a child whose stderr was redirected must not use the prefixes).
+bool StderrIsJournal();
+
+// The syslog priority of a log level (the "<P>" prefix above).
+int SyslogPriority(spdlog::level::level_enum level);
 
 // Every allocation of 1 MiB or more gets its own mapping, given back to the
 // system when freed. glibc otherwise raises its mmap threshold after the
@@ -20,8 +35,22 @@ void InitLogging(std::string_view process_name, std::string_view level);
 // heap afterwards: the manager kept 1 GiB after one.
 void ReturnLargeAllocations();
 
-// The manager's default endpoint: $FORKV_SOCKET if `use_env`, else
-// ipc://$XDG_RUNTIME_DIR/forkv/manager.sock, else ipc:///tmp/forkv-$UID/manager.sock.
+// Where a manager listens by default, in the order a client looks:
+// $XDG_RUNTIME_DIR/forkv/manager.sock (when set), /tmp/forkv-$UID/manager.sock,
+// then the systemd unit's kSystemManagerSocket.
+inline constexpr char kSystemManagerSocket[] = "/run/forkv/manager.sock";
+std::vector<std::string> ManagerSocketPaths();
+
+// "ipc://" + the first of `paths` for which `exists` is true, else of the
+// first path (what a client names when nothing listens). Pure.
+std::string ChooseManagerEndpoint(const std::vector<std::string>& paths,
+                                  const std::function<bool(const std::string&)>& exists);
+
+// The manager's default endpoint. A client's (`use_env`): $FORKV_SOCKET,
+// else the first socket of ManagerSocketPaths() that exists, so the CLI
+// finds a manager run by hand and the installed service alike. The
+// manager's own: the first of ManagerSocketPaths() (the unit passes
+// --socket).
 std::string DefaultManagerEndpoint(bool use_env);
 
 // Creates the directory holding an ipc:// endpoint's socket file (mode 0700)

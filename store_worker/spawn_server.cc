@@ -26,6 +26,7 @@
 #include "shared/runtime.h"
 #include "shared/signals.h"
 #include "shared/spawn_protocol.h"
+#include "shared/version.h"
 #include "store_worker/store_loop.h"
 #include "store_worker/store_main.h"
 
@@ -263,6 +264,7 @@ int SpawnServerMain(int argc, char** argv) {
   {
     std::string dbs;
     CLI::App app{"forkv-store --spawn-server: forks stores for forkv-manager"};
+    app.set_version_flag("--version", std::string("forkv-store ") + forkv::kForkvVersion);
     app.add_option("--spawn-server", fd, "the manager's SOCK_SEQPACKET socket")->required();
     app.add_option("--parent-pid", parent, "the manager's pid")->required();
     app.add_option("--log-level", config.log_level, "the stores' log level");
@@ -272,8 +274,7 @@ int SpawnServerMain(int argc, char** argv) {
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-      app.exit(e);
-      return kExitUsage;
+      return app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version: 0
     }
     config.db_endpoints = SplitEndpointList(dbs);
   }

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "shared/proc.h"
+#include "shared/version.h"
 #include "store_worker/store_loop.h"
 
 namespace forkv {
@@ -29,6 +30,7 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   StoreOptions opts;
   std::string dbs;
   CLI::App app{"forkv-store: serves one named store (started by forkv-manager)"};
+  app.set_version_flag("--version", std::string("forkv-store ") + forkv::kForkvVersion);
   app.add_option("--name", opts.name, "store name")->required();
   app.add_option("--gen", opts.gen, "incarnation number")->required();
   app.add_option("--backend", opts.backend, "manager backend endpoint")->required();
@@ -49,8 +51,7 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    *exit_code = kExitUsage;
+    *exit_code = app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version: 0
     return std::nullopt;
   }
   opts.db_endpoints = SplitEndpointList(dbs);

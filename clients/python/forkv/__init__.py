@@ -33,6 +33,7 @@ thread-safe: use one per thread.
 import os
 import random
 import socket
+import stat
 import struct
 import time
 
@@ -135,15 +136,26 @@ def _error(code, message):
 
 
 def default_endpoint():
-    """$FORKV_SOCKET, else ipc://$XDG_RUNTIME_DIR/forkv/manager.sock, else
-    ipc:///tmp/forkv-$UID/manager.sock: where the `forkv` command looks."""
+    """$FORKV_SOCKET, else the first of these sockets that exists:
+    $XDG_RUNTIME_DIR/forkv/manager.sock, /tmp/forkv-$UID/manager.sock,
+    /run/forkv/manager.sock (the systemd unit's); else the first of them.
+    Where the `forkv` command looks."""
     env = os.environ.get("FORKV_SOCKET")
     if env:
         return env
+    paths = []
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg:
-        return "ipc://" + xdg + "/forkv/manager.sock"
-    return "ipc:///tmp/forkv-%d/manager.sock" % os.getuid()
+        paths.append(xdg + "/forkv/manager.sock")
+    paths.append("/tmp/forkv-%d/manager.sock" % os.getuid())
+    paths.append("/run/forkv/manager.sock")
+    for p in paths:
+        try:
+            if stat.S_ISSOCK(os.stat(p).st_mode):
+                return "ipc://" + p
+        except OSError:
+            pass
+    return "ipc://" + paths[0]
 
 
 def _bytes(b):
