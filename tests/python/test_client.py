@@ -7,6 +7,7 @@ PYTHONPATH=clients/python and FORKV_BIN_DIR=<build>/bin.
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -220,6 +221,41 @@ class EndpointChoiceTest(unittest.TestCase):
         self.assertEqual(forkv.choose_store_endpoint("tcp://h:7070", eps), "tcp://h:4001")
         self.assertIsNone(forkv.choose_store_endpoint("tcp://h:7070", eps[:1]))
         self.assertIsNone(forkv.choose_store_endpoint("inproc://x", eps))
+
+
+class DefaultEndpointTest(unittest.TestCase):
+    """The manager is looked for where the CLI looks: $FORKV_SOCKET, else
+    the first existing socket of $XDG_RUNTIME_DIR/forkv, /tmp/forkv-$UID,
+    /run/forkv; else the first of them."""
+
+    def setUp(self):
+        self.saved = {k: os.environ.get(k) for k in ("FORKV_SOCKET", "XDG_RUNTIME_DIR")}
+        self.tmp = tempfile.mkdtemp(prefix="forkv-py-ep-")
+        os.environ.pop("FORKV_SOCKET", None)
+        os.environ["XDG_RUNTIME_DIR"] = self.tmp
+
+    def tearDown(self):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(self.tmp)
+
+    def test_first_existing_socket(self):
+        first = self.tmp + "/forkv/manager.sock"
+        if not any(os.path.exists(p) for p in ("/tmp/forkv-%d/manager.sock" % os.getuid(),
+                                                "/run/forkv/manager.sock")):
+            self.assertEqual(forkv.default_endpoint(), "ipc://" + first)  # none: the first
+        os.makedirs(os.path.dirname(first))
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(first)
+        try:
+            self.assertEqual(forkv.default_endpoint(), "ipc://" + first)
+            os.environ["FORKV_SOCKET"] = "tcp://127.0.0.1:1"
+            self.assertEqual(forkv.default_endpoint(), "tcp://127.0.0.1:1")
+        finally:
+            s.close()
 
 
 if __name__ == "__main__":
