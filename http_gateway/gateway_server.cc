@@ -35,6 +35,7 @@ using tcp = asio::ip::tcp;
 constexpr char kJson[] = "application/json";
 constexpr char kOctets[] = "application/octet-stream";
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::chrono::milliseconds kReadyzTimeout{900};
 constexpr size_t kMaxTargetBytes = 8192;
 constexpr size_t kMaxBodyBytes = kMaxValueBytes + 64 * 1024;
 
@@ -464,6 +465,10 @@ HttpResponse GatewayServer::Handle(const HttpRequest& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
     return ErrorResponse(404, "not_found", "no such route: " + path);
   }
+  if (req.method == Method::kOptions) {
+    // What the route takes (RFC 9110, 9.3.7); no body, nothing done.
+    return {.status = 204, .headers = {{"Allow", AllowHeader(route->kind)}}};
+  }
   if (!Allows(route->kind, req.method)) {
     HttpResponse r = ErrorResponse(
         405, "method_not_allowed",
@@ -493,7 +498,9 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
     case RouteKind::kHealthz:
       return JsonResponse(200, {{"status", "ok"}, {"pid", getpid()}});
     case RouteKind::kReadyz: {
-      auto status = Upstream().CallJson(Op::kStatus, "", 0, timeout);
+      // Within a second, whatever --http-timeout-ms says: a probe must not
+      // wait out a hung manager (it answers 503 instead).
+      auto status = Upstream().CallJson(Op::kStatus, "", 0, std::min(timeout, kReadyzTimeout));
       if (!status.ok()) {
         return JsonResponse(503, {{"ready", false}, {"reason", status.status().ToString()}});
       }

@@ -157,6 +157,7 @@ Method ParseMethod(std::string_view method) {
   if (method == "PUT") return Method::kPut;
   if (method == "DELETE") return Method::kDelete;
   if (method == "POST") return Method::kPost;
+  if (method == "OPTIONS") return Method::kOptions;
   return Method::kOther;
 }
 
@@ -174,8 +175,8 @@ bool Allows(RouteKind kind, Method method) {
 }
 
 std::string AllowHeader(RouteKind kind) {
-  return kind == RouteKind::kStore || kind == RouteKind::kKey ? "GET, HEAD, PUT, DELETE"
-                                                              : "GET, HEAD";
+  return kind == RouteKind::kStore || kind == RouteKind::kKey ? "GET, HEAD, PUT, DELETE, OPTIONS"
+                                                              : "GET, HEAD, OPTIONS";
 }
 
 std::string_view OpLabel(RouteKind kind, Method method) {

@@ -36,7 +36,7 @@ enum class RouteKind {
   kUnknown,    // no such route: 404
 };
 
-enum class Method { kGet, kHead, kPut, kDelete, kPost, kOther };
+enum class Method { kGet, kHead, kPut, kDelete, kPost, kOptions, kOther };
 
 struct Route {
   RouteKind kind = RouteKind::kUnknown;

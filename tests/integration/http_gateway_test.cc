@@ -122,6 +122,53 @@ TEST_F(HttpGatewayTest, HealthReadinessAndTheTree) {
   EXPECT_EQ(Json(status)["manager"].value("pid", 0), mgr_->pid());
 }
 
+TEST_F(HttpGatewayTest, OptionsSaysWhatARouteTakesAndDoesNothing) {
+  auto c = Client();
+  auto key = c.Options(KeyPath("kv", "k"));
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->status, 204);
+  EXPECT_EQ(key->get_header_value("Allow"), "GET, HEAD, PUT, DELETE, OPTIONS");
+  EXPECT_EQ(key->body, "");
+  auto health = c.Options("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 204);
+  EXPECT_EQ(health->get_header_value("Allow"), "GET, HEAD, OPTIONS");
+  ExpectError(c.Options("/no/such/route"), 404, "not_found");
+  EXPECT_TRUE(mgr_->StoreInfo("kv").is_null());  // nothing was created
+}
+
+// A gateway whose requests may wait 30 s for the manager: /readyz still
+// answers within a second (the client here gives up after 10 s).
+class HttpPatientGatewayTest : public HttpGatewayTest {
+ protected:
+  std::vector<std::string> ManagerArgs() const override {
+    return {"--http", "127.0.0.1:" + std::to_string(port_), "--http-timeout-ms", "30000"};
+  }
+};
+
+TEST_F(HttpPatientGatewayTest, ReadyzAnswersWhileTheManagerHangs) {
+  ASSERT_TRUE(WaitFor([&] {
+    auto ready = Client().Get("/readyz");
+    return ready && ready->status == 200;
+  }));
+  mgr_->Signal(SIGSTOP);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ready = Client().Get("/readyz");
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  mgr_->Signal(SIGCONT);
+  ASSERT_TRUE(ready) << httplib::to_string(ready.error());
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_EQ(Json(ready).value("ready", true), false);
+  std::printf("/readyz with the manager stopped: 503 after %lld ms\n", static_cast<long long>(ms));
+  // And ready again once it runs.
+  EXPECT_TRUE(WaitFor([&] {
+    auto again = Client().Get("/readyz");
+    return again && again->status == 200;
+  }));
+}
+
 TEST_F(HttpGatewayTest, StoreLifecycle) {
   auto c = Client();
   auto created = c.Put("/v1/stores/users", "", "application/octet-stream");
@@ -259,7 +306,7 @@ TEST_F(HttpGatewayTest, BadRequestsGetClearErrorsAndChangeNothing) {
   ExpectError(c.Get("/no/such/route"), 404, "not_found");
   auto post = c.Post("/v1/stores/kv/keys/k", "x", "text/plain");
   ExpectError(post, 405);
-  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD, PUT, DELETE");
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD, PUT, DELETE, OPTIONS");
   ExpectError(c.Delete("/v1/stores"), 405);
 
   // Keys are limited to 64 KiB, but a request target to 8 KiB (the HTTP

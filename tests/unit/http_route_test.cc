@@ -110,8 +110,9 @@ TEST(HttpRouteTest, MethodsPerRoute) {
   EXPECT_FALSE(Allows(RouteKind::kStores, Method::kPut));
   EXPECT_FALSE(Allows(RouteKind::kMetrics, Method::kDelete));
   EXPECT_FALSE(Allows(RouteKind::kUnknown, Method::kGet));
-  EXPECT_EQ(AllowHeader(RouteKind::kKey), "GET, HEAD, PUT, DELETE");
-  EXPECT_EQ(AllowHeader(RouteKind::kHealthz), "GET, HEAD");
+  EXPECT_EQ(AllowHeader(RouteKind::kKey), "GET, HEAD, PUT, DELETE, OPTIONS");
+  EXPECT_EQ(AllowHeader(RouteKind::kHealthz), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(ParseMethod("OPTIONS"), Method::kOptions);
   EXPECT_EQ(ParseMethod("PATCH"), Method::kOther);
 }
 
