@@ -8,10 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <vector>
 #include <zmq.hpp>
 
+#include "client_cli/suggest.h"
 #include "clients/cpp/connection.h"
 #include "shared/names.h"
 #include "shared/runtime.h"
@@ -31,6 +35,31 @@ const std::map<std::string, Op>& CommandOps() {
       {"wait", Op::kWait},     {"locate", Op::kLocate},
   };
   return kOps;
+}
+
+// The command word of argv (its first argument that is neither a global
+// option nor an option's value), when it names no command: "unknown command
+// 'gte'; did you mean 'get'?".
+std::optional<std::string> UnknownCommandMessage(int argc, const char* const* argv) {
+  static const std::vector<std::string> kTakesValue = {"--socket", "--timeout", "--retries"};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return std::nullopt;
+    if (std::find(kTakesValue.begin(), kTakesValue.end(), a) != kTakesValue.end()) {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-') continue;
+    if (CommandOps().count(std::string(a)) != 0) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& [name, op] : CommandOps()) names.push_back(name);
+    std::string msg = "unknown command '" + std::string(a) + "'";
+    if (auto near = ClosestName(a, names)) return msg + "; did you mean '" + *near + "'?";
+    std::string all;
+    for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+    return msg + "; the commands are " + all;
+  }
+  return std::nullopt;
 }
 
 Output UsageError(const std::string& message, bool json) {
@@ -121,13 +150,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
 
   CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
   app.set_version_flag("--version", std::string("forkv ") + forkv::kForkvVersion);
-  app.footer(
-      ExitCodeHelp() +
-      "\n\nThe default endpoint is $FORKV_SOCKET, else "
-      "ipc://$XDG_RUNTIME_DIR/forkv/manager.sock,\nelse ipc:///tmp/forkv-$UID/manager.sock.\n"
-      "`get` prints the raw value, with a trailing newline only when stdout is a "
-      "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
-      "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
+  app.footer(ExitCodeHelp() +
+             "\n\nThe default endpoint is $FORKV_SOCKET, else the first socket that exists of\n"
+             "$XDG_RUNTIME_DIR/forkv/manager.sock, /tmp/forkv-$UID/manager.sock and\n"
+             "/run/forkv/manager.sock (the installed service).\n"
+             "`get` prints the raw value, with a trailing newline only when stdout is a "
+             "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
+             "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--socket", endpoint, "manager endpoint, e.g. ipc:///run/forkv/manager.sock");
@@ -156,7 +185,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   CLI::App* keys = add("keys", "list keys, sorted, one per line");
   add_store(keys);
   keys->add_option("--prefix", prefix, "only keys starting with P");
-  keys->add_option("--limit", limit, "at most N keys (0 = all)");
+  keys->add_option("--limit", limit, "at most N keys (0 = all)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32));
   add_store(add("count", "number of keys in STORE"));
   CLI::App* stores = add("stores", "list stores (one page, in name order) and database workers");
   stores->add_option("STORE", store, "only this store");
@@ -175,7 +205,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
           "STATE"));
   stores->add_flag("--all", inv.all_pages, "every page, each printed as it comes");
   add_store(add("create", "create STORE"));
-  add_store(add("drop", "drop STORE and its data"));
+  CLI::App* drop = add("drop", "drop STORE and its data (asks first on a terminal)");
+  add_store(drop);
+  drop->add_flag("-y,--yes", inv.yes, "drop without asking (required when stdin is no terminal)");
   add("status", "show the manager and its children as a tree");
   add_store(add("restart", "restart STORE (also clears a failed store)"));
   CLI::App* kill = add("kill", "send a signal to STORE's process");
@@ -200,6 +232,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
     int code = app.exit(e, out, err);
     if (code == 0) {
       result.output = Output{out.str(), err.str(), kExitOk};
+      return result;
+    }
+    if (auto unknown = UnknownCommandMessage(argc, argv)) {
+      result.output = UsageError(*unknown, json_requested);
       return result;
     }
     result.output = UsageError(e.what(), json_requested);
@@ -277,6 +313,20 @@ int Run(int argc, const char* const* argv) {
   }
   // The server validates too; checking here fails fast without a round trip.
   if (Status s = ValidateRequest(inv.request); !s.ok()) return finish(RenderError(s, opts));
+  if (inv.request.op == Op::kDrop && !inv.yes) {
+    if (isatty(STDIN_FILENO) != 1) {
+      return finish(UsageError("drop deletes every key of '" + inv.request.store +
+                                   "': add --yes (stdin is not a terminal to ask on)",
+                               inv.json));
+    }
+    std::fprintf(stderr, "Drop store '%s' and every key in it? [y/N] ", inv.request.store.c_str());
+    std::fflush(stderr);
+    char answer[16] = {};
+    if (std::fgets(answer, sizeof answer, stdin) == nullptr ||
+        (std::strcmp(answer, "y\n") != 0 && std::strcmp(answer, "yes\n") != 0)) {
+      return finish(UsageError("not dropped", inv.json));
+    }
+  }
 
   zmq::context_t ctx(1);
   Result<Reply> reply = Status::Internal("not called");

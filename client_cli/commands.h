@@ -10,6 +10,9 @@
 // `wait` retries while nothing listens at the endpoint (a manager still
 // starting), until --wait-timeout; each attempt gets the wait time plus
 // --timeout for the round trip.
+// `drop STORE` asks "[y/N]" on stderr when stdin is a terminal; otherwise
+// it needs --yes (exit 2 without), so a script never drops by accident.
+// A mistyped command gets "did you mean" (client_cli/suggest.h).
 // `stores [STORE] [--limit N] [--after NAME] [--state STATE] [--all]` asks for
 // one page (1000 stores by default); without --all a page that is not the
 // last ends with "-- more: forkv stores --after NAME" on stderr, and --all
@@ -37,6 +40,7 @@ struct Invocation {
   Request request;                // id left 0: Connection assigns it
   bool value_from_stdin = false;  // put VALUE was "-"
   bool all_pages = false;         // stores --all: follow next_after to the end
+  bool yes = false;               // drop --yes: do not ask
 };
 
 struct ParseOutcome {

@@ -181,7 +181,7 @@ TEST_F(DamagedDataDirTest, CreatesAppendToTheLogNotTheSnapshot) {
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   EXPECT_EQ(log->records.size(), 21u);
   EXPECT_EQ(LoadCatalogue(Data("catalogue"))->stores.size(), 21u);
-  ASSERT_EQ(mgr_->Cli({"drop", "s3"}).exit_code, 0);
+  ASSERT_EQ(mgr_->Cli({"drop", "s3", "--yes"}).exit_code, 0);
   EXPECT_TRUE(WaitFor([&] { return LoadCatalogue(Data("catalogue"))->stores.count("s3") == 0; }));
   // The stores are there after a SIGKILL of the whole tree.
   mgr_->KillGroup();

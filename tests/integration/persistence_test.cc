@@ -173,10 +173,15 @@ TEST_P(PersistenceTest, DropThenCreateGivesEmptyStore) {
   ASSERT_EQ(mgr_->Cli({"put", "tmp", "b", "2"}).exit_code, 0);
   ASSERT_EQ(mgr_->Cli({"put", "tmpx", "a", "other"}).exit_code, 0);  // shares a name prefix
   pid_t pid = mgr_->StorePid("tmp");
-  ASSERT_EQ(mgr_->Cli({"drop", "tmp"}).exit_code, 0);
+  // Not on a terminal: no drop without --yes, and nothing changes.
+  CommandResult unasked = mgr_->Cli({"drop", "tmp"});
+  EXPECT_EQ(unasked.exit_code, 2) << unasked.err;
+  EXPECT_NE(unasked.err.find("--yes"), std::string::npos) << unasked.err;
+  EXPECT_EQ(mgr_->Cli({"get", "tmp", "a"}).out, "1");
+  ASSERT_EQ(mgr_->Cli({"drop", "tmp", "--yes"}).exit_code, 0);
   EXPECT_TRUE(WaitFor([&] { return !IsAlive(pid); }));
   EXPECT_EQ(mgr_->Cli({"get", "tmp", "a"}).exit_code, 1);
-  EXPECT_EQ(mgr_->Cli({"drop", "tmp"}).exit_code, 1);
+  EXPECT_EQ(mgr_->Cli({"drop", "tmp", "--yes"}).exit_code, 1);
   ASSERT_EQ(mgr_->Cli({"create", "tmp"}).exit_code, 0);
   EXPECT_EQ(mgr_->Cli({"count", "tmp"}).out, "0\n");
   EXPECT_EQ(mgr_->Cli({"get", "tmpx", "a"}).out, "other");

@@ -207,7 +207,7 @@ TEST_F(LiveCapTest, NamesOverTheCatalogueCapAreRefused) {
   EXPECT_EQ(mgr_->CliJson({"ping"}).value("stores", 0), 5);
   // Existing names still work, and a drop makes room.
   EXPECT_EQ(mgr_->Cli({"put", "c0", "k", "v"}).exit_code, 0);
-  ASSERT_EQ(mgr_->Cli({"drop", "c1"}).exit_code, 0);
+  ASSERT_EQ(mgr_->Cli({"drop", "c1", "--yes"}).exit_code, 0);
   EXPECT_EQ(mgr_->Cli({"put", "c5", "k", "v"}).exit_code, 0);
 }
 

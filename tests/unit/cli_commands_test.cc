@@ -139,13 +139,37 @@ TEST(CliCommandsTest, UsageErrorsExitTwo) {
                                              {"bogus"},
                                              {"ping", "--bogus"},
                                              {"--timeout", "0", "ping"},
-                                             {"keys", "s", "--limit", "x"}}) {
+                                             {"keys", "s", "--limit", "x"},
+                                             {"keys", "s", "--limit", "-1"}}) {
     ParseOutcome p = Parse(args);
     EXPECT_FALSE(p.invocation.has_value());
     EXPECT_EQ(p.output.exit_code, kExitUsage);
     EXPECT_FALSE(p.output.err.empty());
     EXPECT_TRUE(p.output.out.empty());
   }
+}
+
+TEST(CliCommandsTest, AMistypedCommandGetsDidYouMean) {
+  ParseOutcome p = Parse({"gte", "users", "alice"});
+  ASSERT_FALSE(p.invocation.has_value());
+  EXPECT_EQ(p.output.exit_code, kExitUsage);
+  EXPECT_EQ(p.output.err, "forkv: unknown command 'gte'; did you mean 'get'?\n");
+  p = Parse({"--socket", "ipc:///x", "--json", "stors"});  // global options skipped
+  EXPECT_EQ(p.output.err, "forkv: unknown command 'stors'; did you mean 'stores'?\n");
+  EXPECT_NE(p.output.out.find("did you mean 'stores'?"), std::string::npos);
+  p = Parse({"frobnicate"});
+  EXPECT_NE(p.output.err.find("unknown command 'frobnicate'; the commands are"), std::string::npos)
+      << p.output.err;
+  EXPECT_NE(p.output.err.find("get"), std::string::npos);
+  // A known command with a bad argument keeps CLI11's own message.
+  p = Parse({"get", "s"});
+  EXPECT_EQ(p.output.err.find("unknown command"), std::string::npos) << p.output.err;
+}
+
+TEST(CliCommandsTest, DropTakesYes) {
+  EXPECT_FALSE(Parse({"drop", "s"}).invocation->yes);
+  EXPECT_TRUE(Parse({"drop", "s", "--yes"}).invocation->yes);
+  EXPECT_TRUE(Parse({"drop", "-y", "s"}).invocation->yes);
 }
 
 TEST(CliCommandsTest, HelpExitsZeroWithExitCodeTable) {
