@@ -83,8 +83,18 @@ void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
   out->Family("forkv_up", "gauge", "1 when the manager answered the gateway's status request.");
   out->Sample("forkv_up", {}, 1);
   if (status.contains("manager") && status["manager"].is_object()) {
+    const nlohmann::json& manager = status["manager"];
     out->Family("forkv_manager_uptime_seconds", "gauge", "Seconds since the manager started.");
-    out->Sample("forkv_manager_uptime_seconds", {}, Number(status["manager"], "uptime_ms") / 1000);
+    out->Sample("forkv_manager_uptime_seconds", {}, Number(manager, "uptime_ms") / 1000);
+    out->Family("forkv_build_info", "gauge", "1, labelled with the manager's version.");
+    out->Sample("forkv_build_info", {{"version", manager.value("version", "unknown")}}, 1);
+    if (auto it = manager.find("restarts_total"); it != manager.end() && it->is_object()) {
+      out->Family("forkv_restarts_total", "counter",
+                  "Child restarts by kind since the manager started; never goes down.");
+      for (const auto& [kind, n] : it->items()) {
+        if (n.is_number()) out->Sample("forkv_restarts_total", {{"kind", kind}}, n.get<double>());
+      }
+    }
   }
   std::vector<const nlohmann::json*> children;
   if (status.contains("tree")) CollectChildren(status["tree"], &children);

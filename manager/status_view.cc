@@ -158,7 +158,13 @@ nlohmann::json StatusJson(const TreeView& v, SteadyTime now) {
             {"endpoint", v.options.endpoint},
             {"data_dir", v.options.data_dir},
             {"version", kManagerVersion},
-            {"state", v.root.running() ? "running" : "stopping"}}},
+            {"state", v.root.running() ? "running" : "stopping"},
+            // Counters that only go up, by child kind (a dropped store's
+            // restarts stay counted).
+            {"restarts_total",
+             {{"store", v.stores.restarts_total()},
+              {"db", v.dbs.restarts_total()},
+              {"http", v.web.restarts_total()}}}}},
           {"tree", std::move(tree)}};
 }
 

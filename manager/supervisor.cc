@@ -371,7 +371,10 @@ void Supervisor::On(const KillRequested&, SteadyTime now, double jitter, std::ve
 // ---- transitions --------------------------------------------------------------
 
 void Supervisor::SpawnChild(ChildRecord* c, std::vector<Action>* out) {
-  if (c->spawns > 0) ++c->restarts;
+  if (c->spawns > 0) {
+    ++c->restarts;
+    ++restarts_total_;
+  }
   ++c->spawns;
   c->state = ChildState::kStarting;
   c->pid = 0;

@@ -327,6 +327,9 @@ class Supervisor {
   std::vector<const ChildRecord*> Children() const;
   // Children with a process (starting, running, stopping).
   size_t LiveCount() const;
+  // Every ChildRecord::restarts ever counted, removed children's too: only
+  // goes up (Prometheus's forkv_restarts_total).
+  uint64_t restarts_total() const { return restarts_total_; }
 
  private:
   ChildRecord* FindMutable(const std::string& id);
@@ -371,6 +374,7 @@ class Supervisor {
   SteadyTime next_round_ = SteadyTime::max();           // next heartbeat round
   uint64_t round_ = 0;                                  // heartbeat rounds so far (the ping seq)
   std::vector<std::unique_ptr<ChildRecord>> children_;  // start order
+  uint64_t restarts_total_ = 0;
   std::unordered_map<std::string, ChildRecord*> by_id_;
   RestartHistory intensity_;  // static supervisors: every restart they perform
   SteadyTime group_at_{};     // pending group restart: spawn no earlier than this

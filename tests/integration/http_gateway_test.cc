@@ -13,6 +13,7 @@
 
 #include "http_gateway/route.h"
 #include "shared/protocol.h"
+#include "shared/version.h"
 #include "tests/support/harness.h"
 #include "tests/support/prometheus_parser.h"
 
@@ -424,6 +425,32 @@ TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
   } else {
     std::printf("promtool not installed: checked with the test's own parser only\n");
   }
+}
+
+TEST_F(HttpGatewayTest, RestartsTotalIsACounterThatADropDoesNotLower) {
+  auto c = Client();
+  auto scrape = [&] {
+    auto r = c.Get("/metrics");
+    EXPECT_TRUE(r && r->status == 200);
+    auto parsed = forkv::testing::ParsePrometheusText(r ? r->body : "");
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    return parsed.ok() ? *parsed : forkv::testing::PromExposition{};
+  };
+  forkv::testing::PromExposition before = scrape();
+  EXPECT_EQ(before.types.at("forkv_restarts_total"), "counter");
+  EXPECT_EQ(before.Find("forkv_restarts_total", {{"kind", "store"}}), 0.0);
+  EXPECT_EQ(before.Find("forkv_build_info", {{"version", kForkvVersion}}), 1.0);
+  ASSERT_EQ(mgr_->Cli({"put", "r", "k", "v"}).exit_code, 0);
+  pid_t pid = mgr_->StorePid("r");
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(mgr_->WaitStoreRunning("r", pid));
+  forkv::testing::PromExposition restarted = scrape();
+  EXPECT_EQ(restarted.Find("forkv_restarts_total", {{"kind", "store"}}), 1.0);
+  EXPECT_EQ(restarted.Find("forkv_child_restarts", {{"kind", "store"}}), 1.0);
+  ASSERT_EQ(mgr_->Cli({"drop", "r", "--yes"}).exit_code, 0);
+  forkv::testing::PromExposition dropped = scrape();
+  EXPECT_EQ(dropped.Find("forkv_restarts_total", {{"kind", "store"}}), 1.0);  // kept
+  EXPECT_EQ(dropped.Find("forkv_child_restarts", {{"kind", "store"}}), 0.0);  // the gauge goes
 }
 
 TEST_F(HttpGatewayTest, RestartingStoreIs503WithRetryAfter) {

@@ -218,6 +218,10 @@ TEST_F(SupervisorTest, DynamicSupervisorGivesUpOnOneChildOnly) {
   EXPECT_EQ(Dump(), "sup(one_for_one) s1:failed restarts=3 | s2:running pid=17 restarts=3");
   EXPECT_EQ(sup_->Find("s1")->last_exit, "killed by signal 9 (SIGKILL)");
   EXPECT_EQ(sup_->Find("s1")->reason, "more than 3 restarts in 5000 ms: giving up");
+  // The total keeps what removed children counted.
+  EXPECT_EQ(sup_->restarts_total(), 6u);
+  EXPECT_EQ(Feed(StopRequested{"s1"}), "removed s1");
+  EXPECT_EQ(sup_->restarts_total(), 6u);
 }
 
 // A child that dies before Ready is a failed restart attempt and counts.
