@@ -176,6 +176,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   add_store(put);
   add_key(put);
   put->add_option("VALUE", value, "value; \"-\" reads it from stdin (binary-safe)")->required();
+  bool no_create = false;
+  put->add_flag("--no-create", no_create, "fail (exit 1) if STORE does not exist yet");
   CLI::App* get = add("get", "print the value of KEY (exit 1 when absent)");
   add_store(get);
   add_key(get);
@@ -252,6 +254,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       r.key = key;
       inv.value_from_stdin = value == "-";
       if (!inv.value_from_stdin) r.value = value;
+      r.arg = no_create ? kPutNoCreate : 0;
       break;
     case Op::kGet:
     case Op::kDel:

@@ -74,6 +74,7 @@ Status ValidateRequest(const RequestView& r) {
       return ValidateStoresPage(r);
     case Op::kPut:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if ((r.arg & ~kPutNoCreate) != 0) return Status::InvalidArgument("unknown put flags");
       if (Status s = ValidateKey(r.key); !s.ok()) return s;
       return ValidateValue(r.value);
     case Op::kGet:

@@ -82,6 +82,9 @@ inline constexpr uint8_t kMaxOp = 14;
 
 // kLocate's arg: bit 0 creates the store when it does not exist (get-or-create).
 inline constexpr uint64_t kLocateCreate = 1;
+// kPut's arg: bit 0 refuses to create a missing store (not_found instead of
+// get-or-create), so a mistyped name creates nothing.
+inline constexpr uint64_t kPutNoCreate = 1;
 
 // kStores, one page of the catalogue in name order (docs/protocol.md,
 // "Listing stores"). On the wire:

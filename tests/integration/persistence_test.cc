@@ -168,6 +168,20 @@ TEST_P(PersistenceTest, DbWorkerKilledDuringConcurrentWrites) {
   ExpectAllAcknowledged("w", 4, history);
 }
 
+TEST_P(PersistenceTest, PutNoCreateNeverCreatesAStore) {
+  CommandResult missing = mgr_->Cli({"put", "--no-create", "typo", "k", "v"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find("no such store"), std::string::npos) << missing.err;
+  EXPECT_TRUE(mgr_->StoreInfo("typo").is_null());
+  ASSERT_EQ(mgr_->Cli({"create", "real"}).exit_code, 0);
+  EXPECT_EQ(mgr_->Cli({"put", "--no-create", "real", "k", "v"}).exit_code, 0);
+  EXPECT_EQ(mgr_->Cli({"get", "real", "k"}).out, "v");
+  // A hibernated store is not missing: it is activated, not refused.
+  RestartManager();
+  EXPECT_EQ(mgr_->Cli({"put", "--no-create", "real", "k2", "v2"}).exit_code, 0);
+  EXPECT_EQ(mgr_->Cli({"get", "real", "k2"}).out, "v2");
+}
+
 TEST_P(PersistenceTest, DropThenCreateGivesEmptyStore) {
   ASSERT_EQ(mgr_->Cli({"put", "tmp", "a", "1"}).exit_code, 0);
   ASSERT_EQ(mgr_->Cli({"put", "tmp", "b", "2"}).exit_code, 0);

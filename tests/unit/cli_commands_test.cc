@@ -166,6 +166,11 @@ TEST(CliCommandsTest, AMistypedCommandGetsDidYouMean) {
   EXPECT_EQ(p.output.err.find("unknown command"), std::string::npos) << p.output.err;
 }
 
+TEST(CliCommandsTest, PutNoCreateSetsItsFlag) {
+  EXPECT_EQ(Parse({"put", "s", "k", "v"}).invocation->request.arg, 0u);
+  EXPECT_EQ(Parse({"put", "--no-create", "s", "k", "v"}).invocation->request.arg, kPutNoCreate);
+}
+
 TEST(CliCommandsTest, DropTakesYes) {
   EXPECT_FALSE(Parse({"drop", "s"}).invocation->yes);
   EXPECT_TRUE(Parse({"drop", "s", "--yes"}).invocation->yes);

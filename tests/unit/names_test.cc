@@ -54,6 +54,10 @@ TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
   EXPECT_TRUE(ValidateRequest(Request{.op = Op::kKeys, .store = "s"}).ok());  // empty prefix
   EXPECT_TRUE(ValidateRequest(Request{.op = Op::kCreate, .store = "s"}).ok());
   EXPECT_FALSE(ValidateRequest(Request{.op = Op::kKill, .store = "s", .arg = 99}).ok());
+  EXPECT_TRUE(
+      ValidateRequest(Request{.op = Op::kPut, .store = "s", .key = "k", .arg = kPutNoCreate}).ok());
+  EXPECT_EQ(ValidateRequest(Request{.op = Op::kPut, .store = "s", .key = "k", .arg = 2}).code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace
