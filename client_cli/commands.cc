@@ -150,13 +150,15 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
 
   CLI::App app{"forkv: command-line client of the forkv key-value service.", "forkv"};
   app.set_version_flag("--version", std::string("forkv ") + forkv::kForkvVersion);
-  app.footer(ExitCodeHelp() +
-             "\n\nThe default endpoint is $FORKV_SOCKET, else the first socket that exists of\n"
-             "$XDG_RUNTIME_DIR/forkv/manager.sock, /tmp/forkv-$UID/manager.sock and\n"
-             "/run/forkv/manager.sock (the installed service).\n"
-             "`get` prints the raw value, with a trailing newline only when stdout is a "
-             "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
-             "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".");
+  app.footer(
+      ExitCodeHelp() +
+      "\n\nThe default endpoint is $FORKV_SOCKET, else the first socket that exists of\n"
+      "$XDG_RUNTIME_DIR/forkv/manager.sock, /tmp/forkv-$UID/manager.sock and\n"
+      "/run/forkv/manager.sock (the installed service).\n"
+      "`get` prints the raw value, with a trailing newline only when stdout is a "
+      "terminal.\n--json prints one JSON object on stdout, errors included; byte strings "
+      "that are not\nvalid UTF-8 appear base64-encoded as \"<field>_base64\".\n"
+      "A STORE, KEY or VALUE starting with '-' goes after \"--\": forkv put s -- -key -value.");
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--socket", endpoint, "manager endpoint, e.g. ipc:///run/forkv/manager.sock");
@@ -225,6 +227,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   bool locate_create = false;
   locate->add_flag("--create", locate_create, "create STORE if it does not exist");
   add("ping", "check that the manager answers");
+  // CLI11 gives every subcommand the main footer: one line instead.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer("Exit codes, the default endpoint and --json: forkv --help");
+  }
 
   ParseOutcome result;
   try {

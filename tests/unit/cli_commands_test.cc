@@ -166,6 +166,20 @@ TEST(CliCommandsTest, AMistypedCommandGetsDidYouMean) {
   EXPECT_EQ(p.output.err.find("unknown command"), std::string::npos) << p.output.err;
 }
 
+TEST(CliCommandsTest, SubcommandHelpHasAOneLineFooter) {
+  ParseOutcome p = Parse({"get", "--help"});
+  EXPECT_EQ(p.output.exit_code, 0);
+  EXPECT_NE(p.output.out.find("KEY"), std::string::npos);
+  EXPECT_EQ(p.output.out.find("Exit codes:"), std::string::npos) << p.output.out;
+  EXPECT_NE(p.output.out.find("forkv --help"), std::string::npos) << p.output.out;
+  EXPECT_NE(Parse({"--help"}).output.out.find("goes after \"--\""), std::string::npos);
+  // And what it says works: a key that looks like an option.
+  ParseOutcome dash = Parse({"put", "s", "--", "-key", "-value"});
+  ASSERT_TRUE(dash.invocation.has_value()) << dash.output.err;
+  EXPECT_EQ(dash.invocation->request.key, "-key");
+  EXPECT_EQ(dash.invocation->request.value, "-value");
+}
+
 TEST(CliCommandsTest, PutNoCreateSetsItsFlag) {
   EXPECT_EQ(Parse({"put", "s", "k", "v"}).invocation->request.arg, 0u);
   EXPECT_EQ(Parse({"put", "--no-create", "s", "k", "v"}).invocation->request.arg, kPutNoCreate);
