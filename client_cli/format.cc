@@ -59,9 +59,12 @@ std::string PidCell(const json& obj) {
   return pid && *pid > 0 ? std::to_string(*pid) : "-";
 }
 
+// "-" without a process (failed, hibernating, between restarts): its
+// uptime would read 0ms.
 std::string UptimeCell(const json& obj) {
   auto ms = UintField(obj, "uptime_ms");
-  return ms ? FormatDuration(*ms) : "-";
+  auto pid = UintField(obj, "pid");
+  return ms && pid && *pid > 0 ? FormatDuration(*ms) : "-";
 }
 
 // Rows padded to `*width` (grown to fit them; sized to `header` when

@@ -270,7 +270,7 @@ TEST(CliFormatTest, StoresTable) {
   EXPECT_EQ(RenderStoresTable(body),
             "NAME            PID   STATE    RESTARTS  UPTIME  LAST_EXIT\n"
             "users           1250  running  0         3m12s   -\n"
-            "orders-archive  -     failed   5         0ms     exited 111\n"
+            "orders-archive  -     failed   5         -       exited 111\n"
             "half            -     -        -         -       -\n"
             "-               -     -        -         -       -\n"
             "\n"
