@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client_cli/json_bytes.h"
 #include "shared/protocol.h"
 #include "shared/status.h"
 
@@ -58,23 +59,6 @@ std::string FormatMicros(uint64_t us);
 // Accepts "9", "KILL", "SIGKILL", "kill" (any case). Returns InvalidArgument
 // for unknown names and numbers outside 1..64.
 Result<int> ParseSignal(std::string_view text);
-
-bool IsValidUtf8(std::string_view bytes);
-// Standard base64 (RFC 4648) with padding.
-std::string Base64Encode(std::string_view bytes);
-
-// Sets obj[field] = bytes if valid UTF-8, else obj[field + "_base64"] =
-// base64(bytes).
-void PutBytes(nlohmann::ordered_json& obj, const std::string& field, std::string_view bytes);
-
-// Replaces JSON binary values (as DecodeJsonBody makes them from msgpack
-// bin) by strings: the bytes themselves when valid UTF-8, else base64.
-nlohmann::json Sanitize(const nlohmann::json& j);
-
-// One line of JSON; invalid UTF-8 inside strings is replaced, never thrown.
-// Output objects are ordered_json so "ok" comes first, then the request's
-// fields, then the body's.
-std::string DumpJson(const nlohmann::ordered_json& j);
 
 // Human renderings of decoded reply bodies. They never fail: missing or
 // mistyped fields print as "-" (tables) or are left out (tree, ping).
