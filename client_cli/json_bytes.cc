@@ -4,6 +4,8 @@
 
 namespace forkv::cli {
 
+using json = nlohmann::json;
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
