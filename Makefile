@@ -30,7 +30,7 @@ build: deps $(RELEASE)/CMakeCache.txt
 run: build
 	@mkdir -p var
 	@echo "forkv: CLI at $(CURDIR)/$(RELEASE)/bin/forkv  (export PATH=$(CURDIR)/$(RELEASE)/bin:\$$PATH)"
-	exec $(RELEASE)/bin/forkv-manager --data-dir $(DATA_DIR) $(ARGS)
+	exec $(RELEASE)/bin/forkv-manager --data-dir $(DATA_DIR) --init $(ARGS)
 
 # Test build: fault hooks and kill points compiled in (never in release).
 # Debug (-O0 -g, assertions on): the build is ~40% of the CPU of -O2 -g,
@@ -132,8 +132,11 @@ bench-figures: build
 bench-http: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/http.sh
 
-# Binaries into $(DESTDIR)$(PREFIX)/bin, the systemd unit (ExecStart pointing at
-# $(PREFIX)/bin) into $(DESTDIR)$(PREFIX)/lib/systemd/system, docs into share/doc,
+# forkv and forkv-manager into $(DESTDIR)$(PREFIX)/bin, the internal binaries
+# into libexec/forkv, the systemd unit (ExecStart pointing at $(PREFIX)/bin)
+# into lib/systemd/system, the forkv user and group into lib/sysusers.d, the
+# options file into etc/forkv (kept if it exists), man pages, bash completion,
+# docs into share/doc,
 # libforkv (headers, libforkv.so.0, forkv.pc, the CMake package) into
 # include/ and lib/, the Python client where Debian's python3 finds it.
 # A real install (no DESTDIR) refreshes the dynamic linker's cache.
@@ -141,7 +144,11 @@ install: build
 	$(CMAKE) -S . -B $(RELEASE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	$(CMAKE) --build $(RELEASE) -j$(JOBS)
 	DESTDIR=$(DESTDIR) $(CMAKE) --install $(RELEASE)
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+	@# A real install as root: the dynamic linker's cache, the forkv user and
+	@# group (sysusers.d), and systemd told of the new unit.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; \
+	  if command -v systemd-sysusers >/dev/null; then systemd-sysusers; fi; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

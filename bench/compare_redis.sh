@@ -239,7 +239,7 @@ start_forkv() {
     listen=(--listen "tcp://127.0.0.1:$FORKV_PORT")
     FORKV_EP=tcp://127.0.0.1:$FORKV_PORT
   fi
-  "$BIN_DIR/forkv-manager" --socket "ipc://$dir/m.sock" "${listen[@]}" --data-dir "$dir/data" \
+  "$BIN_DIR/forkv-manager" --socket "ipc://$dir/m.sock" "${listen[@]}" --data-dir "$dir/data" --init \
     --fsync "$2" --fsync-interval-ms 1000 --db-workers "$DB_WORKERS" --log-level warn \
     2>"$dir/manager.log" &
   FORKV_PID=$!

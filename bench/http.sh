@@ -41,7 +41,7 @@ fi
 
 WORK=$(mktemp -d /tmp/forkv-http-bench-XXXXXX)
 # Port 0: the gateway takes a free port and reports it in the manager's status.
-"$BIN_DIR/forkv-manager" --socket "ipc://$WORK/m.sock" --data-dir "$WORK/data" --fsync "$FSYNC" \
+"$BIN_DIR/forkv-manager" --socket "ipc://$WORK/m.sock" --data-dir "$WORK/data" --init --fsync "$FSYNC" \
   --http "127.0.0.1:0" --http-threads $((CONNECTIONS + 16)) --http-upstream "$UPSTREAM" \
   --log-level warn \
   >"$WORK/manager.log" 2>&1 &

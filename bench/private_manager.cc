@@ -132,9 +132,10 @@ Status PrivateManager::Launch(const PrivateManagerOptions& o) {
 
   SpawnSpec spec;
   spec.exe = o.manager_exe;
-  spec.args = {"--socket",    m->endpoint_, "--data-dir",   m->dir_ + "/data",
-               "--fsync",     o.fsync,      "--db-workers", std::to_string(o.db_workers),
-               "--log-level", "warn"};
+  spec.args = {"--socket",        m->endpoint_,   "--data-dir",
+               m->dir_ + "/data", "--init",       "--fsync",
+               o.fsync,           "--db-workers", std::to_string(o.db_workers),
+               "--log-level",     "warn"};
   spec.args.insert(spec.args.end(), o.extra_args.begin(), o.extra_args.end());
   spec.parent_death_signal = SIGTERM;
   auto pid = SpawnWithNotifySocket(spec, notify_path);

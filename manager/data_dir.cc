@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
@@ -11,6 +12,7 @@
 #include <system_error>
 
 #include "shared/files.h"
+#include "shared/runtime.h"
 
 namespace forkv {
 namespace {
@@ -40,6 +42,24 @@ std::string ShardDir(const std::string& data_dir, uint32_t shard) {
 }
 
 std::string CataloguePath(const std::string& data_dir) { return data_dir + "/catalogue"; }
+
+Status PrepareDataDir(const std::string& data_dir, bool init) {
+  struct stat st;
+  if (stat(data_dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(data_dir + " is not a directory");
+    return Status::Ok();
+  }
+  if (errno != ENOENT) {
+    return Status::IoError("cannot use --data-dir " + data_dir + ": " + std::strerror(errno));
+  }
+  if (!init) {
+    return Status::InvalidArgument(
+        "--data-dir " + data_dir +
+        " does not exist. Check the path, or pass --init to create a new, empty data directory "
+        "there (an existing empty directory is initialised without --init)");
+  }
+  return MakeDirectories(data_dir);
+}
 
 Result<UniqueFd> LockDataDir(const std::string& data_dir) {
   std::string path = data_dir + "/LOCK";

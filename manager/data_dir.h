@@ -48,6 +48,11 @@ std::string CataloguePath(const std::string& data_dir);
 // another manager holds it.
 Result<UniqueFd> LockDataDir(const std::string& data_dir);
 
+// Makes sure data_dir is a directory: one that does not exist is created
+// only when `init` (--init) is set, else InvalidArgument (a typo in the path
+// must not start an empty database).
+Status PrepareDataDir(const std::string& data_dir, bool init);
+
 struct DataFormat {
   uint32_t shards = 0;
   bool initialising = false;

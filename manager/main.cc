@@ -1,5 +1,6 @@
 // forkv-manager: the root supervisor. See manager_loop.h and docs/architecture.md.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <map>
 
 #include "manager/manager_loop.h"
@@ -12,11 +13,30 @@ int main(int argc, char** argv) {
   forkv::ManagerOptions opts;
   opts.endpoint = forkv::DefaultManagerEndpoint(false);
   CLI::App app{"forkv-manager: supervises forkv stores and database workers, routes requests"};
+  // Every option can also come from a file: `data-dir = "/var/lib/forkv"`,
+  // one per line (TOML; the option's long name without the dashes). The
+  // command line wins over the file; an unknown name is an error (exit 100).
+  app.set_config("--config", "", "read options from this file (e.g. /etc/forkv/forkv.conf)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.set_version_flag("--version", std::string("forkv-manager ") + forkv::kForkvVersion);
   app.add_option("--socket", opts.endpoint, "client endpoint (ipc:// or tcp://)")
       ->capture_default_str();
   app.add_option("--listen", opts.listen, "additional client endpoint, e.g. tcp://127.0.0.1:7070");
-  app.add_option("--data-dir", opts.data_dir, "data directory")->capture_default_str();
+  app.add_option("--data-dir", opts.data_dir, "data directory (must exist unless --init)")
+      ->capture_default_str();
+  app.add_flag("--init", opts.init,
+               "create --data-dir if it does not exist (without it a missing directory is an "
+               "error: a mistyped path must not start an empty database)");
+  std::string socket_mode = "0600";
+  app.add_option("--socket-mode", socket_mode,
+                 "permission bits of the client sockets (ipc://: the manager's and the stores'); "
+                 "0660 lets the socket's group use forkv")
+      ->capture_default_str()
+      ->check(
+          [](const std::string& v) {
+            return forkv::ParseFileMode(v) ? std::string() : "an octal mode such as 0660";
+          },
+          "MODE");
   app.add_option("--run-dir", opts.run_dir,
                  "directory for internal sockets (default: the --socket directory)");
   app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error|critical|off")
@@ -109,6 +129,17 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     opts.http_direct = http_upstream == "direct";
+    opts.socket_mode = *forkv::ParseFileMode(socket_mode);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse NAME" for an unknown name.
+    std::string what = e.what();
+    const std::string cli11 = "INI was not able to parse ";
+    if (what.rfind(cli11, 0) == 0) {
+      what = "'" + what.substr(cli11.size()) + "' is not an option (forkv-manager --help)";
+    }
+    fprintf(stderr, "forkv-manager: --config %s: %s\n",
+            app.get_config_ptr()->as<std::string>().c_str(), what.c_str());
+    return forkv::kExitUsage;
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : forkv::kExitUsage;

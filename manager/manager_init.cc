@@ -103,7 +103,7 @@ Status Manager::Init() {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     return Status::Internal(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
   }
-  if (Status s = MakeDirectories(opts_.data_dir); !s.ok()) return s;
+  if (Status s = PrepareDataDir(opts_.data_dir, opts_.init); !s.ok()) return s;
   auto lock = LockDataDir(opts_.data_dir);
   if (!lock.ok()) return lock.status();
   data_dir_lock_ = std::move(lock).value();
@@ -111,7 +111,8 @@ Status Manager::Init() {
 
   std::string run_dir = ResolveRunDir(opts_, getuid());
   if (Status s = MakeDirectories(run_dir); !s.ok()) return s;
-  std::string bin_dir = std::filesystem::path(SiblingBinary("forkv-store")).parent_path();
+  std::string bin_dir =
+      std::filesystem::path(InternalBinary("forkv-store", FORKV_LIBEXEC_FROM_BIN)).parent_path();
   layout_ = MakeLayout(opts_, run_dir, getpid(), bin_dir);
   spawner_ =
       StoreSpawner(opts_.spawn_server, layout_.store_exe, SpawnServerStoreArgs(opts_, layout_));
@@ -164,6 +165,9 @@ Status Manager::Init() {
     }
     claim->Bound();
     claims_.push_back(std::move(claim).value());
+    if (&b.socket == &frontend_) {
+      if (Status s = SetIpcSocketMode(b.endpoint, opts_.socket_mode); !s.ok()) return s;
+    }
   }
   std::string admin_id = "m" + std::to_string(getpid());
   for (const auto& ep : layout_.db_endpoints) {

@@ -15,6 +15,14 @@ struct ManagerOptions {
   std::string endpoint;             // --socket: clients connect here
   std::vector<std::string> listen;  // --listen: more client endpoints (tcp://127.0.0.1:PORT)
   std::string data_dir = "./var";
+  // --init: a --data-dir that does not exist is created (and initialised).
+  // Without it only an existing directory is used, so a mistyped path is an
+  // error rather than a new, empty database. An existing empty directory
+  // (systemd's StateDirectory, mkdir) is initialised either way.
+  bool init = false;
+  // --socket-mode: the client sockets' permission bits (ipc:// files: the
+  // manager's and every store's). 0660 lets the socket's group connect.
+  uint32_t socket_mode = 0600;
   std::string run_dir;  // internal ipc sockets; default: the --socket directory
   std::string log_level = "info";
   uint32_t db_workers = 2;

@@ -101,7 +101,7 @@ int RepairDataDir(const ManagerOptions& o, bool db_workers_given) {
     return Refuse(whole.status().ToString());
   }
 
-  std::string db_exe = SiblingBinary("forkv-db");
+  std::string db_exe = InternalBinary("forkv-db", FORKV_LIBEXEC_FROM_BIN);
   size_t added = 0;
   for (uint32_t i = 0; i < *shards; ++i) {
     std::string dir = ShardDir(o.data_dir, i);

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <limits>
 
 #include "manager/data_dir.h"
@@ -79,6 +80,12 @@ std::string DbEndpointList(const ManagerLayout& l) {
   return dbs;
 }
 
+std::string OctalMode(uint32_t mode) {
+  char text[8];
+  snprintf(text, sizeof text, "%04o", mode & 0777);
+  return text;
+}
+
 }  // namespace
 
 std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& o, const ManagerLayout& l) {
@@ -92,7 +99,7 @@ SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const 
       .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
                "--db", DbEndpointList(l), "--bind", StoreEndpoint(l, gen), "--log-level",
                o.log_level, "--parent-pid", std::to_string(l.manager_pid), "--idle-after-ms",
-               std::to_string(o.ping_interval_ms)},
+               std::to_string(o.ping_interval_ms), "--socket-mode", OctalMode(o.socket_mode)},
       .parent_death_signal = SIGKILL};
   if (!l.store_tcp_bind.empty()) {
     spec.args.push_back("--bind");

@@ -126,6 +126,13 @@ std::string SiblingBinary(std::string_view name) {
   return (self.parent_path() / name).string();
 }
 
+std::string InternalBinary(std::string_view name, std::string_view dir_from_bin) {
+  std::string sibling = SiblingBinary(name);
+  std::filesystem::path self_dir = std::filesystem::path(sibling).parent_path();
+  std::string installed = (self_dir / dir_from_bin / name).lexically_normal().string();
+  return access(installed.c_str(), X_OK) == 0 ? installed : sibling;
+}
+
 void DieWithParent(int sig, pid_t expected_ppid) {
   prctl(PR_SET_PDEATHSIG, sig);
   pid_t ppid = getppid();

@@ -68,6 +68,12 @@ Result<std::string> RunForOutput(const SpawnSpec& spec, ExitStatus* status);
 // Path of a binary installed beside the running executable.
 std::string SiblingBinary(std::string_view name);
 
+// An internal binary (forkv-store, forkv-db, forkv-http): in `dir_from_bin`
+// relative to this process's executable's directory when it is there
+// (installed: "../libexec/forkv"; a leftover in bin/ of an older install is
+// not used), else beside the executable (a build tree).
+std::string InternalBinary(std::string_view name, std::string_view dir_from_bin);
+
 // In a worker's main(): asks for `sig` when the parent dies and exits with
 // kExitSystem if the parent (expected_ppid, 0 = any) is already gone.
 void DieWithParent(int sig, pid_t expected_ppid);

@@ -102,6 +102,26 @@ Status MakeDirectories(const std::string& path) {
   return Status::Ok();
 }
 
+std::optional<uint32_t> ParseFileMode(std::string_view text) {
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  uint32_t mode = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    mode = mode * 8 + static_cast<uint32_t>(c - '0');
+  }
+  if (mode > 0777) return std::nullopt;
+  return mode;
+}
+
+Status SetIpcSocketMode(std::string_view endpoint, uint32_t mode) {
+  std::string path = IpcPath(endpoint);
+  if (path.empty() || path[0] == '@') return Status::Ok();
+  if (chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) {
+    return Status::IoError("chmod " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
 Status EnsureEndpointDirectory(std::string_view endpoint) {
   std::string path = IpcPath(endpoint);
   if (path.empty() || path[0] == '@') return Status::Ok();

@@ -5,6 +5,7 @@
 #include <spdlog/common.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,15 @@ Status EnsureEndpointDirectory(std::string_view endpoint);
 
 // mkdir -p with mode 0700 for the leaf.
 Status MakeDirectories(const std::string& path);
+
+// A permission mode written in octal ("0660", "660"), at most 0777; nullopt
+// for anything else.
+std::optional<uint32_t> ParseFileMode(std::string_view text);
+
+// chmod of an ipc:// endpoint's socket file, once bound (who may connect:
+// connect(2) needs write permission). No-op for other transports and for
+// abstract sockets.
+Status SetIpcSocketMode(std::string_view endpoint, uint32_t mode);
 
 // Debug-only named kill points (rocksdb's TEST_KILL_RANDOM): when the
 // environment variable FORKV_KILL_POINT names this point, the process

@@ -227,6 +227,8 @@ Status StoreServer::BindClients() {
     }
     if (ep.rfind("tcp://", 0) == 0) {
       tcp_endpoint_ = clients_.get(zmq::sockopt::last_endpoint);
+    } else if (Status s = SetIpcSocketMode(ep, opts_.socket_mode); !s.ok()) {
+      return s;
     }
   }
   return Status::Ok();

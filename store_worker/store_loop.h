@@ -37,6 +37,7 @@ struct StoreOptions {
   // Direct-path client endpoints to bind: the ipc path the manager chose,
   // plus tcp://HOST:* when the manager listens on tcp. May be empty.
   std::vector<std::string> client_endpoints;
+  uint32_t socket_mode = 0600;  // chmod of the ipc:// client socket once bound
   // Pending writes (keys and values not yet acknowledged by the database
   // workers) above this answer direct clients "busy" (the manager path has
   // its own byte bounds before the store).

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "shared/proc.h"
+#include "shared/runtime.h"
 #include "shared/version.h"
 #include "store_worker/store_loop.h"
 
@@ -39,6 +40,9 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   app.add_option("--bind", opts.client_endpoints,
                  "client endpoint to bind (ipc:// path, or tcp://HOST:* for an ephemeral port); "
                  "repeatable");
+  std::string socket_mode;
+  app.add_option("--socket-mode", socket_mode, "permission bits of the ipc:// client socket")
+      ->check([](const std::string& v) { return ParseFileMode(v) ? "" : "an octal mode"; });
   app.add_option("--log-level", opts.log_level, "log level");
   app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
   app.add_option("--idle-after-ms", opts.idle_after_ms,
@@ -54,6 +58,7 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
     *exit_code = app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version: 0
     return std::nullopt;
   }
+  if (!socket_mode.empty()) opts.socket_mode = *ParseFileMode(socket_mode);
   opts.db_endpoints = SplitEndpointList(dbs);
   if (opts.db_endpoints.empty()) {
     *exit_code = kExitUsage;

@@ -89,8 +89,8 @@ Status ManagerUnderTest::Start(const std::vector<std::string>& env) {
   if (pid_ > 0) return Status::InvalidArgument("a manager is already running");
   // Everything the child needs is built here: after fork() only
   // async-signal-safe calls are allowed (other threads may hold locks).
-  std::vector<std::string> argv_s = {exe_,      "--socket",    endpoint_, "--data-dir",
-                                     data_dir_, "--log-level", "info"};
+  std::vector<std::string> argv_s = {exe_,      "--socket", endpoint_,     "--data-dir",
+                                     data_dir_, "--init",   "--log-level", "info"};
   argv_s.insert(argv_s.end(), args_.begin(), args_.end());
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());

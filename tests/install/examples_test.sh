@@ -66,7 +66,7 @@ PKG_CONFIG_PATH=$LIBDIR/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEST \
 
 # Run them against a real manager.
 "$BUILD/bin/forkv-manager" --socket "ipc://$WORK/run/manager.sock" --data-dir "$WORK/data" \
-  --log-level warn >"$WORK/manager.log" 2>&1 &
+  --init --log-level warn >"$WORK/manager.log" 2>&1 &
 MANAGER_PID=$!
 export FORKV_SOCKET=ipc://$WORK/run/manager.sock
 for _ in $(seq 1 200); do

@@ -37,7 +37,7 @@ class Manager:
         self.log = open(os.path.join(self.root, "manager.log"), "ab")
         self.proc = subprocess.Popen(
             [os.path.join(BIN, "forkv-manager"), "--socket", self.endpoint, "--data-dir",
-             os.path.join(self.root, "data"), "--log-level", "warn"],
+             os.path.join(self.root, "data"), "--init", "--log-level", "warn"],
             stdout=self.log, stderr=self.log, start_new_session=True)
         probe = forkv.Client(self.endpoint, timeout=0.5, attempts=1)
         try:

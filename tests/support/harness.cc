@@ -206,6 +206,7 @@ void ManagerProcess::StartNoWait(const std::vector<std::string>& extra_args) {
                                    data_dir_,
                                    "--log-level",
                                    "info"};
+  if (init_) args.push_back("--init");
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());

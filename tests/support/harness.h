@@ -93,6 +93,9 @@ class ManagerProcess {
   void SetEnv(const std::string& name, const std::string& value) {
     env_.push_back(name + "=" + value);
   }
+  // Whether the next Start() passes --init (the default: the data dir is
+  // created if missing).
+  void SetInit(bool init) { init_ = init; }
   // RLIMIT_NOFILE (soft and hard) of the next Start(), like `ulimit -n`.
   void SetFileLimit(int n) { file_limit_ = n; }
   // Starts without waiting for it to answer (for managers expected to fail).
@@ -129,6 +132,7 @@ class ManagerProcess {
   std::string dir_, endpoint_, data_dir_, log_path_;
   std::vector<std::string> env_;
   int file_limit_ = 0;
+  bool init_ = true;
   pid_t pid_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,14 @@ TEST(SpawnSpecsTest, StoreArgv) {
   EXPECT_EQ(Join(s.args),
             "--name users --gen 99 --backend ipc:///run/f/m7-be.sock --db "
             "ipc:///run/f/m7-db0.sock,ipc:///run/f/m7-db1.sock --bind ipc:///run/f/m7-s99.sock "
-            "--log-level debug --parent-pid 7 --idle-after-ms 1000");
+            "--log-level debug --parent-pid 7 --idle-after-ms 1000 --socket-mode 0600");
   EXPECT_EQ(s.parent_death_signal, SIGKILL);
+  ManagerOptions group = Options();
+  group.socket_mode = 0660;
+  std::vector<std::string> args = StoreSpawnSpec(group, l, "users", 99).args;
+  auto mode = std::find(args.begin(), args.end(), "--socket-mode");
+  ASSERT_NE(mode, args.end());
+  EXPECT_EQ(*std::next(mode), "0660");
   EXPECT_EQ(StoreEndpoint(l, 99), "ipc:///run/f/m7-s99.sock");
 }
 
