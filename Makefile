@@ -187,6 +187,13 @@ fuzz: fuzz-build
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=25
 
+# forkv export | forkv import of 1,000,000 keys (make test does 100,000),
+# compared pair by pair; prints the export and import times. About 2 minutes.
+.PHONY: test-transfer-1m
+test-transfer-1m: build-test
+	cd $(TESTBUILD) && FORKV_TRANSFER_KEYS=1000000 ./bin/integration_tests \
+	  --gtest_filter=TransferTest.ManyKeysRoundTripInPages
+
 # Process-kill chaos run (tests/chaos): a private manager under load, its
 # stores, database workers and itself killed 3-4 times a second (>= 1000
 # faults in the 300 s default: manager restarts pause the schedule), then every

@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "client_cli/suggest.h"
+#include "client_cli/transfer.h"
 #include "clients/cpp/connection.h"
 #include "shared/names.h"
 #include "shared/runtime.h"
@@ -32,7 +33,8 @@ const std::map<std::string, Op>& CommandOps() {
       {"del", Op::kDel},       {"keys", Op::kKeys},       {"count", Op::kCount},
       {"stores", Op::kStores}, {"create", Op::kCreate},   {"drop", Op::kDrop},
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
-      {"wait", Op::kWait},     {"locate", Op::kLocate},
+      {"wait", Op::kWait},     {"locate", Op::kLocate},   {"export", Op::kScan},
+      {"import", Op::kPut},
   };
   return kOps;
 }
@@ -129,6 +131,34 @@ int CallAllStores(Connection& client, const Invocation& inv, const RenderOptions
   }
 }
 
+int RunTransfer(const Invocation& inv, const RenderOptions& opts) {
+  if (Status s = ValidateStoreName(inv.request.store); !s.ok()) {
+    Output e = RenderError(s, opts);
+    WriteAll(stdout, e.out);
+    WriteAll(stderr, e.err);
+    return e.exit_code;
+  }
+  TransferOptions t{.endpoint = inv.endpoint,
+                    .timeout = inv.timeout,
+                    .attempts = inv.retries + 1,
+                    .store = inv.request.store,
+                    .prefix = inv.request.key,
+                    .json = inv.json};
+  if (inv.transfer == Invocation::Transfer::kExport) return RunExport(t, stdout, stderr);
+  if (inv.import_file == "-") return RunImport(t, stdin, "stdin", stdout, stderr);
+  FILE* in = std::fopen(inv.import_file.c_str(), "rb");
+  if (in == nullptr) {
+    Output e = RenderError(
+        Status::NotFound("cannot open " + inv.import_file + ": " + std::strerror(errno)), opts);
+    WriteAll(stdout, e.out);
+    WriteAll(stderr, e.err);
+    return e.exit_code;
+  }
+  int rc = RunImport(t, in, inv.import_file, stdout, stderr);
+  std::fclose(in);
+  return rc;
+}
+
 }  // namespace
 
 ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
@@ -191,6 +221,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   keys->add_option("--prefix", prefix, "only keys starting with P");
   keys->add_option("--limit", limit, "at most N keys (0 = all)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32));
+  std::string keys_after;
+  keys->add_option("--after", keys_after,
+                   "only keys that sort after KEY (the next page: the last key printed)");
   add_store(add("count", "number of keys in STORE"));
   CLI::App* stores = add("stores", "list stores (one page, in name order) and database workers");
   stores->add_option("STORE", store, "only this store");
@@ -227,6 +260,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   bool locate_create = false;
   locate->add_flag("--create", locate_create, "create STORE if it does not exist");
   add("ping", "check that the manager answers");
+  CLI::App* export_cmd =
+      add("export", "write STORE's keys and values to stdout (forkv's export format)");
+  add_store(export_cmd);
+  export_cmd->add_option("--prefix", prefix, "only keys starting with P");
+  CLI::App* import_cmd = add("import", "put the records of an export into STORE (creates it)");
+  add_store(import_cmd);
+  import_cmd->add_option("FILE", inv.import_file, "an export; \"-\" or none: stdin");
   // CLI11 gives every subcommand the main footer: one line instead.
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->footer("Exit codes, the default endpoint and --json: forkv --help");
@@ -255,6 +295,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   Request& r = inv.request;
   r.op = CommandOps().at(name);
   r.store = store;
+  if (name == "export") inv.transfer = Invocation::Transfer::kExport;
+  if (name == "import") inv.transfer = Invocation::Transfer::kImport;
   switch (r.op) {
     case Op::kPut:
       r.key = key;
@@ -269,6 +311,10 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
     case Op::kKeys:
       r.key = prefix;
       r.arg = limit;
+      r.value = keys_after;
+      break;
+    case Op::kScan:  // export
+      r.key = prefix;
       break;
     case Op::kKill: {
       auto sig = ParseSignal(signal_text);
@@ -315,6 +361,7 @@ int Run(int argc, const char* const* argv) {
     return o.exit_code;
   };
 
+  if (inv.transfer != Invocation::Transfer::kNone) return RunTransfer(inv, opts);
   if (inv.value_from_stdin) {
     auto data = ReadStdin();
     if (!data.ok()) return finish(RenderError(data.status(), opts));

@@ -13,6 +13,8 @@
 // `drop STORE` asks "[y/N]" on stderr when stdin is a terminal; otherwise
 // it needs --yes (exit 2 without), so a script never drops by accident.
 // A mistyped command gets "did you mean" (client_cli/suggest.h).
+// `export STORE [--prefix P]` writes the store's keys and values to stdout
+// in the export format; `import STORE [FILE]` reads one (client_cli/transfer.h).
 // `stores [STORE] [--limit N] [--after NAME] [--state STATE] [--all]` asks for
 // one page (1000 stores by default); without --all a page that is not the
 // last ends with "-- more: forkv stores --after NAME" on stderr, and --all
@@ -41,6 +43,9 @@ struct Invocation {
   bool value_from_stdin = false;  // put VALUE was "-"
   bool all_pages = false;         // stores --all: follow next_after to the end
   bool yes = false;               // drop --yes: do not ask
+  // export / import (client_cli/transfer.h): not one request but a stream.
+  enum class Transfer { kNone, kExport, kImport } transfer = Transfer::kNone;
+  std::string import_file = "-";  // import FILE; "-" = stdin
 };
 
 struct ParseOutcome {

@@ -529,6 +529,9 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       return JsonSuccess(j);
     }
 
+    case Op::kScan:  // export: client_cli/transfer.h renders its own output
+      break;
+
     case Op::kDrop:
     case Op::kRestart:
     case Op::kKill:

@@ -174,6 +174,27 @@ std::string EncodeBinArrayBody(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string EncodeScanBody(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                           bool more) {
+  std::string out;
+  StringSink sink{&out};
+  Packer pk(sink);
+  pk.pack_map(2);
+  PackStr(pk, "pairs");
+  pk.pack_array(static_cast<uint32_t>(2 * pairs.size()));
+  for (const auto& [key, value] : pairs) {
+    PackBin(pk, key);
+    PackBin(pk, value);
+  }
+  PackStr(pk, "next_after");
+  if (more && !pairs.empty()) {
+    PackBin(pk, pairs.back().first);
+  } else {
+    pk.pack_nil();
+  }
+  return out;
+}
+
 std::string EncodeJsonBody(const nlohmann::json& j) {
   std::vector<uint8_t> v = nlohmann::json::to_msgpack(j);
   return std::string(v.begin(), v.end());

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "shared/protocol.h"
 #include "shared/status.h"
@@ -42,6 +44,10 @@ inline constexpr size_t kValueReplyHeaderMax = 32;
 size_t EncodeValueReplyHeader(uint64_t id, size_t value_size, char* out);
 std::string EncodeUintBody(uint64_t n);
 std::string EncodeBinArrayBody(const std::vector<std::string>& items);
+// A scan page: map {"pairs": [k1, v1, k2, v2, ...] (bin), "next_after": the
+// last key (bin) when more follow, else nil}.
+std::string EncodeScanBody(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                           bool more);
 // JSON <-> msgpack for structured bodies and control maps. nlohmann binary
 // values map to msgpack bin; msgpack bin maps back to nlohmann binary.
 std::string EncodeJsonBody(const nlohmann::json& j);

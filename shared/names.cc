@@ -81,9 +81,15 @@ Status ValidateRequest(const RequestView& r) {
     case Op::kDel:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       return ValidateKey(r.key);
-    case Op::kKeys:
+    case Op::kKeys:  // key = prefix, value = after
+    case Op::kScan:  // key = after, value = prefix
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
-      if (r.key.size() > kMaxKeyBytes) return Status::TooLarge("key prefix over the key limit");
+      if (r.key.size() > kMaxKeyBytes || r.value.size() > kMaxKeyBytes) {
+        return Status::TooLarge("key prefix or 'after' key over the key limit");
+      }
+      if (r.op == Op::kScan && r.arg > kMaxScanLimit) {
+        return Status::InvalidArgument("scan: limit must be 0.." + std::to_string(kMaxScanLimit));
+      }
       return Status::Ok();
     case Op::kCount:
     case Op::kCreate:

@@ -32,6 +32,8 @@ std::string_view OpName(Op op) {
       return "wait";
     case Op::kLocate:
       return "locate";
+    case Op::kScan:
+      return "scan";
   }
   return "?";
 }
@@ -59,6 +61,7 @@ bool IsStoreOp(Op op) {
     case Op::kDel:
     case Op::kKeys:
     case Op::kCount:
+    case Op::kScan:
       return true;
     default:
       return false;

@@ -77,8 +77,17 @@ enum class Op : uint8_t {
   kKill = 12,
   kWait = 13,
   kLocate = 14,
+  kScan = 15,
 };
-inline constexpr uint8_t kMaxOp = 14;
+inline constexpr uint8_t kMaxOp = 15;
+
+// kScan: one page of (key, value) pairs in key order (docs/protocol.md,
+// "Scanning a store"): key = after (exclusive), value = prefix, arg = limit
+// (0 = kDefaultScanLimit, at most kMaxScanLimit). A page stops early once
+// its keys and values pass kMaxScanReplyBytes (at least one pair).
+inline constexpr uint64_t kDefaultScanLimit = 1000;
+inline constexpr uint64_t kMaxScanLimit = 10000;
+inline constexpr size_t kMaxScanReplyBytes = 4 * 1024 * 1024;
 
 // kLocate's arg: bit 0 creates the store when it does not exist (get-or-create).
 inline constexpr uint64_t kLocateCreate = 1;

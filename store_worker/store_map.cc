@@ -38,14 +38,45 @@ Status StoreMap::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-std::vector<std::string> StoreMap::Keys(std::string_view prefix, size_t limit) const {
+namespace {
+
+// The first key of the range: the first at or after `prefix` and strictly
+// after `after`.
+std::set<std::string_view>::const_iterator RangeStart(const std::set<std::string_view>& order,
+                                                      std::string_view prefix,
+                                                      std::string_view after) {
+  if (!after.empty() && after >= prefix) return order.upper_bound(after);
+  return order.lower_bound(prefix);
+}
+
+}  // namespace
+
+std::vector<std::string> StoreMap::Keys(std::string_view prefix, size_t limit,
+                                        std::string_view after) const {
   std::vector<std::string> out;
-  for (auto it = order_.lower_bound(prefix); it != order_.end(); ++it) {
+  for (auto it = RangeStart(order_, prefix, after); it != order_.end(); ++it) {
     if (it->substr(0, prefix.size()) != prefix) break;
     if (limit != 0 && out.size() >= limit) break;
     out.emplace_back(*it);
   }
   return out;
+}
+
+StoreMap::ScanPage StoreMap::Scan(std::string_view after, std::string_view prefix, size_t limit,
+                                  size_t max_bytes) const {
+  ScanPage page;
+  size_t bytes = 0;
+  for (auto it = RangeStart(order_, prefix, after); it != order_.end(); ++it) {
+    if (it->substr(0, prefix.size()) != prefix) break;
+    if (page.entries.size() >= limit || (!page.entries.empty() && bytes >= max_bytes)) {
+      page.more = true;
+      break;
+    }
+    const std::string* value = Find(*it);
+    page.entries.push_back({*it, value});
+    bytes += it->size() + value->size();
+  }
+  return page;
 }
 
 void StoreMap::Clear() {

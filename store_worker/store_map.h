@@ -27,8 +27,24 @@ class StoreMap {
   // NotFound if absent.
   Status Delete(std::string_view key);
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
-  // Keys starting with `prefix`, in byte order, at most `limit` (0 = all).
-  std::vector<std::string> Keys(std::string_view prefix, size_t limit) const;
+  // Keys starting with `prefix` and sorting after `after` (exclusive; ""
+  // = from the first), in byte order, at most `limit` (0 = all).
+  std::vector<std::string> Keys(std::string_view prefix, size_t limit,
+                                std::string_view after = {}) const;
+  // One page of Scan: views into the map, valid until the next mutation.
+  struct Entry {
+    std::string_view key;
+    const std::string* value;
+  };
+  struct ScanPage {
+    std::vector<Entry> entries;
+    bool more = false;  // keys with the prefix remain after the last entry
+  };
+  // Entries whose key starts with `prefix` and sorts after `after`, in key
+  // order: at most `limit`, and no more once their keys and values pass
+  // `max_bytes` (one at least).
+  ScanPage Scan(std::string_view after, std::string_view prefix, size_t limit,
+                size_t max_bytes) const;
   size_t Count() const { return map_.size(); }
   // Sum of key and value sizes.
   size_t PayloadBytes() const { return payload_bytes_; }

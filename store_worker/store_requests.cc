@@ -135,8 +135,18 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       SendTo(origin, std::move(msg));
       return;
     }
+    case Op::kScan: {
+      StoreMap::ScanPage page = map_.Scan(
+          req.key, req.value, req.arg == 0 ? kDefaultScanLimit : req.arg, kMaxScanReplyBytes);
+      std::vector<std::pair<std::string_view, std::string_view>> pairs;
+      pairs.reserve(page.entries.size());
+      for (const StoreMap::Entry& e : page.entries) pairs.emplace_back(e.key, *e.value);
+      reply.body = EncodeScanBody(pairs, page.more);
+      SendTo(origin, EncodeReply(reply));
+      return;
+    }
     case Op::kKeys: {
-      std::vector<std::string> keys = map_.Keys(req.key, req.arg);
+      std::vector<std::string> keys = map_.Keys(req.key, req.arg, req.value);
       size_t bytes = 0;
       for (const auto& k : keys) bytes += k.size() + 5;
       if (bytes > kMaxKeysReplyBytes) {

@@ -17,7 +17,9 @@
 namespace forkv {
 namespace {
 
-bool IsRead(Op op) { return op == Op::kGet || op == Op::kKeys || op == Op::kCount; }
+bool IsRead(Op op) {
+  return op == Op::kGet || op == Op::kKeys || op == Op::kCount || op == Op::kScan;
+}
 
 Request MakeRequest(Op op, std::string_view store, std::string_view key = {},
                     std::string_view value = {}, uint64_t arg = 0) {
@@ -259,6 +261,13 @@ Result<std::vector<std::string>> Client::Keys(std::string_view store, std::strin
   auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, {}, limit)));
   if (!reply.ok()) return reply.status();
   return KeysOfReply(*reply);
+}
+
+Result<ScanPage> Client::Scan(std::string_view store, const ScanQuery& query) {
+  auto reply = CheckedReply(
+      impl_->StoreCall(MakeRequest(Op::kScan, store, query.after, query.prefix, query.limit)));
+  if (!reply.ok()) return reply.status();
+  return ScanOfReply(*reply);
 }
 
 Result<uint64_t> Client::Count(std::string_view store) {

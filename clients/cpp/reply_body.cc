@@ -59,6 +59,31 @@ Result<std::vector<std::string>> KeysOfReply(const Reply& reply) {
   return keys;
 }
 
+Result<ScanPage> ScanOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  if (!body->is_object() || !body->contains("pairs") || !(*body)["pairs"].is_array() ||
+      (*body)["pairs"].size() % 2 != 0) {
+    return Status::Internal("scan: unexpected reply body");
+  }
+  ScanPage page;
+  const nlohmann::json& pairs = (*body)["pairs"];
+  page.pairs.reserve(pairs.size() / 2);
+  for (size_t i = 0; i < pairs.size(); i += 2) {
+    std::string key, value;
+    if (!JsonBytes(pairs[i], &key) || !JsonBytes(pairs[i + 1], &value)) {
+      return Status::Internal("scan: a key or value is not bytes");
+    }
+    page.pairs.emplace_back(std::move(key), std::move(value));
+  }
+  auto next = body->find("next_after");
+  if (next != body->end() && !next->is_null()) {
+    if (!JsonBytes(*next, &page.next_after)) return Status::Internal("scan: bad next_after");
+    page.more = true;
+  }
+  return page;
+}
+
 Result<uint64_t> CountOfReply(const Reply& reply) {
   auto body = JsonOfReply(reply);
   if (!body.ok()) return body.status();

@@ -3,6 +3,8 @@
 // body as JSON. Shared by Connection and Client. Pure.
 #pragma once
 
+#include <forkv/client.h>
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,5 +24,6 @@ Result<nlohmann::json> JsonOfReply(const Reply& reply);  // null when the body i
 Result<std::string> ValueOfReply(const Reply& reply);
 Result<std::vector<std::string>> KeysOfReply(const Reply& reply);
 Result<uint64_t> CountOfReply(const Reply& reply);
+Result<ScanPage> ScanOfReply(const Reply& reply);
 
 }  // namespace forkv

@@ -60,5 +60,21 @@ TEST(NamesTest, ValidateRequestChecksWhatTheOpUses) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(NamesTest, ScanLimitsAndBounds) {
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kScan, .store = "s"}).ok());
+  EXPECT_TRUE(ValidateRequest(Request{.op = Op::kScan, .store = "s", .arg = kMaxScanLimit}).ok());
+  EXPECT_EQ(
+      ValidateRequest(Request{.op = Op::kScan, .store = "s", .arg = kMaxScanLimit + 1}).code(),
+      StatusCode::kInvalidArgument);
+  const std::string too_long(kMaxKeyBytes + 1, 'k');
+  EXPECT_EQ(ValidateRequest(Request{.op = Op::kScan, .store = "s", .key = too_long}).code(),
+            StatusCode::kTooLarge);
+  EXPECT_EQ(ValidateRequest(Request{.op = Op::kScan, .store = "s", .value = too_long}).code(),
+            StatusCode::kTooLarge);
+  EXPECT_EQ(ValidateRequest(Request{.op = Op::kKeys, .store = "s", .value = too_long}).code(),
+            StatusCode::kTooLarge);
+  EXPECT_FALSE(ValidateRequest(Request{.op = Op::kScan, .store = "no/such"}).ok());
+}
+
 }  // namespace
 }  // namespace forkv

@@ -60,6 +60,59 @@ TEST(StoreMapTest, KeysByPrefixSortedWithLimit) {
   EXPECT_TRUE(m.Keys("nope", 0).empty());
 }
 
+TEST(StoreMapTest, KeysAfterAKeyArePagesOfTheRange) {
+  StoreMap m;
+  for (const char* k : {"user:2", "user:1", "admin", "user:10", "userx", "zed"}) m.Put(k, "v");
+  EXPECT_EQ(m.Keys("user:", 0, "user:1"), (std::vector<std::string>{"user:10", "user:2"}));
+  EXPECT_EQ(m.Keys("user:", 1, "user:10"), (std::vector<std::string>{"user:2"}));
+  EXPECT_TRUE(m.Keys("user:", 0, "user:2").empty());
+  EXPECT_EQ(m.Keys("user:", 0, "a"), m.Keys("user:", 0));  // after before the prefix
+  EXPECT_TRUE(m.Keys("user:", 0, "v").empty());            // after past the prefix
+  EXPECT_EQ(m.Keys("", 0, "userx"), (std::vector<std::string>{"zed"}));
+}
+
+// Paging with Scan visits every pair once, in order, whatever the page size.
+TEST(StoreMapTest, ScanPagesVisitEveryPairOnceInOrder) {
+  StoreMap m;
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 1000; ++i) {
+    std::string k = "k" + std::to_string(i * 7919 % 1000);
+    m.Put(k, "v" + std::to_string(i));
+    model[k] = "v" + std::to_string(i);
+  }
+  m.Put("other", "x");
+  for (size_t limit : {size_t{1}, size_t{7}, size_t{1000}, size_t{5000}}) {
+    std::vector<std::pair<std::string, std::string>> seen;
+    std::string after;
+    while (true) {
+      StoreMap::ScanPage page = m.Scan(after, "k", limit, 1 << 20);
+      ASSERT_LE(page.entries.size(), limit);
+      for (const auto& e : page.entries) seen.emplace_back(std::string(e.key), *e.value);
+      if (!page.more) break;
+      ASSERT_FALSE(page.entries.empty());
+      after = std::string(page.entries.back().key);
+    }
+    using Pairs = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(seen, Pairs(model.begin(), model.end())) << "limit " << limit;
+  }
+}
+
+TEST(StoreMapTest, ScanStopsAtTheByteBoundButReturnsOnePairAtLeast) {
+  StoreMap m;
+  m.Put("a", std::string(100, 'x'));
+  m.Put("b", std::string(100, 'y'));
+  m.Put("c", "z");
+  StoreMap::ScanPage page = m.Scan("", "", 10, 50);  // one pair is already over 50 bytes
+  ASSERT_EQ(page.entries.size(), 1u);
+  EXPECT_EQ(page.entries[0].key, "a");
+  EXPECT_TRUE(page.more);
+  page = m.Scan("a", "", 10, 150);
+  ASSERT_EQ(page.entries.size(), 2u);  // b (101 bytes), then c: under the bound before it
+  EXPECT_FALSE(page.more);
+  EXPECT_FALSE(m.Scan("c", "", 10, 150).more);
+  EXPECT_TRUE(m.Scan("c", "", 10, 150).entries.empty());
+}
+
 }  // namespace
 }  // namespace forkv
 

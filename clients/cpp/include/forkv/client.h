@@ -46,6 +46,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace forkv {
@@ -99,6 +100,22 @@ struct StoresPage {
   uint64_t total = 0;      // stores in the catalogue, in any state
 };
 
+// Which page of a store's keys and values Scan(store, query) asks for
+// (docs/protocol.md, "Scanning a store").
+struct ScanQuery {
+  std::string after;   // only keys that sort after this one ("" = from the first)
+  std::string prefix;  // only keys starting with this ("" = all)
+  uint64_t limit = 0;  // pairs per page: 0 = the server's default (1000), at most 10000
+};
+
+// One page in key order. Not a snapshot of the whole store: each page is
+// read at once, and writes between pages show in later pages.
+struct ScanPage {
+  std::vector<std::pair<std::string, std::string>> pairs;  // (key, value)
+  bool more = false;       // follow next_after (as the next query's `after`)
+  std::string next_after;  // the last key of this page when `more`
+};
+
 class Pipeline;
 struct ClientInternals;  // forkv's own tools only (not installed)
 
@@ -127,6 +144,9 @@ class FORKV_EXPORT Client {
   Result<std::vector<std::string>> Keys(std::string_view store, std::string_view prefix = "",
                                         uint64_t limit = 0);
   Result<uint64_t> Count(std::string_view store);
+  // One page of (key, value) pairs; NotFound when the store does not exist.
+  // A page holds at most `limit` pairs and about 4 MiB of keys and values.
+  Result<ScanPage> Scan(std::string_view store, const ScanQuery& query = {});
 
   // The manager's own operations.
   // The first page of stores by name (at most 1000: StoresQuery's defaults).
