@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -34,7 +35,7 @@ const std::map<std::string, Op>& CommandOps() {
       {"stores", Op::kStores}, {"create", Op::kCreate},   {"drop", Op::kDrop},
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
       {"wait", Op::kWait},     {"locate", Op::kLocate},   {"export", Op::kScan},
-      {"import", Op::kPut},
+      {"import", Op::kPut},    {"backup", Op::kBackup},
   };
   return kOps;
 }
@@ -260,6 +261,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   bool locate_create = false;
   locate->add_flag("--create", locate_create, "create STORE if it does not exist");
   add("ping", "check that the manager answers");
+  std::string backup_dir;
+  CLI::App* backup = add("backup", "copy every store, consistently, into a new directory DIR");
+  backup->add_option("DIR", backup_dir, "a new directory (the manager writes it)")->required();
   CLI::App* export_cmd =
       add("export", "write STORE's keys and values to stdout (forkv's export format)");
   add_store(export_cmd);
@@ -316,6 +320,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
     case Op::kScan:  // export
       r.key = prefix;
       break;
+    case Op::kBackup: {
+      // The manager writes it: a relative path is the caller's, made whole.
+      std::error_code ec;
+      r.value = std::filesystem::absolute(backup_dir, ec).lexically_normal().string();
+      if (ec) r.value = backup_dir;
+      break;
+    }
     case Op::kKill: {
       auto sig = ParseSignal(signal_text);
       if (!sig.ok()) {
@@ -391,6 +402,10 @@ int Run(int argc, const char* const* argv) {
     if (inv.request.op == Op::kStores && inv.all_pages) return CallAllStores(client, inv, opts);
     if (inv.request.op == Op::kWait) {
       reply = CallWait(client, inv);
+    } else if (inv.request.op == Op::kBackup) {
+      // Checkpoints of big shards take a while: at least the manager's own
+      // backup deadline (60 s).
+      reply = client.Call(inv.request, std::max(inv.timeout, milliseconds(65000)));
     } else {
       reply = client.CallWithRetries(inv.request, inv.timeout, inv.retries + 1);
     }

@@ -532,6 +532,16 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
     case Op::kScan:  // export: client_cli/transfer.h renders its own output
       break;
 
+    case Op::kBackup:
+      if (!opts.json) {
+        return Success("backup in " + StringField(body, "dir").value_or("?") + ": " +
+                       std::to_string(UintField(body, "stores").value_or(0)) + " stores, " +
+                       std::to_string(UintField(body, "shards").value_or(0)) + " shards, " +
+                       std::to_string(UintField(body, "ms").value_or(0)) + " ms\n");
+      }
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
     case Op::kDrop:
     case Op::kRestart:
     case Op::kKill:

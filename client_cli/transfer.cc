@@ -21,7 +21,8 @@ constexpr size_t kWindow = 256;
 constexpr size_t kMaxLineBytes = 4 * (kMaxKeyBytes + kMaxValueBytes) + 64;
 
 Client MakeClient(const TransferOptions& o) {
-  return Client(ClientOptions{.endpoint = o.endpoint, .timeout = o.timeout, .attempts = o.attempts});
+  return Client(
+      ClientOptions{.endpoint = o.endpoint, .timeout = o.timeout, .attempts = o.attempts});
 }
 
 int Fail(const Status& status, const TransferOptions& o, FILE* out, FILE* err) {
@@ -161,9 +162,9 @@ int RunImport(const TransferOptions& o, FILE* in, const std::string& in_name, FI
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (!outcomes[i].status.ok()) {
         const Status& s = outcomes[i].status;
-        return Status(s.code(), "put of key " + std::to_string(imported + i + 1) + " failed: " +
-                                    s.message() + " (" + std::to_string(imported + i) +
-                                    " keys imported before it)");
+        return Status(s.code(), "put of key " + std::to_string(imported + i + 1) +
+                                    " failed: " + s.message() + " (" +
+                                    std::to_string(imported + i) + " keys imported before it)");
       }
     }
     imported += outcomes.size();

@@ -19,6 +19,7 @@
 
 #include "db_worker/commit_batch.h"
 #include "db_worker/db_stats.h"
+#include "db_worker/db_worker.h"
 #include "db_worker/fault_injection_storage.h"
 #include "db_worker/rocksdb_storage.h"
 #include "db_worker/shard_open.h"
@@ -41,79 +42,23 @@
 #include "shared/zsock.h"
 
 namespace forkv {
-namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
+namespace {
+
 // Messages drained per wake-up: one group-commit batch at most.
 constexpr size_t kMaxDrain = 256;
-// A batch is committed early once its payload reaches this (values go up to
-// 16 MiB each; 256 of them must not be held at once).
-constexpr size_t kMaxBatchBytes = 32 << 20;
 // Upper bound on one zmq_poll, so timers are checked regularly.
 constexpr int kMaxPollMs = 1000;
+
+}  // namespace
 
 int64_t UnixMillis() {
   return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-class DbWorker {
- public:
-  DbWorker(const DbOptions& options, int sigfd) : o_(options), sigfd_(sigfd) {}
-  DbWorker(const DbWorker&) = delete;
-  DbWorker& operator=(const DbWorker&) = delete;
-
-  int Run();
-
- private:
-  // Connects the DEALER to the manager and says hello.
-  bool ConnectBackend();
-  bool BindRouter();
-  void SendControl(const ControlMessage& msg);
-  // False once the shard directory has been unlinked under us.
-  bool ShardDirectoryLinked() const;
-
-  void DrainRouter();
-  void HandleRouterMessage(Frames& frames, CommitBatch& batch);
-  void Commit(CommitBatch& batch);
-  size_t gaps_logged_ = 0;  // gaps of the current drain already logged
-  void HandleLoad(std::string_view peer, std::string_view payload);
-  void HandleDrop(std::string_view peer, std::string_view payload);
-  void DrainBackend();
-  void HandleControl(const ControlMessage& msg);
-  void SyncNow(const char* why);
-  // Runs `job` (a storage call) on writer_ and waits for it, answering the
-  // manager meanwhile; a SIGTERM then only sets stop_requested_. A call
-  // still running after o_.storage_stall_ms is a hung disk: exit 111.
-  Status RunResponsively(const char* what, StorageWriter::Job job);
-  // Answers whatever the manager sent, without waiting (between load chunks).
-  void ServiceBackend();
-  // SyncWal and close the database; returns `code`.
-  int Shutdown(int code);
-  int PollTimeoutMs(SteadyTime now) const;
-
-  const DbOptions& o_;
-  const int sigfd_;
-  // Declared before the sockets: destroyed after them.
-  zmq::context_t ctx_;
-  ControlLink backend_;
-  zmq::socket_t router_;
-  std::unique_ptr<Storage> storage_;
-  // After storage_: joined before the storage closes.
-  StorageWriter writer_;
-  Status storage_health_;        // storage_->Health() after the last call: for pongs
-  bool stop_requested_ = false;  // SIGTERM during a storage call
-  WriteDedup dedup_;
-  DbStats stats_;
-  bool dirty_ = false;  // written since the last sync (periodic/never modes)
-  std::string last_sync_error_;
-  UniqueFd shard_dir_;  // o_.dir, to notice its removal
-  bool shard_dir_lost_ = false;
-  SteadyTime next_sync_;
-  SteadyTime last_manager_msg_;
-};
 
 bool DbWorker::ConnectBackend() {
   auto link = ControlLink::Connect(ctx_, o_.backend, ChildRole::kDb, o_.gen);
@@ -238,6 +183,11 @@ int DbWorker::Run() {
       }
     }
     now = SteadyClock::now();
+    if (hold_.held() && now >= hold_.deadline()) {
+      CommitBatch batch(&dedup_);
+      EndHold(batch, "no checkpoint came within the hold's time");
+      Commit(batch);
+    }
     if (now >= next_sync_) {
       if (o_.fsync == DbOptions::Fsync::kPeriodic && dirty_) SyncNow("periodic");
       next_sync_ = now + milliseconds(o_.fsync_interval_ms);
@@ -260,6 +210,7 @@ int DbWorker::PollTimeoutMs(SteadyTime now) const {
   }
   timeout =
       std::min<int64_t>(timeout, until(last_manager_msg_ + milliseconds(o_.manager_silence_ms)));
+  if (hold_.held()) timeout = std::min<int64_t>(timeout, until(hold_.deadline()));
   return static_cast<int>(timeout);
 }
 
@@ -292,6 +243,21 @@ void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
   std::string_view peer = View(frames[0]);
   std::string_view tag = View(frames[1]);
   std::string_view payload = View(frames[2]);
+  if (tag == kTagBackupHold) {
+    Commit(batch);  // what came before the hold is in the backup
+    HandleBackupHold(peer, payload);
+    return;
+  }
+  if (tag == kTagCheckpoint) {
+    HandleCheckpoint(peer, payload, batch);
+    return;
+  }
+  if (hold_.held()) {  // kept, in order, until the checkpoint
+    if (!hold_.Keep(std::move(frames))) {
+      EndHold(batch, "more than 256 MiB of requests arrived while held for a backup");
+    }
+    return;
+  }
   if (tag == kTagWrite) {
     auto w = DecodeWriteRequest(payload);
     if (!w.ok()) {
@@ -364,73 +330,6 @@ void DbWorker::Commit(CommitBatch& batch) {
       // The store is gone or restarting: it resends unacknowledged writes.
       spdlog::debug("ack of {} writes to {} not sent: {}", a.ack.seqs.size(), a.peer, s.ToString());
     }
-  }
-}
-
-void DbWorker::HandleLoad(std::string_view peer, std::string_view payload) {
-  auto req = DecodeLoadRequest(payload);
-  if (!req.ok()) {
-    spdlog::warn("dropped an undecodable load from {}: {}", peer, req.status().ToString());
-    return;
-  }
-  if (Status s = ValidateStoreName(req->store); s.ok()) {
-    dedup_.Fence(req->store, req->gen);
-  } else {
-    // No such store can have data: answer with the empty store it is.
-    spdlog::warn("load from {} for an invalid store name: {}", peer, s.ToString());
-    LoadChunk empty;
-    empty.load_id = req->load_id;
-    empty.last = true;
-    std::string bytes = EncodeLoadChunk(empty);
-    (void)SendFrames(router_, {peer, kTagLoadChunk, bytes}).ok();
-    return;
-  }
-  size_t chunks = 0;
-  size_t entries = 0;
-  Status s = LoadStore(*storage_, req->store, req->load_id, ChunkLimits{}, [&](LoadChunk&& c) {
-    entries += c.entries.size();
-    std::string bytes = EncodeLoadChunk(c);
-    ServiceBackend();  // a load of a large store takes a while: stay responsive
-    if (Status st = SendFrames(router_, {peer, kTagLoadChunk, bytes}); !st.ok()) {
-      spdlog::warn("load {} of store {} abandoned: {}", req->load_id, req->store, st.ToString());
-      return false;
-    }
-    ++chunks;
-    return true;
-  });
-  if (!s.ok()) {
-    spdlog::error("load {} of store {} failed: {}", req->load_id, req->store, s.ToString());
-    return;
-  }
-  spdlog::debug("load {} of store {} (gen {}) to {}: {} entries in {} chunks", req->load_id,
-                req->store, req->gen, peer, entries, chunks);
-}
-
-void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
-  auto req = DecodeDropRequest(payload);
-  if (!req.ok()) {
-    spdlog::warn("dropped an undecodable drop request from {}: {}", peer, req.status().ToString());
-    return;
-  }
-  Status s = ValidateStoreName(req->store);
-  if (s.ok()) {
-    // Fence first: no write of an older incarnation may land after the drop.
-    dedup_.Fence(req->store, req->fence_gen);
-    s = RunResponsively("drop", [&] { return DropStore(*storage_, req->store); });
-    if (s.ok() && !ShardDirectoryLinked()) {
-      shard_dir_lost_ = true;
-      s = Status::IoError("database directory " + o_.dir + " was removed");
-    }
-    if (s.ok()) dirty_ = false;  // the synced range deletion synced the WAL too
-  }
-  if (s.ok()) {
-    spdlog::info("dropped store {} (fence gen {})", req->store, req->fence_gen);
-  } else {
-    spdlog::error("drop of store {} failed: {}", req->store, s.ToString());
-  }
-  std::string bytes = EncodeDropAck(DropAck{req->drop_id, s.code(), s.message()});
-  if (Status st = SendFrames(router_, {peer, kTagDropAck, bytes}); !st.ok()) {
-    spdlog::warn("drop ack to {} not sent: {}", peer, st.ToString());
   }
 }
 
@@ -546,8 +445,6 @@ int DbWorker::Shutdown(int code) {
   storage_.reset();
   return code;
 }
-
-}  // namespace
 
 std::string_view FsyncModeName(DbOptions::Fsync mode) {
   switch (mode) {

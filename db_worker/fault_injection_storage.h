@@ -45,6 +45,7 @@ class FaultInjectionStorage final : public Storage {
     return base_->FirstKeyFrom(from, key);
   }
   Status Health() const override { return base_->Health(); }
+  Status Checkpoint(const std::string& dir) override { return base_->Checkpoint(dir); }
   Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override;
   Status SyncWal() override;
   Status Get(std::string_view key, std::string* value) override;

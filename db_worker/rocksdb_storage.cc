@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
@@ -132,6 +133,16 @@ class RocksDbStorage final : public Storage {
     // and flushes it to a synced table instead.
     if (Status s = RecoverIfFailed(); !s.ok()) return s;
     return Check(db_->SyncWAL());
+  }
+
+  Status Checkpoint(const std::string& dir) override {
+    if (Status s = RecoverIfFailed(); !s.ok()) return s;
+    rocksdb::Checkpoint* raw = nullptr;
+    if (Status s = Check(rocksdb::Checkpoint::Create(db_, &raw)); !s.ok()) return s;
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: the memtable is flushed first, so the copy
+    // needs no WAL replay.
+    return Check(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0));
   }
 
   Status Get(std::string_view key, std::string* value) override {

@@ -68,6 +68,10 @@ class Storage {
   virtual Status Get(std::string_view key, std::string* value) = 0;
   // The smallest key >= `from` into *key; NotFound when there is none.
   virtual Status FirstKeyFrom(std::string_view from, std::string* key) = 0;
+  // A consistent copy of the whole database in `dir` (which must not
+  // exist; its parent must): RocksDB hard-links its table files and copies
+  // the rest, so it is fast and costs little space on the same filesystem.
+  virtual Status Checkpoint(const std::string& dir) = 0;
   // Ok while writes work; after a failed write, that failure until the
   // storage has recovered (for status and readiness).
   virtual Status Health() const { return Status::Ok(); }

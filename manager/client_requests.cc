@@ -129,6 +129,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
     case Op::kDrop:
       HandleDrop(std::move(env), req);
       return;
+    case Op::kBackup:
+      HandleBackup(std::move(env), req);
+      return;
     case Op::kKill:
       HandleKill(std::move(env), req);
       return;
@@ -493,13 +496,20 @@ void Manager::FinishDrop(const DropDone& done) {
 }
 
 void Manager::OnDbAdmin(uint32_t shard, Frames& frames) {
-  if (frames.size() != 2 || View(frames[0]) != kTagDropAck) return;
+  if (frames.size() != 2) return;
+  std::string_view tag = View(frames[0]);
   auto ack = DecodeDropAck(View(frames[1]));
   if (!ack.ok()) {
-    spdlog::warn("bad drop ack from shard {}: {}", shard, ack.status().ToString());
+    spdlog::warn("bad '{}' answer from shard {}: {}", tag, shard, ack.status().ToString());
     return;
   }
-  if (auto done = drops_.OnAck(shard, *ack)) FinishDrop(*done);
+  if (tag == kTagDropAck) {
+    if (auto done = drops_.OnAck(shard, *ack)) FinishDrop(*done);
+  } else if (tag == kTagBackupHeld) {
+    ApplyBackup(backup_.OnHeld(shard, *ack));
+  } else if (tag == kTagCheckpointDone) {
+    ApplyBackup(backup_.OnCheckpointed(shard, *ack));
+  }
 }
 
 }  // namespace forkv

@@ -43,6 +43,9 @@ std::string ShardDir(const std::string& data_dir, uint32_t shard);
 // "shard-<i>" -> i; nullopt for any other name.
 std::optional<uint32_t> ShardIndex(const std::string& name);
 std::string CataloguePath(const std::string& data_dir);
+// DIR/BACKUP: written last by `forkv backup DIR`, the mark of a complete
+// backup ("forkv-backup 1\nshards N\nstores N\nversion V\n").
+inline constexpr std::string_view kBackupMarkFile = "BACKUP";
 
 // flock()s DATA_DIR/LOCK for as long as the fd lives; kUnavailable when
 // another manager holds it.

@@ -5,6 +5,7 @@
 
 #include "manager/manager_loop.h"
 #include "manager/repair.h"
+#include "manager/restore.h"
 #include "shared/proc.h"
 #include "shared/runtime.h"
 #include "shared/version.h"
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_flag("--repair", repair,
                "repair a damaged --data-dir (missing FORMAT, shard or catalogue, corrupt WAL), "
                "say what was lost, and exit");
+  std::string restore;
+  app.add_option("--restore", restore,
+                 "make --data-dir (new or empty) a copy of a backup made by `forkv backup`, "
+                 "and exit");
   app.add_option("--fsync", opts.fsync_mode, "always|periodic|never")->capture_default_str();
   app.add_option("--fsync-interval-ms", opts.fsync_interval_ms, "periodic fsync interval")
       ->capture_default_str();
@@ -153,5 +158,6 @@ int main(int argc, char** argv) {
   }
   forkv::InitLogging("forkv-manager", opts.log_level);
   if (repair) return forkv::RepairDataDir(opts, db_workers->count() > 0);
+  if (!restore.empty()) return forkv::RestoreDataDir(opts, restore);
   return forkv::RunManager(opts);
 }

@@ -21,6 +21,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "manager/backup_coordinator.h"
 #include "manager/child_table.h"
 #include "manager/drop_coordinator.h"
 #include "manager/idle_stores.h"
@@ -43,6 +44,9 @@ namespace forkv {
 inline constexpr size_t kMaxEnvelopeFrames = 4;
 inline constexpr size_t kMaxEnvelopeBytes = 1024;
 inline constexpr Millis kDropTimeout{30000};
+// A backup: how long a worker stays held at most, and the whole backup.
+inline constexpr Millis kBackupHold{30000};
+inline constexpr Millis kBackupTimeout{60000};
 inline constexpr size_t kSpawnsPerPass = 8;
 inline constexpr int64_t kSlowPassMs = 1000;  // a longer loop pass is logged
 
@@ -83,7 +87,8 @@ class Manager {
                  .max_client_bytes = opts.max_client_pending_bytes,
                  .max_total_bytes = opts.max_pending_bytes,
                  .request_wait = Millis(opts.request_wait_ms)}),
-        drops_(opts.db_workers, kDropTimeout) {}
+        drops_(opts.db_workers, kDropTimeout),
+        backup_(opts.db_workers, kBackupHold, kBackupTimeout) {}
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
   ~Manager();
@@ -133,6 +138,9 @@ class Manager {
   void CompactCatalogue();
   Status OpenCatalogueLog();  // after the catalogue was read (OpenDataDir)
   void HandleDrop(Envelope env, const RequestView& req);
+  // `backup DIR` (manager/backup_coordinator.h; manager/backup_requests.cc).
+  void HandleBackup(Envelope env, const RequestView& req);
+  void ApplyBackup(BackupActions actions);
   void HandleKill(Envelope env, const RequestView& req);
   // The answer to create / wait / locate once the store serves: name, pid,
   // gen, created, and for locate its direct endpoints (docs/protocol.md).
@@ -182,6 +190,7 @@ class Manager {
   RootMachine root_;
   RequestRouter router_;
   DropCoordinator drops_;
+  BackupCoordinator backup_;
   std::unordered_map<Handle, Parked> parked_;
   // Every store that exists (not those being dropped), live or not; the
   // table holds only those with a process (or failed).
@@ -201,6 +210,8 @@ class Manager {
   UniqueFd data_dir_lock_;
 
   Handle next_handle_ = 1;  // request tags, waiter and drop ids
+  SteadyTime backup_started_{};
+  size_t backup_stores_ = 0;  // stores in the running backup's catalogue
   uint64_t next_gen_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   SteadyTime started_ = SteadyClock::now();

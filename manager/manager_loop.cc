@@ -147,6 +147,7 @@ void Manager::OnChildServing(Child* child) {
       if (r != nullptr && r->heard) SendControl(store, DbUpMsg{child->shard});
     }
     for (const ShardDrop& d : drops_.OnShardUp(child->shard)) SendDrop(d);
+    ApplyBackup(backup_.OnShardRestarted(child->shard));
   } else if (child->kind == ChildRole::kStore) {
     spawner_.Settled();
     ServingResult r = router_.OnServing(child->name);
@@ -311,6 +312,7 @@ void Manager::FeedRoot(const root::Event& event) {
       CompleteAll(router_.FailAllPending(s));
       for (const DropDone& d : drops_.FailAll(s))
         Complete(d.id, EncodeStatusReply(d.request_id, s));
+      ApplyBackup(backup_.Abort(s));
     } else if (const auto* shutdown = std::get_if<root::ShutdownGroup>(&action)) {
       Feed(SupervisorOf(shutdown->group), sup::ShutdownRequested{});
     } else if (const auto* kill_group = std::get_if<root::KillGroup>(&action)) {
@@ -384,8 +386,8 @@ void Manager::MaybeNotifyReady() {
 
 SteadyTime Manager::NextWake() const {
   return std::min({db_sup_.NextDeadline(), store_sup_.NextDeadline(), web_sup_.NextDeadline(),
-                   router_.NextDeadline(), drops_.NextDeadline(), next_watchdog_,
-                   idle_.NextExpiry(Millis(opts_.idle_timeout_ms)),
+                   router_.NextDeadline(), drops_.NextDeadline(), backup_.NextDeadline(),
+                   next_watchdog_, idle_.NextExpiry(Millis(opts_.idle_timeout_ms)),
                    catalogue_log_.dirty() ? catalogue_retry_at_ : SteadyTime::max()});
 }
 
@@ -395,6 +397,7 @@ void Manager::OnTimers(SteadyTime now) {
   }
   CompleteAll(router_.Expire(now));
   for (const DropDone& d : drops_.Expire(now)) FinishDrop(d);
+  ApplyBackup(backup_.Expire(now));
   // Idle past --idle-timeout: hibernate, oldest first, a bounded number per
   // pass (the rest are due at once: the next poll does not wait).
   for (int n = 0; n < 256 && now >= idle_.NextExpiry(Millis(opts_.idle_timeout_ms)); ++n) {

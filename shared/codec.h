@@ -70,6 +70,8 @@ std::string EncodeLoadChunk(const LoadChunk& c);
 Result<LoadChunk> DecodeLoadChunk(std::string_view bytes);
 std::string EncodeDropRequest(const DropRequest& d);
 Result<DropRequest> DecodeDropRequest(std::string_view bytes);
+std::string EncodeBackupStep(const BackupStep& b);
+Result<BackupStep> DecodeBackupStep(std::string_view bytes);
 std::string EncodeDropAck(const DropAck& a);
 Result<DropAck> DecodeDropAck(std::string_view bytes);
 

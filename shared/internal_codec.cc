@@ -221,6 +221,31 @@ Result<DropRequest> DecodeDropRequest(std::string_view bytes) {
   return d;
 }
 
+std::string EncodeBackupStep(const BackupStep& b) {
+  std::string out;
+  StringSink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(3);
+  pk.pack_uint64(b.backup_id);
+  pk.pack_uint64(b.hold_ms);
+  PackStr(pk, b.dir);
+  return out;
+}
+
+Result<BackupStep> DecodeBackupStep(std::string_view bytes) {
+  msgpack::object_handle oh;
+  if (Status s = Unpack(bytes, Limits{}, &oh); !s.ok()) return s;
+  const msgpack::object& o = oh.get();
+  if (Status s = ExpectArray(o, 3, "backup"); !s.ok()) return s;
+  const msgpack::object* f = o.via.array.ptr;
+  BackupStep b;
+  if (!GetUint(f[0], &b.backup_id)) return FieldError("backup", "backup_id");
+  if (!GetUint(f[1], &b.hold_ms)) return FieldError("backup", "hold_ms");
+  if (f[2].type != msgpack::type::STR) return FieldError("backup", "dir");
+  b.dir.assign(f[2].via.str.ptr, f[2].via.str.size);
+  return b;
+}
+
 std::string EncodeDropAck(const DropAck& a) {
   std::string out;
   StringSink sink{&out};

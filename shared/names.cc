@@ -107,6 +107,12 @@ Status ValidateRequest(const RequestView& r) {
         }
       }
       return Status::Ok();
+    case Op::kBackup:  // value = the backup's directory
+      if (r.value.empty() || r.value[0] != '/' || r.value.size() > 4096 ||
+          r.value.find('\0') != std::string_view::npos) {
+        return Status::InvalidArgument("backup: the directory must be an absolute path");
+      }
+      return Status::Ok();
     case Op::kKill:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (r.arg > 64) return Status::InvalidArgument("signal number out of range");

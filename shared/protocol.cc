@@ -34,6 +34,8 @@ std::string_view OpName(Op op) {
       return "locate";
     case Op::kScan:
       return "scan";
+    case Op::kBackup:
+      return "backup";
   }
   return "?";
 }

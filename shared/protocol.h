@@ -78,8 +78,9 @@ enum class Op : uint8_t {
   kWait = 13,
   kLocate = 14,
   kScan = 15,
+  kBackup = 16,
 };
-inline constexpr uint8_t kMaxOp = 15;
+inline constexpr uint8_t kMaxOp = 16;
 
 // kScan: one page of (key, value) pairs in key order (docs/protocol.md,
 // "Scanning a store"): key = after (exclusive), value = prefix, arg = limit
@@ -171,6 +172,14 @@ inline constexpr std::string_view kTagWriteAck = "A";
 inline constexpr std::string_view kTagLoadChunk = "D";
 inline constexpr std::string_view kTagDrop = "X";
 inline constexpr std::string_view kTagDropAck = "x";
+// A backup (manager/backup_coordinator.h): "B" holds a worker (it applies
+// nothing until released), "K" checkpoints its shard into `dir` and
+// releases it (an empty dir: release only). Each is answered "b" / "k"
+// with [backup_id, code, message], the DropAck shape.
+inline constexpr std::string_view kTagBackupHold = "B";
+inline constexpr std::string_view kTagBackupHeld = "b";
+inline constexpr std::string_view kTagCheckpoint = "K";
+inline constexpr std::string_view kTagCheckpointDone = "k";
 
 // A put or delete sent by a store to the database worker owning the key.
 // (store, gen) names one incarnation of a store; seq increases by one per
@@ -236,9 +245,16 @@ struct DropRequest {
 };
 
 struct DropAck {
-  uint64_t drop_id = 0;
+  uint64_t drop_id = 0;  // or the backup_id of a "b" / "k" answer
   StatusCode code = StatusCode::kOk;
   std::string message;
+};
+
+// "B" and "K": msgpack [backup_id, hold_ms, dir].
+struct BackupStep {
+  uint64_t backup_id = 0;
+  uint64_t hold_ms = 0;  // "B": release by itself after this long without "K"
+  std::string dir;       // "K": the checkpoint's directory ("" = release only)
 };
 
 }  // namespace forkv

@@ -76,17 +76,17 @@ TEST_F(TransferTest, ManyKeysRoundTripInPages) {
   // Through files, as an operator would: export > file, import file. The
   // times are printed (a figure, not a check).
   auto t0 = std::chrono::steady_clock::now();
-  CommandResult exported = RunCommand(
-      "/bin/sh", {"-c", "'" + BinaryPath("forkv") + "' --socket '" + mgr_->endpoint() +
-                            "' export big > '" + path + "'"});
+  CommandResult exported =
+      RunCommand("/bin/sh", {"-c", "'" + BinaryPath("forkv") + "' --socket '" + mgr_->endpoint() +
+                                       "' export big > '" + path + "'"});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   auto t1 = std::chrono::steady_clock::now();
   CommandResult imported = mgr_->Cli({"import", "big2", path});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   auto t2 = std::chrono::steady_clock::now();
   using Seconds = std::chrono::duration<double>;
-  std::printf("[ figure   ] %zu keys: export %.2f s, import %.2f s\n", n,
-              Seconds(t1 - t0).count(), Seconds(t2 - t1).count());
+  std::printf("[ figure   ] %zu keys: export %.2f s, import %.2f s\n", n, Seconds(t1 - t0).count(),
+              Seconds(t2 - t1).count());
   EXPECT_EQ(imported.out, "imported " + std::to_string(n) + " keys into big2\n");
   Client c = MakeClient();
   auto count = c.Count("big2");
@@ -136,7 +136,8 @@ TEST_F(TransferTest, ADamagedExportChangesNothing) {
       EXPECT_NE(r.err.find(bad.says), std::string::npos) << r.err;
       auto keys = c.Keys("dst");
       ASSERT_TRUE(keys.ok());
-      EXPECT_EQ(*keys, std::vector<std::string>{"keep"}) << bad.says << " from a file " << from_file;
+      EXPECT_EQ(*keys, std::vector<std::string>{"keep"})
+          << bad.says << " from a file " << from_file;
     }
   }
   // Nor does it create the store it names.

@@ -60,12 +60,12 @@ TEST(ExportFormatTest, MalformedLinesSayWhatIsWrong) {
     const char* line;
     const char* says;
   };
-  for (const Case& c : {Case{"forkv-export 2", "no TAB"}, Case{"end", "no TAB"},
-                        Case{"end 12x", "no TAB"}, Case{"end -1", "no TAB"},
-                        Case{"a\tb\tc", "more than one TAB"}, Case{"a\\q\tb", "unknown escape"},
-                        Case{"a\tb\\", "lone"}, Case{"a\\x4\tb", "two lowercase hex"},
-                        Case{"a\\x4F\tb", "two lowercase hex"}, Case{"a\r\tb", "raw control"},
-                        Case{"a\tb\x7f", "raw control"}}) {
+  for (const Case& c :
+       {Case{"forkv-export 2", "no TAB"}, Case{"end", "no TAB"}, Case{"end 12x", "no TAB"},
+        Case{"end -1", "no TAB"}, Case{"a\tb\tc", "more than one TAB"},
+        Case{"a\\q\tb", "unknown escape"}, Case{"a\tb\\", "lone"},
+        Case{"a\\x4\tb", "two lowercase hex"}, Case{"a\\x4F\tb", "two lowercase hex"},
+        Case{"a\r\tb", "raw control"}, Case{"a\tb\x7f", "raw control"}}) {
     auto r = ParseExportLine(c.line);
     ASSERT_FALSE(r.ok()) << c.line;
     EXPECT_EQ(r.status().code(), StatusCode::kMalformed) << c.line;
