@@ -92,9 +92,9 @@ void DbWorker::HandleBackupHold(std::string_view peer, std::string_view payload)
     return;
   }
   if (hold_.held()) {
-    SendAdminAck(peer, kTagBackupHeld, step->backup_id,
-                 Status::Unavailable("shard " + std::to_string(o_.shard) +
-                                     " is held for another backup"));
+    SendAdminAck(
+        peer, kTagBackupHeld, step->backup_id,
+        Status::Unavailable("shard " + std::to_string(o_.shard) + " is held for another backup"));
     return;
   }
   hold_.Begin(step->backup_id, SteadyClock::now() + std::chrono::milliseconds(step->hold_ms));

@@ -3,11 +3,10 @@
 // forkv-db; RunDb() (db_loop.h) is its entry point.
 #pragma once
 
-#include <zmq.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>
+#include <zmq.hpp>
 
 #include "db_worker/backup_hold.h"
 #include "db_worker/commit_batch.h"
@@ -94,6 +93,5 @@ class DbWorker {
   SteadyTime next_sync_;
   SteadyTime last_manager_msg_;
 };
-
 
 }  // namespace forkv

@@ -16,8 +16,8 @@ BackupActions BackupCoordinator::Begin(uint64_t handle, uint64_t request_id, std
   deadline_ = now + timeout_;
   for (uint32_t i = 0; i < shards_; ++i) {
     pending_.insert(i);
-    a.hold.push_back({i, BackupStep{.backup_id = id_,
-                                    .hold_ms = static_cast<uint64_t>(hold_.count())}});
+    a.hold.push_back(
+        {i, BackupStep{.backup_id = id_, .hold_ms = static_cast<uint64_t>(hold_.count())}});
   }
   return a;
 }

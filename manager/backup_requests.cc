@@ -64,7 +64,8 @@ void Manager::HandleBackup(Envelope env, const RequestView& req) {
 
 void Manager::ApplyBackup(BackupActions a) {
   for (const auto& [shard, step] : a.hold) {
-    if (Status s = SendFrames(db_admin_[shard], {kTagBackupHold, EncodeBackupStep(step)}); !s.ok()) {
+    if (Status s = SendFrames(db_admin_[shard], {kTagBackupHold, EncodeBackupStep(step)});
+        !s.ok()) {
       spdlog::warn("backup hold to shard {} not sent: {}", shard, s.ToString());
     }
   }
@@ -72,7 +73,8 @@ void Manager::ApplyBackup(BackupActions a) {
 #ifdef FORKV_TEST_HOOKS
     // Test hook: checkpoints reach the workers FORKV_BACKUP_STAGGER_MS apart
     // (as on a loaded machine), so a cut that is not held shows.
-    if (const char* ms = std::getenv("FORKV_BACKUP_STAGGER_MS"); ms && shard > 0 && !step.dir.empty()) {
+    if (const char* ms = std::getenv("FORKV_BACKUP_STAGGER_MS");
+        ms && shard > 0 && !step.dir.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(ms)));
     }
 #endif
@@ -95,10 +97,10 @@ void Manager::ApplyBackup(BackupActions a) {
   Status status = done.status;
   const int64_t ms = MillisBetween(backup_started_, SteadyClock::now());
   if (status.ok()) {
-    status = WriteFileAtomically(
-        done.dir + "/" + std::string(kBackupMarkFile),
-        "forkv-backup 1\nshards " + std::to_string(opts_.db_workers) + "\nstores " +
-            std::to_string(backup_stores_) + "\nversion " + kManagerVersion + "\n");
+    status = WriteFileAtomically(done.dir + "/" + std::string(kBackupMarkFile),
+                                 "forkv-backup 1\nshards " + std::to_string(opts_.db_workers) +
+                                     "\nstores " + std::to_string(backup_stores_) + "\nversion " +
+                                     kManagerVersion + "\n");
   }
   if (!status.ok()) {
     spdlog::error("backup into {} failed: {}", done.dir, status.ToString());
@@ -110,12 +112,11 @@ void Manager::ApplyBackup(BackupActions a) {
   }
   spdlog::info("backup into {}: {} stores, {} shards, {} ms", done.dir, backup_stores_,
                opts_.db_workers, ms);
-  Complete(done.handle,
-           EncodeReply({.id = done.request_id,
-                        .body = EncodeJsonBody({{"dir", done.dir},
-                                                {"shards", opts_.db_workers},
-                                                {"stores", backup_stores_},
-                                                {"ms", ms}})}));
+  Complete(done.handle, EncodeReply({.id = done.request_id,
+                                     .body = EncodeJsonBody({{"dir", done.dir},
+                                                             {"shards", opts_.db_workers},
+                                                             {"stores", backup_stores_},
+                                                             {"ms", ms}})}));
 }
 
 }  // namespace forkv

@@ -29,8 +29,8 @@ int RestoreDataDir(const ManagerOptions& o, const std::string& backup) {
   std::ifstream mark(backup + "/" + std::string(kBackupMarkFile));
   std::string first;
   if (!std::getline(mark, first) || first != "forkv-backup 1") {
-    return Refuse(backup + " is not a complete forkv backup (no " +
-                  std::string(kBackupMarkFile) + " mark: a backup that failed, or not one)");
+    return Refuse(backup + " is not a complete forkv backup (no " + std::string(kBackupMarkFile) +
+                  " mark: a backup that failed, or not one)");
   }
   auto contents = InspectDataDir(backup);
   if (!contents.ok()) return Refuse(backup + ": " + contents.status().message());
@@ -77,8 +77,8 @@ int RestoreDataDir(const ManagerOptions& o, const std::string& backup) {
   spdlog::info(
       "restored {} stores ({} shards) from {} into {}; start forkv-manager --data-dir {} "
       "--db-workers {}",
-      contents->catalogue->stores.size(), *contents->format_shards, backup, o.data_dir,
-      o.data_dir, *contents->format_shards);
+      contents->catalogue->stores.size(), *contents->format_shards, backup, o.data_dir, o.data_dir,
+      *contents->format_shards);
   return kExitOk;
 }
 

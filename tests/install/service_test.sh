@@ -61,8 +61,11 @@ fi
 # a member of the group and an outsider.
 SVC_UID=64071 SVC_GID=64071 MEMBER_UID=64072 OUTSIDER_UID=64073
 RUN_DIR=/run/$(unit_value RuntimeDirectory)
-STATE_DIR=/var/lib/$(unit_value StateDirectory)
-export FAIL_PREFIX="service_test:" PREFIX P EXEC_START RUN_DIR STATE_DIR SVC_UID SVC_GID \
+read -r STATE_NAME BACKUP_NAME <<<"$(unit_value StateDirectory)"
+STATE_DIR=/var/lib/$STATE_NAME
+BACKUP_DIR=/var/lib/$BACKUP_NAME
+[[ -n $BACKUP_NAME ]] || fail "the unit has no StateDirectory for backups"
+export FAIL_PREFIX="service_test:" PREFIX P EXEC_START RUN_DIR STATE_DIR BACKUP_DIR SVC_UID SVC_GID \
   MEMBER_UID OUTSIDER_UID RUN_MODE=$(unit_value RuntimeDirectoryMode) \
   STATE_MODE=$(unit_value StateDirectoryMode) UNIT_UMASK=$(unit_value UMask)
 [[ $(unit_value User) == forkv && $(unit_value Group) == forkv ]] ||
@@ -76,8 +79,8 @@ mount -t tmpfs tmpfs /var/lib
 mount -t tmpfs tmpfs /tmp
 chmod 1777 /tmp
 mkdir -m "$RUN_MODE" "$RUN_DIR"
-mkdir -m "$STATE_MODE" "$STATE_DIR"
-chown "$SVC_UID:$SVC_GID" "$RUN_DIR" "$STATE_DIR"
+mkdir -m "$STATE_MODE" "$STATE_DIR" "$BACKUP_DIR"
+chown "$SVC_UID:$SVC_GID" "$RUN_DIR" "$STATE_DIR" "$BACKUP_DIR"
 unset XDG_RUNTIME_DIR FORKV_SOCKET JOURNAL_STREAM NOTIFY_SOCKET
 (umask "$UNIT_UMASK"; exec setpriv --reuid "$SVC_UID" --regid "$SVC_GID" --clear-groups \
   $EXEC_START >/tmp/manager.log 2>&1) &
@@ -112,6 +115,12 @@ rc=0
 setpriv --reuid "$OUTSIDER_UID" --regid "$OUTSIDER_UID" --clear-groups \
   "$PREFIX/bin/forkv" --socket "ipc://$sock" --timeout 500 get users bob >/dev/null 2>&1 || rc=$?
 [[ $rc != 0 ]] || fail "someone outside the group could use the service"
+# A backup where the unit lets the service write, then a restore of it.
+"$PREFIX/bin/forkv" backup "$BACKUP_DIR/b1" >/dev/null || { cat /tmp/manager.log >&2; fail "backup"; }
+[[ -f $BACKUP_DIR/b1/BACKUP ]] || fail "no complete backup in $BACKUP_DIR/b1"
+"$P/bin/forkv-manager" --restore "$BACKUP_DIR/b1" --data-dir /tmp/restored --log-level warn ||
+  fail "restore of the backup"
+[[ -f /tmp/restored/FORMAT ]] || fail "nothing restored"
 kill -TERM "$MANAGER"
 rc=0; wait "$MANAGER" || rc=$?
 trap - EXIT

@@ -97,8 +97,9 @@ TEST(PackagingTest, TheCliManPageNamesEveryCommandAndOption) {
 TEST(PackagingTest, TheConfigFileListsEveryOptionAndParses) {
   CommandResult help = RunCommand(BinaryPath("forkv-manager"), {"--help"});
   std::set<std::string> expected = LongOptions(help.out);
-  for (const char* not_in_file : {"--help", "--version", "--config", "--socket", "--socket-mode",
-                                  "--data-dir", "--init", "--repair", "--no-spawn-server"}) {
+  for (const char* not_in_file :
+       {"--help", "--version", "--config", "--socket", "--socket-mode", "--data-dir", "--init",
+        "--repair", "--restore", "--no-spawn-server"}) {
     expected.erase(not_in_file);
   }
   const std::string conf = ReadSourceFile("packaging/forkv.conf");
