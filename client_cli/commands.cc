@@ -222,6 +222,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   keys->add_option("--prefix", prefix, "only keys starting with P");
   keys->add_option("--limit", limit, "at most N keys (0 = all)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32));
+  keys->add_flag("-0,--null", inv.null_terminated,
+                 "end each key with a NUL byte instead of a newline (keys with newlines)");
   std::string keys_after;
   keys->add_option("--after", keys_after,
                    "only keys that sort after KEY (the next page: the last key printed)");
@@ -364,7 +366,8 @@ int Run(int argc, const char* const* argv) {
     return parsed.output.exit_code;
   }
   Invocation& inv = *parsed.invocation;
-  RenderOptions opts{.json = inv.json, .tty = isatty(STDOUT_FILENO) == 1};
+  RenderOptions opts{
+      .json = inv.json, .tty = isatty(STDOUT_FILENO) == 1, .null_terminated = inv.null_terminated};
 
   auto finish = [&](const Output& o) {
     WriteAll(stdout, o.out);

@@ -43,6 +43,7 @@ struct Invocation {
   bool value_from_stdin = false;  // put VALUE was "-"
   bool all_pages = false;         // stores --all: follow next_after to the end
   bool yes = false;               // drop --yes: do not ask
+  bool null_terminated = false;   // keys -0: NUL after each key
   // export / import (client_cli/transfer.h): not one request but a stream.
   enum class Transfer { kNone, kExport, kImport } transfer = Transfer::kNone;
   std::string import_file = "-";  // import FILE; "-" = stdin

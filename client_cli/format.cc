@@ -457,23 +457,28 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
     case Op::kKeys: {
       if (!body.is_null() && !body.is_array()) return Unexpected(request, opts);
       std::vector<std::string> keys;
-      bool all_utf8 = true;
       static const json kNoKeys = json::array();
       for (const auto& item : body.is_array() ? body : kNoKeys) {
         std::string key;
         if (!BodyBytes(item, &key) || item.is_null()) return Unexpected(request, opts);
-        all_utf8 = all_utf8 && IsValidUtf8(key);
         keys.push_back(std::move(key));
       }
       if (!opts.json) {
         std::string out;
-        for (const auto& k : keys) out += k + "\n";
+        const char end = opts.null_terminated ? '\0' : '\n';
+        for (const auto& k : keys) (out += k).push_back(end);
         return Success(std::move(out));
       }
+      // One shape whatever the bytes: each key an object with "key", or
+      // "key_base64" when it is not UTF-8 (as get's "key" and "value").
       j["store"] = request.store;
-      json list = json::array();
-      for (const auto& k : keys) list.push_back(all_utf8 ? k : Base64Encode(k));
-      j[all_utf8 ? "keys" : "keys_base64"] = std::move(list);
+      ordered_json list = ordered_json::array();
+      for (const auto& k : keys) {
+        ordered_json item = ordered_json::object();
+        PutBytes(item, "key", k);
+        list.push_back(std::move(item));
+      }
+      j["keys"] = std::move(list);
       return JsonSuccess(j);
     }
 

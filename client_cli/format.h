@@ -16,13 +16,14 @@
 // Output conventions (human mode):
 //   get    the raw value bytes; a trailing newline is added only when stdout
 //          is a terminal, so `$(forkv get s k)` and pipes see the exact bytes.
-//   keys   one key per line, raw bytes (use --json for keys holding newlines
-//          or non-UTF-8 bytes).
+//   keys   one key per line, raw bytes; with -0 each key ends in a NUL byte
+//          instead (for keys holding newlines: `forkv keys s -0 | xargs -0`).
 //   errors go to stderr as "forkv: <code name>: <message>".
 // JSON mode (--json): exactly one JSON object and a newline on stdout, for
 // errors too ({"ok":false,"code":"not_found","message":"..."}); nothing on
 // stderr. Byte strings (values, keys) appear as "<field>" when they are valid
-// UTF-8 and as "<field>_base64" otherwise.
+// UTF-8 and as "<field>_base64" otherwise; `keys` is a list of objects,
+// each {"key": ...} or {"key_base64": ...}.
 #pragma once
 
 #include <cstdint>
@@ -76,7 +77,8 @@ std::string MoreStoresHint(const Request& request, const std::string& next_after
 
 struct RenderOptions {
   bool json = false;
-  bool tty = false;  // stdout is a terminal (get's trailing newline)
+  bool tty = false;              // stdout is a terminal (get's trailing newline)
+  bool null_terminated = false;  // keys -0: each key ends in NUL, not newline
 };
 
 struct Output {

@@ -39,7 +39,9 @@ int RetryAfterSecondsFor(StatusCode code) {
 }
 
 std::string ErrorJson(int http_status, std::string_view status_name, std::string_view message) {
-  nlohmann::json j = {{"error", message}, {"code", http_status}, {"status", status_name}};
+  // The CLI's --json shape (ok, code, message), plus the HTTP status.
+  nlohmann::ordered_json j = {
+      {"ok", false}, {"code", status_name}, {"message", message}, {"http_status", http_status}};
   // Messages may quote user bytes (a key, a name): never fail on bad UTF-8.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -86,10 +86,11 @@ class HttpGatewayTest : public ForkvTest {
     EXPECT_EQ(r->status, status) << r->body;
     nlohmann::json body = Json(r);
     ASSERT_TRUE(body.is_object()) << "error body is not JSON: " << r->body;
-    EXPECT_EQ(body.value("code", 0), status) << r->body;
-    EXPECT_FALSE(body.value("error", "").empty()) << r->body;
+    EXPECT_EQ(body.value("http_status", 0), status) << r->body;
+    EXPECT_EQ(body.value("ok", true), false) << r->body;
+    EXPECT_FALSE(body.value("message", "").empty()) << r->body;
     if (!forkv_status.empty()) {
-      EXPECT_EQ(body.value("status", ""), forkv_status) << r->body;
+      EXPECT_EQ(body.value("code", ""), forkv_status) << r->body;
     }
   }
 

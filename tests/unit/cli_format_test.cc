@@ -404,10 +404,15 @@ TEST(CliFormatTest, KeysAndCount) {
   std::string body = EncodeBinArrayBody({"a", "b/c"});
   EXPECT_EQ(RenderOutcome(keys, OkReply(body), kHuman).out, "a\nb/c\n");
   EXPECT_EQ(ParseOut(RenderOutcome(keys, OkReply(body), kJson)),
-            json::parse(R"({"ok":true,"store":"s","keys":["a","b/c"]})"));
+            json::parse(R"({"ok":true,"store":"s","keys":[{"key":"a"},{"key":"b/c"}]})"));
+  // One non-UTF-8 key changes only its own entry.
   std::string binary = EncodeBinArrayBody({"a", "\xff"});
   EXPECT_EQ(ParseOut(RenderOutcome(keys, OkReply(binary), kJson)),
-            json::parse(R"({"ok":true,"store":"s","keys_base64":["YQ==","/w=="]})"));
+            json::parse(R"({"ok":true,"store":"s","keys":[{"key":"a"},{"key_base64":"/w=="}]})"));
+  RenderOptions nul = kHuman;
+  nul.null_terminated = true;
+  EXPECT_EQ(RenderOutcome(keys, OkReply(EncodeBinArrayBody({"a\nb", "c"})), nul).out,
+            std::string("a\nb\0c\0", 6));
   EXPECT_EQ(RenderOutcome(keys, OkReply(EncodeBinArrayBody({})), kHuman).out, "");
   EXPECT_EQ(RenderOutcome(keys, OkReply(EncodeUintBody(1)), kHuman).exit_code, 5);
 

@@ -26,9 +26,10 @@ TEST(HttpErrorsTest, EveryForkvCodeHasAnHttpStatus) {
 TEST(HttpErrorsTest, ErrorBodyIsJsonEvenWithBinaryInTheMessage) {
   std::string msg = std::string("no such key 'a\xff\0b'", 19);
   auto body = nlohmann::json::parse(ErrorJson(Status::NotFound(msg)));
-  EXPECT_EQ(body["code"], 404);
-  EXPECT_EQ(body["status"], "not_found");
-  EXPECT_TRUE(body["error"].get<std::string>().starts_with("no such key"));
+  EXPECT_EQ(body["ok"], false);
+  EXPECT_EQ(body["http_status"], 404);
+  EXPECT_EQ(body["code"], "not_found");
+  EXPECT_TRUE(body["message"].get<std::string>().starts_with("no such key"));
 }
 
 }  // namespace
