@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", opts.log_level, "trace|debug|info|warn|error|critical|off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "text, or json: one JSON object per line (every forkv process)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   auto* db_workers =
       app.add_option("--db-workers", opts.db_workers, "database worker processes (shards)")
           ->capture_default_str();
@@ -156,6 +161,8 @@ int main(int argc, char** argv) {
     p->backoff_max = std::chrono::milliseconds(backoff_max);
     p->immediate_first_restart = true;
   }
+  // Children inherit it: every process logs in the same format.
+  setenv(forkv::kLogFormatEnv, log_format.c_str(), 1);
   forkv::InitLogging("forkv-manager", opts.log_level);
   if (repair) return forkv::RepairDataDir(opts, db_workers->count() > 0);
   if (!restore.empty()) return forkv::RestoreDataDir(opts, restore);

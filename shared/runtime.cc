@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "shared/zsock.h"
 
@@ -35,7 +36,27 @@ class SyslogPriorityFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// "%~": the message as the inside of a JSON string (escaped; bytes that are
+// not UTF-8 replaced).
+class JsonMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string quoted = nlohmann::json(std::string(msg.payload.data(), msg.payload.size()))
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    dest.append(quoted.data() + 1, quoted.data() + quoted.size() - 1);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
 }  // namespace
+
+bool JsonLogsRequested() {
+  const char* format = std::getenv(kLogFormatEnv);
+  return format != nullptr && std::string_view(format) == "json";
+}
 
 int SyslogPriority(spdlog::level::level_enum level) {
   switch (level) {
@@ -71,7 +92,16 @@ bool StderrIsJournal() {
 void InitLogging(std::string_view process_name, std::string_view level) {
   auto logger = spdlog::stderr_color_mt(std::string(process_name));
   const std::string who = "[" + std::string(process_name) + " " + std::to_string(getpid()) + "]";
-  if (StderrIsJournal()) {
+  if (JsonLogsRequested()) {
+    // One JSON object per line, UTC; under journald with its priority prefix.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<SyslogPriorityFlag>('*').add_flag<JsonMessageFlag>('~').set_pattern(
+        std::string(StderrIsJournal() ? "%*" : "") +
+        "{\"time\":\"%Y-%m-%dT%H:%M:%S.%fZ\",\"level\":\"%l\",\"process\":\"" +
+        std::string(process_name) + "\",\"pid\":" + std::to_string(getpid()) +
+        ",\"message\":\"%~\"}");
+    logger->set_formatter(std::move(formatter));
+  } else if (StderrIsJournal()) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*" + who + " %v");
     logger->set_formatter(std::move(formatter));

@@ -22,6 +22,12 @@ namespace forkv {
 // levels fall back to info with a warning.
 void InitLogging(std::string_view process_name, std::string_view level);
 
+// FORKV_LOG_FORMAT=json (forkv-manager --log-format json sets it for itself
+// and its children): InitLogging writes one JSON object per line,
+// {"time","level","process","pid","message"}, time in UTC.
+inline constexpr const char* kLogFormatEnv = "FORKV_LOG_FORMAT";
+bool JsonLogsRequested();
+
 // True when systemd connected stderr to the journal: $JOURNAL_STREAM is
 // "DEVICE:INODE" of the stream, and stderr is still that file (sd-daemon's
 // rule: a child whose stderr was redirected must not use the prefixes).

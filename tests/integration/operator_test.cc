@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "shared/proc.h"
@@ -112,6 +114,38 @@ TEST_F(JournalLogTest, PriorityPrefixesAndNoTimestampWhenStderrIsTheJournal) {
     }
   }
   EXPECT_TRUE(info) << "no info line from the manager";
+  EXPECT_TRUE(error) << "the store's SIGKILL is not an error line";
+}
+
+TEST_F(JournalLogTest, JsonLogsFromEveryProcess) {
+  mgr_ = std::make_unique<ManagerProcess>(dir_.path());
+  ASSERT_TRUE(mgr_->Start({"--log-format", "json"}));
+  ASSERT_EQ(mgr_->Cli({"put", "s", "k", "v"}).exit_code, 0);
+  pid_t store = mgr_->StorePid("s");
+  ASSERT_GT(store, 0);
+  ASSERT_EQ(kill(store, SIGKILL), 0);
+  ASSERT_TRUE(mgr_->WaitStoreRunning("s", store));
+  const std::vector<std::string> lines = Lines(mgr_->LogTail(1 << 20));
+  ASSERT_FALSE(lines.empty());
+  std::set<std::string> processes;
+  bool error = false;
+  for (const std::string& line : lines) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << "not one JSON object: " << line;
+    EXPECT_TRUE(std::regex_match(j.value("time", ""),
+                                 std::regex("20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z")))
+        << line;
+    EXPECT_TRUE(j["pid"].is_number_integer()) << line;
+    EXPECT_FALSE(j.value("message", "").empty()) << line;
+    processes.insert(j.value("process", ""));
+    if (j.value("level", "") == "error" &&
+        j.value("message", "").find("killed by signal 9") != std::string::npos) {
+      error = true;
+    }
+  }
+  EXPECT_TRUE(processes.count("forkv-manager") && processes.count("forkv-db") &&
+              processes.count("forkv-store"))
+      << "lines from " << processes.size() << " kinds of process only";
   EXPECT_TRUE(error) << "the store's SIGKILL is not an error line";
 }
 
