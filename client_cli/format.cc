@@ -254,6 +254,7 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kTimeout:
     case StatusCode::kUnavailable:
     case StatusCode::kMoved:
+    case StatusCode::kFailed:
       return kExitUnreachable;
     case StatusCode::kInvalidArgument:
     case StatusCode::kTooLarge:

@@ -18,6 +18,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnavailable:
     case StatusCode::kIoError:
     case StatusCode::kMoved:
+    case StatusCode::kFailed:  // 503, but without Retry-After: it will not come back by itself
       return 503;
     case StatusCode::kTimeout:
       return 504;

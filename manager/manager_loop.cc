@@ -280,7 +280,7 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
     } else if (const auto* give_up = std::get_if<sup::GiveUp>(&action)) {
       spdlog::error("{} '{}' failed: {}", s.name(), give_up->id, give_up->reason);
       if (&s == &store_sup_) {
-        Status st = Status::Unavailable(FailedMessage(give_up->id, s.Find(give_up->id)));
+        Status st = Status::Failed(FailedMessage(give_up->id, s.Find(give_up->id)));
         CompleteAll(router_.FailStore(give_up->id, st));
       }
     } else if (const auto* escalate = std::get_if<sup::Escalate>(&action)) {

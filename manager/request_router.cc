@@ -20,7 +20,7 @@ Verdict RequestRouter::Admit(Handle handle, const RouteRequest& req, const sup::
     case Op::kWait: {
       if (state == sup::ChildState::kRunning && !req.stale) return {Kind::kAnswer, Status::Ok()};
       if (state == sup::ChildState::kFailed) {
-        return {Kind::kReject, Status::Unavailable(FailedMessage(req.store, record))};
+        return {Kind::kReject, Status::Failed(FailedMessage(req.store, record))};
       }
       // Capped as an unsigned number first: a huge bound must not wrap negative.
       uint64_t cap = static_cast<uint64_t>(limits_.max_wait.count());
@@ -71,7 +71,7 @@ Verdict RequestRouter::AdmitStoreOp(Handle handle, const RouteRequest& req,
       return Enqueue(handle, req, now, /*serving=*/true);
     }
     case sup::ChildState::kFailed:
-      return {Kind::kReject, Status::Unavailable(FailedMessage(name, record))};
+      return {Kind::kReject, Status::Failed(FailedMessage(name, record))};
     case sup::ChildState::kStopped:
       return {Kind::kReject, Status::Unavailable("store '" + name + "' is stopped")};
     case sup::ChildState::kStopping:

@@ -28,6 +28,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "internal";
     case StatusCode::kMoved:
       return "moved";
+    case StatusCode::kFailed:
+      return "failed";
   }
   return "unknown";
 }

@@ -41,7 +41,7 @@ import msgpack
 import zmq
 
 __all__ = [
-    "Client", "Error", "NotFound", "InvalidArgument", "Unavailable", "TooLarge",
+    "Client", "Error", "NotFound", "InvalidArgument", "Unavailable", "Failed", "TooLarge",
     "Malformed", "UnknownOp", "VersionMismatch", "IoError", "Timeout", "Internal",
     "default_endpoint",
 ]
@@ -60,6 +60,7 @@ STORES_DEFAULT_LIMIT, STORES_MAX_LIMIT = 1000, 10000
 # Status codes (docs/protocol.md, section 6).
 OK, NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, TOO_LARGE, MALFORMED = 0, 1, 2, 3, 4, 5
 UNKNOWN_OP, VERSION_MISMATCH, IO_ERROR, TIMEOUT, INTERNAL, MOVED = 6, 7, 8, 9, 10, 11
+FAILED = 12
 
 _READS = (OP_GET, OP_KEYS, OP_COUNT)
 
@@ -92,6 +93,11 @@ class InvalidArgument(Error, ValueError):
 
 class Unavailable(Error):
     code = UNAVAILABLE
+
+
+class Failed(Unavailable):
+    """The store gave up restarting (its restart intensity): down until `restart`."""
+    code = FAILED
 
 
 class TooLarge(Error, ValueError):
@@ -128,7 +134,7 @@ class _Moved(Error):
 
 _BY_CODE = {cls.code: cls for cls in (NotFound, InvalidArgument, Unavailable, TooLarge, Malformed,
                                       UnknownOp, VersionMismatch, IoError, Timeout, Internal,
-                                      _Moved)}
+                                      _Moved, Failed)}
 
 
 def _error(code, message):

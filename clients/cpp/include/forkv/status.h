@@ -38,8 +38,10 @@ enum class StatusCode : uint8_t {
   kInternal = 10,        // a bug or an unexpected system failure
   kMoved = 11,           // direct path: this process does not serve the store (any more);
                          // not applied: locate the store again and resend
+  kFailed = 12,          // the store gave up restarting (restart intensity): it stays
+                         // down until `restart`; retrying does not help
 };
-inline constexpr uint8_t kMaxStatusCode = 11;
+inline constexpr uint8_t kMaxStatusCode = 12;
 
 // Short stable name of a code, e.g. "not_found"; used in logs and --json output.
 FORKV_EXPORT std::string_view StatusCodeName(StatusCode code);
@@ -65,6 +67,7 @@ class [[nodiscard]] Status {
   static Status Timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status Moved(std::string m) { return {StatusCode::kMoved, std::move(m)}; }
+  static Status Failed(std::string m) { return {StatusCode::kFailed, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
