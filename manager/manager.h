@@ -176,8 +176,8 @@ class Manager {
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
-    return {opts_,      table_,   db_sup_,  store_sup_,   web_sup_, root_,
-            catalogue_, getpid(), started_, activations_, &spawner_};
+    return {opts_,      table_,   db_sup_,  store_sup_,   web_sup_,  root_,
+            catalogue_, getpid(), started_, activations_, &spawner_, &layout_};
   }
   void MaybeNotifyReady();
 

@@ -56,6 +56,11 @@ nlohmann::json ChildJson(const TreeView& v, const Child& c, SteadyTime now) {
       break;
     case ChildRole::kStore:
       if (auto it = c.stats.find("keys"); it != c.stats.end()) j["keys"] = *it;
+      if (v.layout != nullptr && pid != 0) {  // its own socket (the direct path)
+        nlohmann::json endpoints = {StoreEndpoint(*v.layout, c.gen)};
+        if (!c.tcp_endpoint.empty()) endpoints.push_back(c.tcp_endpoint);
+        j["endpoints"] = std::move(endpoints);
+      }
       break;
   }
   return j;

@@ -13,6 +13,7 @@
 #include "manager/child_table.h"
 #include "manager/manager_options.h"
 #include "manager/root_machine.h"
+#include "manager/spawn_specs.h"
 #include "manager/store_listing.h"
 #include "manager/store_spawner.h"
 #include "manager/supervisor.h"
@@ -39,6 +40,7 @@ struct TreeView {
   SteadyTime manager_started{};
   uint64_t activations = 0;  // store processes started on demand (or --preload)
   const StoreSpawner* spawner = nullptr;
+  const ManagerLayout* layout = nullptr;  // stores' endpoints; nullptr: not shown
 };
 
 // {pid, version, uptime_ms, stores, live_stores, activations}

@@ -44,6 +44,20 @@ std::string Base64Decode(const std::string& in) {
   return out;
 }
 
+// A PNG's width and height from its IHDR chunk; {0, 0} if it is no PNG.
+std::pair<uint32_t, uint32_t> PngSize(const std::string& png) {
+  if (png.size() < 24 || png.substr(0, 8) != std::string("\x89PNG\r\n\x1a\n", 8) ||
+      png.substr(12, 4) != "IHDR") {
+    return {0, 0};
+  }
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(png[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
 // A minimal WebDriver session over chromedriver's HTTP API.
 class WebDriver {
  public:
@@ -102,8 +116,10 @@ class WebDriver {
     Post(Path("/element/" + element + "/click"), nlohmann::json::object());
   }
 
-  std::string ScreenshotPng() {
-    auto r = http_.Get(Path("/screenshot"));
+  // The whole page, or one element ("" = the page).
+  std::string ScreenshotPng(const std::string& element = "") {
+    auto r =
+        http_.Get(Path(element.empty() ? "/screenshot" : "/element/" + element + "/screenshot"));
     if (!r) return "";
     nlohmann::json j = Parse(r->body);
     return j["value"].is_string() ? Base64Decode(j["value"].get<std::string>()) : "";
@@ -175,11 +191,23 @@ TEST_F(HttpBrowserTest, StatusPageShowsTheTreeAndItsFormPutsAndGets) {
       20s))
       << "tree text: " << wd.Text(tree);
 
+  // The tree as drawn, before it lists a store (compared below).
+  const auto [tree_width, tree_height] = PngSize(wd.ScreenshotPng(tree));
+  ASSERT_GT(tree_width, 100u) << "no screenshot of the tree";
+  ASSERT_GT(tree_height, 40u);
+
+  // The form names no store: a click with empty fields creates nothing.
+  std::string result = wd.Find("#result");
+  wd.Click(wd.Find("#put"));
+  ASSERT_TRUE(
+      WaitFor([&] { return wd.Text(result).find("name a store") != std::string::npos; }, 20s))
+      << "result after an empty Put: " << wd.Text(result);
+  EXPECT_EQ(mgr_->CliJson({"stores"})["total"], 0) << "an empty form created a store";
+
   const std::string value = "hello from a browser";
   wd.Type(wd.Find("#store"), "browser");
   wd.Type(wd.Find("#key"), "greeting");
   wd.Type(wd.Find("#value"), value);
-  std::string result = wd.Find("#result");
   wd.Click(wd.Find("#put"));
   ASSERT_TRUE(WaitFor([&] { return wd.Text(result).find("204 stored") != std::string::npos; }, 20s))
       << "result after Put: " << wd.Text(result);
@@ -190,10 +218,27 @@ TEST_F(HttpBrowserTest, StatusPageShowsTheTreeAndItsFormPutsAndGets) {
   ASSERT_TRUE(WaitFor(
       [&] { return wd.Text(result).find("200 changed by the CLI") != std::string::npos; }, 20s))
       << "result after Get: " << wd.Text(result);
-  // The new store shows up in the tree on the next refresh.
-  ASSERT_TRUE(
-      WaitFor([&] { return wd.Text(tree).find("store browser") != std::string::npos; }, 20s))
+  // The new store shows up in the tree on the next refresh, with its keys
+  // and its own endpoint; killed, with its last exit.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::string t = wd.Text(tree);
+        return t.find("store browser") != std::string::npos &&
+               t.find("keys 1") != std::string::npos && t.find("ipc://") != std::string::npos;
+      },
+      20s))
       << "tree text: " << wd.Text(tree);
+  pid_t store = mgr_->StorePid("browser");
+  ASSERT_GT(store, 0);
+  ASSERT_EQ(kill(store, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor(
+      [&] { return wd.Text(tree).find("last exit: killed by signal 9") != std::string::npos; },
+      20s))
+      << "tree text: " << wd.Text(tree);
+  // Drawn, the tree has grown by the store's row.
+  const auto [width_after, height_after] = PngSize(wd.ScreenshotPng(tree));
+  EXPECT_GT(height_after, tree_height) << "the tree's screenshot did not grow with the new store";
+  EXPECT_GT(width_after, 100u);
 
   std::string png = wd.ScreenshotPng();
   ASSERT_GT(png.size(), 1000u);

@@ -66,7 +66,15 @@ TEST_F(StatusViewTest, ChildrenShowTheirSupervisorsState) {
   EXPECT_EQ(s["generation"], 77);
   EXPECT_EQ(s["uptime_ms"], 2000);
   EXPECT_EQ(s["keys"], 12);
-  EXPECT_FALSE(s.contains("bytes"));  // only keys are shown for stores
+  EXPECT_FALSE(s.contains("bytes"));      // only keys are shown for stores
+  EXPECT_FALSE(s.contains("endpoints"));  // no layout in this view
+  // With the manager's layout, a store with a process shows its own socket.
+  ManagerLayout layout = MakeLayout(options_, "/run/f", 7, "/b");
+  TreeView with_layout = View();
+  with_layout.layout = &layout;
+  nlohmann::json shown = StoresJson(with_layout, now_);
+  EXPECT_EQ(shown["stores"][1]["endpoints"], nlohmann::json::array({"ipc:///run/f/m7-s77.sock"}));
+  EXPECT_FALSE(shown["stores"][0].contains("endpoints"));  // hibernating: none
   const nlohmann::json& db = j["db_workers"][0];
   EXPECT_EQ(db["shard"], 0);
   EXPECT_EQ(db["fsync_mode"], "periodic");
