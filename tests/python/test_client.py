@@ -82,6 +82,24 @@ class ClientTest(unittest.TestCase):
                 return s["pid"]
         return 0
 
+    def test_scan_pages_every_pair_once_and_keys_after(self):
+        c = self.client
+        expected = [(b"k%04d" % i, bytes([i % 256]) * (i % 7)) for i in range(2500)]
+        for k, v in expected:
+            c.put("s", k, v)
+        c.put("s", "other", b"x")
+        self.assertEqual(list(c.scan("s", prefix=b"k")), expected)
+        page = c.scan_page("s", prefix=b"k", limit=10)
+        self.assertEqual(page["pairs"], expected[:10])
+        self.assertEqual(page["next_after"], b"k0009")
+        last = c.scan_page("s", after=b"k2498", prefix=b"k")
+        self.assertEqual(last, {"pairs": expected[-1:], "next_after": None})
+        self.assertEqual(c.keys("s", prefix=b"k", after=b"k2497"), [b"k2498", b"k2499"])
+        with self.assertRaises(forkv.NotFound):
+            list(c.scan("nosuch"))
+        with self.assertRaises(forkv.InvalidArgument):
+            c.scan_page("s", limit=10001)
+
     def test_every_op(self):
         c = self.client
         c.put("users", "alice", b"42")

@@ -51,7 +51,7 @@ PROTOCOL_VERSION = 1
 # Op codes (docs/protocol.md, section 5).
 OP_PING, OP_PUT, OP_GET, OP_DEL, OP_KEYS, OP_COUNT = 1, 2, 3, 4, 5, 6
 OP_STORES, OP_CREATE, OP_DROP, OP_STATUS, OP_RESTART, OP_KILL, OP_WAIT = 7, 8, 9, 10, 11, 12, 13
-OP_LOCATE = 14
+OP_LOCATE, OP_SCAN = 14, 15
 LOCATE_CREATE = 1
 
 # `stores` pages (docs/protocol.md, "Listing stores"): stores per page by default, at most.
@@ -62,7 +62,7 @@ OK, NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, TOO_LARGE, MALFORMED = 0, 1, 2, 3,
 UNKNOWN_OP, VERSION_MISMATCH, IO_ERROR, TIMEOUT, INTERNAL, MOVED = 6, 7, 8, 9, 10, 11
 FAILED = 12
 
-_READS = (OP_GET, OP_KEYS, OP_COUNT)
+_READS = (OP_GET, OP_KEYS, OP_COUNT, OP_SCAN)
 
 
 class Error(Exception):
@@ -453,10 +453,36 @@ class Client:
         """Raises NotFound when the key or the store is absent."""
         self._check(self._store_call(OP_DEL, store, key))
 
-    def keys(self, store, prefix=b"", limit=0):
-        """Keys (bytes) starting with `prefix`, in byte order; at most `limit` (0 = all)."""
-        body = self._check(self._store_call(OP_KEYS, store, prefix, arg=limit))
+    def keys(self, store, prefix=b"", limit=0, after=b""):
+        """Keys (bytes) starting with `prefix` and sorting after `after`, in
+        byte order; at most `limit` (0 = all)."""
+        body = self._check(self._store_call(OP_KEYS, store, prefix, after, arg=limit))
         return [_bytes(k) for k in (body or [])]
+
+    def scan_page(self, store, after=b"", prefix=b"", limit=0):
+        """One page of (key, value) pairs in key order (docs/protocol.md,
+        "Scanning a store"): a dict with "pairs" (a list of (bytes, bytes))
+        and "next_after" (the next page's `after`, or None at the end)."""
+        body = self._check(self._store_call(OP_SCAN, store, after, prefix, arg=limit))
+        if not isinstance(body, dict) or not isinstance(body.get("pairs"), list):
+            raise Internal("scan: unexpected reply body")
+        flat = body["pairs"]
+        pairs = [(_bytes(flat[i]), _bytes(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+        nxt = body.get("next_after")
+        return {"pairs": pairs, "next_after": _bytes(nxt) if nxt is not None else None}
+
+    def scan(self, store, prefix=b""):
+        """Every (key, value) pair starting with `prefix`, in key order, one
+        page (1000 pairs, 4 MiB at most) at a time: bounded memory however
+        large the store. Not a snapshot: writes between pages show in later
+        pages."""
+        after = b""
+        while True:
+            page = self.scan_page(store, after, prefix)
+            yield from page["pairs"]
+            if page["next_after"] is None:
+                return
+            after = page["next_after"]
 
     def count(self, store):
         return self._check(self._store_call(OP_COUNT, store))
