@@ -125,6 +125,13 @@ bench: build
 bench-scale: build
 	$(RELEASE)/bin/forkv-bench-scale $(SCALE_ARGS)
 
+# forkv backup under a writer: backup time and the slowest put during it,
+# with BACKUP_KEYS keys in the service (bench/backup.py). About 1 minute.
+BACKUP_KEYS ?= 1000000
+.PHONY: bench-backup
+bench-backup: build
+	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin /usr/bin/python3 bench/backup.py --keys $(BACKUP_KEYS)
+
 .PHONY: bench-redis bench-figures
 bench-redis: build
 	FORKV_BIN_DIR=$(CURDIR)/$(RELEASE)/bin bash bench/compare_redis.sh
