@@ -3,6 +3,7 @@
 #include <array>
 #include <vector>
 
+#include "shared/op_metrics.h"
 #include "shared/protocol.h"
 
 namespace forkv::http {
@@ -79,6 +80,34 @@ void RenderManagerDown(PrometheusText* out) {
   out->Sample("forkv_up", {}, 0);
 }
 
+namespace {
+
+// Every request a store answered, either path (status "requests",
+// shared/op_metrics.h): bounded by ops x codes.
+void RenderStoreRequests(const nlohmann::json& status, PrometheusText* out) {
+  auto it = status.find("requests");
+  if (it == status.end()) return;
+  auto requests = OpMetrics::FromJson(*it);
+  if (!requests.ok()) return;
+  const nlohmann::json j = requests->ToJson();  // validated, in op order
+  out->Family("forkv_requests_total", "counter",
+              "Store requests answered (manager path and direct path), by op and status.");
+  for (const auto& [op, per] : j.items()) {
+    for (const auto& [code, n] : per["codes"].items()) {
+      out->Sample("forkv_requests_total", {{"op", op}, {"code", code}}, n.get<double>());
+    }
+  }
+  out->Family("forkv_request_duration_seconds", "histogram",
+              "Store request latency inside the store, arrival to answer (a write's includes "
+              "its group commit).");
+  for (const auto& [op, per] : j.items()) {
+    auto hist = BucketHistogram::FromJson(per["seconds"]);
+    if (hist.ok()) out->Histogram("forkv_request_duration_seconds", {{"op", op}}, *hist);
+  }
+}
+
+}  // namespace
+
 void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
   out->Family("forkv_up", "gauge", "1 when the manager answered the gateway's status request.");
   out->Sample("forkv_up", {}, 1);
@@ -96,6 +125,7 @@ void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out) {
       }
     }
   }
+  RenderStoreRequests(status, out);
   std::vector<const nlohmann::json*> children;
   if (status.contains("tree")) CollectChildren(status["tree"], &children);
 

@@ -37,10 +37,11 @@ class RequestMetrics {
 
 // Families from the manager's `status` body (docs/protocol.md): forkv_up 1,
 // forkv_stores{state}, forkv_processes{kind}, forkv_child_restarts{kind},
-// forkv_keys, forkv_db_* per shard. The store figures come from the stores
-// supervisor's summary (`counts`, `processes`, `restarts`, `keys`) when it
-// has one, so the output is bounded whatever the catalogue holds; no series
-// is per store. Fields missing from the answer are skipped, never guessed.
+// forkv_keys, forkv_db_* per shard, forkv_requests_total{op,code} and
+// forkv_request_duration_seconds{op} (every store request, both paths). The store figures come from
+// the stores supervisor's summary (`counts`, `processes`, `restarts`, `keys`) when it has one, so
+// the output is bounded whatever the catalogue holds; no series is per store. Fields missing from
+// the answer are skipped, never guessed.
 void RenderClusterMetrics(const nlohmann::json& status, PrometheusText* out);
 // forkv_up 0: the manager did not answer.
 void RenderManagerDown(PrometheusText* out);

@@ -176,8 +176,8 @@ class Manager {
   void OnTimers(SteadyTime now);
   SteadyTime NextWake() const;
   TreeView Tree() const {
-    return {opts_,      table_,   db_sup_,  store_sup_,   web_sup_,  root_,
-            catalogue_, getpid(), started_, activations_, &spawner_, &layout_};
+    return {opts_,    table_,   db_sup_,      store_sup_, web_sup_, root_,     catalogue_,
+            getpid(), started_, activations_, &spawner_,  &layout_, &requests_};
   }
   void MaybeNotifyReady();
 
@@ -210,6 +210,11 @@ class Manager {
   UniqueFd data_dir_lock_;
 
   Handle next_handle_ = 1;  // request tags, waiter and drop ids
+  // Store requests answered (the stores' reported deltas, summed).
+  OpMetrics requests_;
+  // A store's report: its request figures go into requests_, the rest into
+  // its child's stats.
+  void TakeStoreStats(Child* child, nlohmann::json stats);
   SteadyTime backup_started_{};
   size_t backup_stores_ = 0;  // stores in the running backup's catalogue
   uint64_t next_gen_ = 0;

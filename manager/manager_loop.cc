@@ -109,10 +109,14 @@ void Manager::OnControl(Child* child, const ControlMessage& msg) {
       OnChildServing(child);
     }
   } else if (const auto* pong = std::get_if<PongMsg>(&msg)) {
-    child->stats = pong->stats;
+    if (child->kind == ChildRole::kStore) {
+      TakeStoreStats(child, pong->stats);
+    } else {
+      child->stats = pong->stats;
+    }
   } else if (const auto* activity = std::get_if<ActivityMsg>(&msg)) {
     if (child->kind != ChildRole::kStore) return;
-    if (!activity->stats.empty()) child->stats = activity->stats;
+    if (!activity->stats.empty()) TakeStoreStats(child, activity->stats);
     Feed(s, sup::Activity{child->name, activity->busy});
     const sup::ChildRecord* rec = s.Find(child->name);
     if (activity->busy || rec == nullptr || rec->state != sup::ChildState::kRunning) {
@@ -174,6 +178,19 @@ void Manager::ReapAll() {
     }
     OnChildExit(child, r.pid, r.status);
   }
+}
+
+void Manager::TakeStoreStats(Child* child, nlohmann::json stats) {
+  if (auto it = stats.find("requests"); it != stats.end()) {
+    auto delta = OpMetrics::FromJson(*it);
+    if (delta.ok()) {
+      requests_.Merge(*delta);
+    } else {
+      spdlog::warn("store '{}': bad request figures: {}", child->name, delta.status().ToString());
+    }
+    stats.erase(it);
+  }
+  child->stats = std::move(stats);
 }
 
 void Manager::OnChildExit(Child* child, pid_t pid, const ExitStatus& status) {

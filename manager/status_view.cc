@@ -157,20 +157,24 @@ nlohmann::json StatusJson(const TreeView& v, SteadyTime now) {
                          {"strategy", "one_for_all"},
                          {"phase", RootStateName(v.root.state())},
                          {"children", std::move(groups)}};
-  return {{"manager",
-           {{"pid", v.manager_pid},
-            {"uptime_ms", MillisBetween(v.manager_started, now)},
-            {"endpoint", v.options.endpoint},
-            {"data_dir", v.options.data_dir},
-            {"version", kManagerVersion},
-            {"state", v.root.running() ? "running" : "stopping"},
-            // Counters that only go up, by child kind (a dropped store's
-            // restarts stay counted).
-            {"restarts_total",
-             {{"store", v.stores.restarts_total()},
-              {"db", v.dbs.restarts_total()},
-              {"http", v.web.restarts_total()}}}}},
-          {"tree", std::move(tree)}};
+  nlohmann::json j = {{"manager",
+                       {{"pid", v.manager_pid},
+                        {"uptime_ms", MillisBetween(v.manager_started, now)},
+                        {"endpoint", v.options.endpoint},
+                        {"data_dir", v.options.data_dir},
+                        {"version", kManagerVersion},
+                        {"state", v.root.running() ? "running" : "stopping"},
+                        // Counters that only go up, by child kind (a dropped store's
+                        // restarts stay counted).
+                        {"restarts_total",
+                         {{"store", v.stores.restarts_total()},
+                          {"db", v.dbs.restarts_total()},
+                          {"http", v.web.restarts_total()}}}}},
+                      {"tree", std::move(tree)}};
+  // Store requests answered since the manager started, both paths, every
+  // incarnation (shared/op_metrics.h).
+  if (v.requests != nullptr) j["requests"] = v.requests->ToJson();
+  return j;
 }
 
 Readiness CheckReadiness(const TreeView& v) {

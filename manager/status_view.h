@@ -18,6 +18,7 @@
 #include "manager/store_spawner.h"
 #include "manager/supervisor.h"
 #include "shared/clock.h"
+#include "shared/op_metrics.h"
 #include "shared/version.h"
 
 namespace forkv {
@@ -41,6 +42,7 @@ struct TreeView {
   uint64_t activations = 0;  // store processes started on demand (or --preload)
   const StoreSpawner* spawner = nullptr;
   const ManagerLayout* layout = nullptr;  // stores' endpoints; nullptr: not shown
+  const OpMetrics* requests = nullptr;    // `status` "requests"; nullptr: not shown
 };
 
 // {pid, version, uptime_ms, stores, live_stores, activations}

@@ -220,7 +220,8 @@ Result<nlohmann::json> DecodeControlMap(std::string_view bytes) {
                             std::to_string(kMaxControlBytes));
   }
   msgpack::object_handle oh;
-  Limits lim{.array = 1024, .map = 256, .bytes = kMaxControlBytes, .depth = 4};
+  // Depth 6: a store's pong {stats: {requests: {op: {seconds: {le: [...]}}}}}.
+  Limits lim{.array = 1024, .map = 256, .bytes = kMaxControlBytes, .depth = 6};
   if (Status s = Unpack(bytes, lim, &oh); !s.ok()) return s;
   if (oh.get().type != msgpack::type::MAP) return Status::Malformed("control: not a map");
   try {

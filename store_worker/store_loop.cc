@@ -264,7 +264,8 @@ void StoreServer::OnControl(const ControlMessage& msg) {
                         .stats = {{"keys", map_.Count()},
                                   {"bytes", map_.PayloadBytes()},
                                   {"pending_writes", tracker_.PendingCount()},
-                                  {"loaded", IsLoaded()}}});
+                                  {"loaded", IsLoaded()},
+                                  {"requests", TakeRequestMetrics()}}});
   } else if (const auto* h = std::get_if<HibernateMsg>(&msg)) {
     if (h->gen == opts_.gen) BeginStop("hibernating");
   } else if (const auto* up = std::get_if<DbUpMsg>(&msg)) {
@@ -314,9 +315,8 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
   std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs, &superseded);
   for (const PendingWrite& w : superseded) {
     spdlog::warn("write seq {} to shard {}: acknowledgment lost, outcome unknown", w.seq, shard);
-    Answer(w, EncodeStatusReply(w.request_id,
-                                Status::Unavailable("write outcome unknown: its acknowledgment "
-                                                    "from the database worker was lost")));
+    Answer(w, Status::Unavailable("write outcome unknown: its acknowledgment "
+                                  "from the database worker was lost"));
   }
   for (PendingWrite& w : done) {
     Status result;
@@ -328,7 +328,7 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
       result = map_.Delete(w.key);
     }
     FORKV_KILL_POINT("store.after_db_ack_before_reply");
-    Answer(w, EncodeStatusReply(w.request_id, result));
+    Answer(w, result);
   }
 }
 
@@ -386,7 +386,9 @@ void StoreServer::MaybeGoIdle(SteadyTime now) {
   if (trim_at_ == SteadyTime::max()) malloc_trim(0);
   SendControl(ActivityMsg{.gen = opts_.gen,
                           .busy = false,
-                          .stats = {{"keys", map_.Count()}, {"bytes", map_.PayloadBytes()}}});
+                          .stats = {{"keys", map_.Count()},
+                                    {"bytes", map_.PayloadBytes()},
+                                    {"requests", TakeRequestMetrics()}}});
 }
 
 void StoreServer::BeginStop(const char* why) {

@@ -46,7 +46,26 @@ void StoreServer::SendTo(const Origin& origin, std::string reply) {
   SendTo(origin, MessageFromString(std::move(reply)));
 }
 
+void StoreServer::SendStatus(const Origin& origin, uint64_t request_id, const Status& status) {
+  CountServed(status.code());
+  SendTo(origin, EncodeStatusReply(request_id, status));
+}
+
+void StoreServer::CountServed(StatusCode code) {
+  if (!serving_) return;
+  metrics_.Record(serving_->op, code,
+                  std::chrono::duration<double>(SteadyClock::now() - serving_->since).count());
+  serving_.reset();
+}
+
+nlohmann::json StoreServer::TakeRequestMetrics() {
+  nlohmann::json j = metrics_.ToJson();
+  metrics_ = OpMetrics();
+  return j;
+}
+
 void StoreServer::SendTo(const Origin& origin, zmq::message_t reply) {
+  CountServed(StatusCode::kOk);  // no-op after SendStatus counted it
   Frames& out = send_frames_;
   out.clear();
   if (origin.envelope == nullptr) {
@@ -90,31 +109,36 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
   const RequestView& req = *decoded;
   if (!IsStoreOp(req.op)) {
     // The manager answers every other op (ping included) itself.
-    SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+    SendStatus(origin, req.id, NotAStoreOp(req.op));
     return;
   }
+  serving_ = Serving{req.op, SteadyClock::now()};
+  struct Done {  // a write still pending is counted at its answer instead
+    std::optional<Serving>& serving;
+    ~Done() { serving.reset(); }
+  } done{serving_};
   if (Status s = ValidateRequest(req); !s.ok()) {
-    SendTo(origin, EncodeStatusReply(req.id, s));
+    SendStatus(origin, req.id, s);
     return;
   }
   // On the direct path, every refusal below means "not applied, ask the
   // manager": the client locates the store again and resends.
   if (stopping_) {
-    SendTo(origin,
-           EncodeStatusReply(req.id, direct ? Status::Moved("store is shutting down")
-                                            : Status::Unavailable("store is shutting down")));
+    SendStatus(origin, req.id,
+               direct ? Status::Moved("store is shutting down")
+                      : Status::Unavailable("store is shutting down"));
     return;
   }
   if (!IsLoaded()) {
-    SendTo(origin,
-           EncodeStatusReply(req.id, direct ? Status::Moved("store is still loading")
-                                            : Status::Unavailable("store is still loading")));
+    SendStatus(origin, req.id,
+               direct ? Status::Moved("store is still loading")
+                      : Status::Unavailable("store is still loading"));
     return;
   }
   if (req.store != opts_.name) {
-    SendTo(origin, EncodeStatusReply(
-                       req.id, direct ? Status::Moved("this process serves another store")
-                                      : Status::Internal("request routed to the wrong store")));
+    SendStatus(origin, req.id,
+               direct ? Status::Moved("this process serves another store")
+                      : Status::Internal("request routed to the wrong store"));
     return;
   }
   Reply reply;
@@ -123,7 +147,7 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
     case Op::kGet: {
       const std::string* v = map_.Find(req.key);
       if (v == nullptr) {
-        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+        SendStatus(origin, req.id, Status::NotFound("no such key"));
         return;
       }
       // The answer built in place: header, then the value, one copy.
@@ -150,9 +174,9 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       size_t bytes = 0;
       for (const auto& k : keys) bytes += k.size() + 5;
       if (bytes > kMaxKeysReplyBytes) {
-        SendTo(origin, EncodeStatusReply(
-                           req.id, Status::TooLarge("the key list is " + std::to_string(bytes) +
-                                                    " bytes; narrow it with a prefix or a limit")));
+        SendStatus(origin, req.id,
+                   Status::TooLarge("the key list is " + std::to_string(bytes) +
+                                    " bytes; narrow it with a prefix or a limit"));
         return;
       }
       reply.body = EncodeBinArrayBody(keys);
@@ -165,7 +189,7 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       return;
     case Op::kDel:
       if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
-        SendTo(origin, EncodeStatusReply(req.id, Status::NotFound("no such key")));
+        SendStatus(origin, req.id, Status::NotFound("no such key"));
         return;
       }
       [[fallthrough]];
@@ -173,12 +197,11 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       // The manager bounds the bytes it sends; direct clients are bounded here.
       if (direct && tracker_.PendingBytes() > 0 &&
           tracker_.PendingBytes() + req.key.size() + req.value.size() > opts_.max_pending_bytes) {
-        SendTo(origin,
-               EncodeStatusReply(
-                   req.id, Status::Unavailable(
-                               "busy: the store has " + std::to_string(tracker_.PendingBytes()) +
-                               " bytes of writes pending (limit " +
-                               std::to_string(opts_.max_pending_bytes) + "); not applied")));
+        SendStatus(
+            origin, req.id,
+            Status::Unavailable("busy: the store has " + std::to_string(tracker_.PendingBytes()) +
+                                " bytes of writes pending (limit " +
+                                std::to_string(opts_.max_pending_bytes) + "); not applied"));
         return;
       }
       // The one copy of the request: the pending write owns its key and
@@ -199,11 +222,14 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
     }
     default:
       // not reached: IsStoreOp() was checked above
-      SendTo(origin, EncodeStatusReply(req.id, NotAStoreOp(req.op)));
+      SendStatus(origin, req.id, NotAStoreOp(req.op));
   }
 }
 
-void StoreServer::Answer(const PendingWrite& w, std::string reply) {
+void StoreServer::Answer(const PendingWrite& w, const Status& status) {
+  metrics_.Record(w.op, status.code(),
+                  std::chrono::duration<double>(SteadyClock::now() - w.received_at).count());
+  std::string reply = EncodeStatusReply(w.request_id, status);
   if (w.envelope.empty()) {
     SendReply(EncodeTag(w.tag), reply);
   } else {

@@ -19,6 +19,7 @@
 #include "shared/clock.h"
 #include "shared/control.h"
 #include "shared/control_link.h"
+#include "shared/op_metrics.h"
 #include "shared/protocol.h"
 #include "shared/zsock.h"
 #include "store_worker/store_loop.h"
@@ -71,8 +72,15 @@ class StoreServer {
   void SendTo(const Origin& origin, std::string reply);
   void SendTo(const Origin& origin, zmq::message_t reply);
   void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
+  // An error (or ok without a body) to the request being served.
+  void SendStatus(const Origin& origin, uint64_t request_id, const Status& status);
   // The answer to a write once its outcome is known, wherever it came from.
-  void Answer(const PendingWrite& w, std::string reply);
+  void Answer(const PendingWrite& w, const Status& status);
+  // Counts the request being served (serving_) as answered with `code`.
+  void CountServed(StatusCode code);
+  // The figures reported since the last report, then reset: a delta the
+  // manager adds to its totals (shared/op_metrics.h).
+  nlohmann::json TakeRequestMetrics();
   Status BindClients();
   void OnControl(const ControlMessage& msg);
   void OnDbMessage(uint32_t shard, Frames& frames);
@@ -108,6 +116,13 @@ class StoreServer {
   ControlLink manager_;
   zmq::socket_t clients_;  // the direct path's ROUTER (bound once loaded)
   Frames send_frames_;     // reused by SendTo()
+  // Requests answered since the last report, by op and code, with latency.
+  OpMetrics metrics_;
+  struct Serving {
+    Op op;
+    SteadyTime since;
+  };
+  std::optional<Serving> serving_;  // the store op Serve() is answering now
   std::string tcp_endpoint_;
   std::vector<zmq::socket_t> dbs_;
   StoreMap map_;

@@ -22,6 +22,7 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
   w.tag = tag;
   w.request_id = request_id;
   w.sent_at = now;
+  w.received_at = now;
   w.envelope = std::move(envelope);
   pending_bytes_ += w.key.size() + w.value.size();
   ++per_key_[w.key];

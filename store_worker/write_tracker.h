@@ -34,6 +34,7 @@ struct PendingWrite {
   // client) the reply goes to; empty for a request from the manager.
   std::vector<std::string> envelope;
   SteadyTime sent_at;
+  SteadyTime received_at;  // when the request arrived (its latency counts from here)
 };
 
 class WriteTracker {

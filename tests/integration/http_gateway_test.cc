@@ -2,11 +2,13 @@
 // workers, through a real HTTP client (cpp-httplib's): every endpoint and
 // error status, binary values, percent-encoded keys, concurrency, SIGKILL
 // of the gateway under load, and /metrics parsed as Prometheus text.
+#include <forkv/client.h>
 #include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -393,6 +395,21 @@ TEST_F(HttpGatewayTest, FiftyConcurrentClients) {
   EXPECT_EQ(count.value("count", 0), kClients / 10 * kOps) << count.dump();
 }
 
+// `promtool check metrics` ($FORKV_PROMTOOL, else /usr/bin/promtool; CI
+// sets it: scripts/promtool.sh) over an exposition. promtool exits 1 for
+// lint warnings as well; only a parse error fails here.
+void CheckWithPromtool(const std::string& exposition) {
+  const char* env = std::getenv("FORKV_PROMTOOL");
+  const std::string promtool = env != nullptr && *env ? env : "/usr/bin/promtool";
+  if (access(promtool.c_str(), X_OK) != 0) {
+    std::printf("promtool not installed: checked with the test's own parser only\n");
+    return;
+  }
+  CommandResult check = RunCommand(promtool, {"check", "metrics"}, exposition);
+  EXPECT_EQ(check.err.find("error while linting"), std::string::npos) << check.err;
+  EXPECT_NE(check.exit_code, -1) << "promtool was killed";
+}
+
 TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
   auto c = Client();
   for (int i = 0; i < 5; ++i) {
@@ -425,13 +442,50 @@ TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
   auto r = c.Get("/metrics");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  if (access("/usr/bin/promtool", X_OK) == 0) {
-    CommandResult check = RunCommand("/usr/bin/promtool", {"check", "metrics"}, r->body);
-    // promtool exits 1 for lint warnings as well; only a parse error fails here.
-    EXPECT_EQ(check.err.find("error while linting"), std::string::npos) << check.err;
-  } else {
-    std::printf("promtool not installed: checked with the test's own parser only\n");
+  CheckWithPromtool(r->body);
+}
+
+// Every store request counts, whichever path it took: the CLI's go through
+// the manager, forkv::Client's straight to the store (none through the
+// gateway here). Stores report when they go idle or answer a heartbeat.
+TEST_F(HttpGatewayTest, StoreRequestsOfBothPathsAreCountedByOpAndCode) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(mgr_->Cli({"put", "paths", "m" + std::to_string(i), "v"}).exit_code, 0);
   }
+  forkv::Client direct(forkv::ClientOptions{.endpoint = mgr_->endpoint()});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(direct.Put("paths", "d" + std::to_string(i), "v").ok());
+  ASSERT_TRUE(direct.Get("paths", "d1").ok());
+  ASSERT_EQ(direct.Get("paths", "missing").status().code(), StatusCode::kNotFound);
+  ASSERT_GE(direct.stats().direct_requests, 6u);
+  auto c = Client();
+  forkv::testing::PromExposition m;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = c.Get("/metrics");
+        if (!r || r->status != 200) return false;
+        auto parsed = forkv::testing::ParsePrometheusText(r->body);
+        if (!parsed.ok()) return false;
+        m = *parsed;
+        return m.Sum("forkv_requests_total", {{"op", "put"}, {"code", "ok"}}) >= 7;
+      },
+      10s));
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "put"}, {"code", "ok"}}), 7.0);
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "get"}, {"code", "ok"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "get"}, {"code", "not_found"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_request_duration_seconds_count", {{"op", "put"}}), 7.0);
+  EXPECT_EQ(m.types.at("forkv_request_duration_seconds"), "histogram");
+  EXPECT_EQ(m.types.at("forkv_requests_total"), "counter");
+  auto exposition = c.Get("/metrics");
+  ASSERT_TRUE(exposition);
+  CheckWithPromtool(exposition->body);
+  // The counts outlive the process that answered: they stay after a kill.
+  pid_t pid = mgr_->StorePid("paths");
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(mgr_->WaitStoreRunning("paths", pid));
+  nlohmann::json status = mgr_->CliJson({"status"});
+  ASSERT_TRUE(status.contains("requests")) << status.dump();
+  EXPECT_EQ(status["requests"]["put"]["codes"]["ok"], 7) << status["requests"].dump();
 }
 
 TEST_F(HttpGatewayTest, RestartsTotalIsACounterThatADropDoesNotLower) {

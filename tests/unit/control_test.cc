@@ -459,11 +459,15 @@ TEST(ControlTest, RejectsOversizeInput) {
   EXPECT_TRUE(
       DecodeJson({{"type", "pong"}, {"seq", 1}, {"gen", 1}, {"stats", {{"a", long_array}}}}).ok());
 
-  // Nesting deeper than 4.
-  json deep = {{"type", "pong"}, {"seq", 1}, {"gen", 1}, {"stats", {{"a", {{"b", {{"c", {1}}}}}}}}};
+  // Nesting deeper than 6 (a store's request figures nest 6 deep).
+  json deep = {{"type", "pong"},
+               {"seq", 1},
+               {"gen", 1},
+               {"stats", {{"a", {{"b", {{"c", {{"d", {{"e", {1}}}}}}}}}}}}};
   EXPECT_FALSE(DecodeJson(deep).ok());
-  json depth4 = {{"type", "pong"}, {"seq", 1}, {"gen", 1}, {"stats", {{"a", {{"b", {1}}}}}}};
-  EXPECT_TRUE(DecodeJson(depth4).ok()) << DecodeJson(depth4).ToString();
+  json depth6 = {
+      {"type", "pong"}, {"seq", 1}, {"gen", 1}, {"stats", {{"a", {{"b", {{"c", {{"d", {1}}}}}}}}}}};
+  EXPECT_TRUE(DecodeJson(depth6).ok()) << DecodeJson(depth6).ToString();
 
   // A map header claiming 2^32-1 entries must not allocate them.
   Status huge = DecodeControlMessage(std::string("\xdf\xff\xff\xff\xff", 5)).status();
