@@ -36,6 +36,16 @@ Status MakeBackupDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// `path` is `dir` or under it, symbolic links and ".." resolved as far as
+// they exist.
+bool IsInside(const std::string& path, const std::string& dir) {
+  std::error_code ec;
+  std::string p = std::filesystem::weakly_canonical(path, ec).string();
+  std::string d = std::filesystem::weakly_canonical(dir, ec).string();
+  if (ec) return path.rfind(dir + "/", 0) == 0;
+  return p == d || p.rfind(d + "/", 0) == 0;
+}
+
 }  // namespace
 
 void Manager::HandleBackup(Envelope env, const RequestView& req) {
@@ -44,9 +54,7 @@ void Manager::HandleBackup(Envelope env, const RequestView& req) {
     SendStatus(env, req.id, Status::Unavailable("a backup into " + backup_.dir() + " is running"));
     return;
   }
-  if (dir.rfind(opts_.data_dir + "/", 0) == 0 ||
-      std::filesystem::weakly_canonical(dir).string().rfind(
-          std::filesystem::weakly_canonical(opts_.data_dir).string() + "/", 0) == 0) {
+  if (IsInside(dir, opts_.data_dir)) {
     SendStatus(env, req.id,
                Status::InvalidArgument("backup: " + dir + " is inside the data directory"));
     return;

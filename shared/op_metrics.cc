@@ -64,7 +64,7 @@ nlohmann::json OpMetrics::ToJson() const {
       }
     }
     out[std::string(OpName(static_cast<Op>(o)))] = {{"codes", std::move(codes)},
-                                                     {"seconds", ops_[o]->seconds.ToJson()}};
+                                                    {"seconds", ops_[o]->seconds.ToJson()}};
   }
   return out;
 }

@@ -118,7 +118,7 @@ setpriv --reuid "$OUTSIDER_UID" --regid "$OUTSIDER_UID" --clear-groups \
 # A backup where the unit lets the service write, then a restore of it.
 "$PREFIX/bin/forkv" backup "$BACKUP_DIR/b1" >/dev/null || { cat /tmp/manager.log >&2; fail "backup"; }
 [[ -f $BACKUP_DIR/b1/BACKUP ]] || fail "no complete backup in $BACKUP_DIR/b1"
-"$P/bin/forkv-manager" --restore "$BACKUP_DIR/b1" --data-dir /tmp/restored --log-level warn ||
+"$PREFIX/bin/forkv-manager" --restore "$BACKUP_DIR/b1" --data-dir /tmp/restored --log-level warn ||
   fail "restore of the backup"
 [[ -f /tmp/restored/FORMAT ]] || fail "nothing restored"
 kill -TERM "$MANAGER"

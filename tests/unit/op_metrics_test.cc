@@ -35,9 +35,9 @@ TEST(OpMetricsTest, JsonRoundTripsAndRefusesWhatItDoesNotKnow) {
   auto back = OpMetrics::FromJson(a.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->ToJson(), a.ToJson());
-  for (const char* bad : {R"([])", R"({"nosuch": {"codes": {}, "seconds": {}}})",
-                          R"({"put": {"codes": {"ok": 1}}})",
-                          R"({"put": {"codes": {"weird": 1}, "seconds": null}})"}) {
+  for (const char* bad :
+       {R"([])", R"({"nosuch": {"codes": {}, "seconds": {}}})", R"({"put": {"codes": {"ok": 1}}})",
+        R"({"put": {"codes": {"weird": 1}, "seconds": null}})"}) {
     EXPECT_FALSE(OpMetrics::FromJson(nlohmann::json::parse(bad)).ok()) << bad;
   }
   nlohmann::json j = a.ToJson();
