@@ -65,6 +65,18 @@ class HttpGatewayTest : public ForkvTest {
         timeout);
   }
 
+  // One /metrics scrape, parsed strictly; false when there is no answer or
+  // it does not parse (a parse error also fails the test).
+  bool Scrape(forkv::testing::PromExposition* out) const {
+    auto r = Client().Get("/metrics");
+    if (!r || r->status != 200) return false;
+    auto parsed = forkv::testing::ParsePrometheusText(r->body);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << r->body;
+    if (!parsed.ok()) return false;
+    *out = *std::move(parsed);
+    return true;
+  }
+
   httplib::Client Client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_connection_timeout(2, 0);
@@ -421,12 +433,7 @@ TEST_F(HttpGatewayTest, MetricsParseAsPrometheusText) {
   forkv::testing::PromExposition m;
   ASSERT_TRUE(WaitFor(
       [&] {
-        auto r = c.Get("/metrics");
-        if (!r || r->status != 200) return false;
-        auto parsed = forkv::testing::ParsePrometheusText(r->body);
-        EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << r->body;
-        if (!parsed.ok()) return false;
-        m = *parsed;
+        if (!Scrape(&m)) return false;
         // Each worker reports on its own heartbeat: wait for all 5 writes.
         return m.Sum("forkv_db_writes_total") >= 5 && m.Sum("forkv_db_batch_size_count") >= 1;
       },
@@ -461,12 +468,7 @@ TEST_F(HttpGatewayTest, StoreRequestsOfBothPathsAreCountedByOpAndCode) {
   forkv::testing::PromExposition m;
   ASSERT_TRUE(WaitFor(
       [&] {
-        auto r = c.Get("/metrics");
-        if (!r || r->status != 200) return false;
-        auto parsed = forkv::testing::ParsePrometheusText(r->body);
-        if (!parsed.ok()) return false;
-        m = *parsed;
-        return m.Sum("forkv_requests_total", {{"op", "put"}, {"code", "ok"}}) >= 7;
+        return Scrape(&m) && m.Sum("forkv_requests_total", {{"op", "put"}, {"code", "ok"}}) >= 7;
       },
       10s));
   EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "put"}, {"code", "ok"}}), 7.0);
