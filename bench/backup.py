@@ -5,7 +5,9 @@ A private manager (release build) gets KEYS keys of VALUE_BYTES bytes in
 one store (through `forkv import`), then one client writes to another store
 in a loop, one put at a time, while `forkv backup` runs ROUNDS times. Prints
 per round: the backup's time (as the manager reports it) and the slowest
-put that overlapped it, next to the writer's median put.
+put that overlapped it, next to the writer's median put. Last, the time of
+`forkv rename` of the big store (every key copied, then the old ones
+dropped), checked by the new name's key count.
 
   make bench-backup            (BACKUP_KEYS=1000000 by default)
   FORKV_BIN_DIR=build/release/bin bench/backup.py --keys 1000000
@@ -97,6 +99,14 @@ def main():
             time.sleep(0.5)
         stop.set()
         t.join()
+        begin = time.monotonic()
+        subprocess.run([cli, "--socket", endpoint, "rename", "big", "big2"], check=True,
+                       stdout=subprocess.DEVNULL)
+        took = time.monotonic() - begin
+        count = client.count("big2")
+        if count != args.keys:
+            sys.exit("rename: big2 has %d keys, not %d" % (count, args.keys))
+        print("rename of the %d-key store: %.1f s (%d keys/s)" % (args.keys, took, args.keys / took))
         client.close()
     finally:
         os.killpg(manager.pid, signal.SIGTERM)

@@ -35,7 +35,7 @@ const std::map<std::string, Op>& CommandOps() {
       {"stores", Op::kStores}, {"create", Op::kCreate},   {"drop", Op::kDrop},
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
       {"wait", Op::kWait},     {"locate", Op::kLocate},   {"export", Op::kScan},
-      {"import", Op::kPut},    {"backup", Op::kBackup},
+      {"import", Op::kPut},    {"backup", Op::kBackup},   {"rename", Op::kRename},
   };
   return kOps;
 }
@@ -266,6 +266,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   std::string backup_dir;
   CLI::App* backup = add("backup", "copy every store, consistently, into a new directory DIR");
   backup->add_option("DIR", backup_dir, "a new directory (the manager writes it)")->required();
+  std::string new_name;
+  CLI::App* rename =
+      add("rename", "rename STORE to NEW (its keys are copied, then the old ones dropped)");
+  add_store(rename);
+  rename->add_option("NEW", new_name, "the new name (no store may have it)")->required();
   CLI::App* export_cmd =
       add("export", "write STORE's keys and values to stdout (forkv's export format)");
   add_store(export_cmd);
@@ -338,6 +343,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       r.arg = static_cast<uint64_t>(*sig);
       break;
     }
+    case Op::kRename:
+      r.value = new_name;
+      break;
     case Op::kStores:
       r.arg = stores_limit;
       r.key = after;
@@ -405,10 +413,14 @@ int Run(int argc, const char* const* argv) {
     if (inv.request.op == Op::kStores && inv.all_pages) return CallAllStores(client, inv, opts);
     if (inv.request.op == Op::kWait) {
       reply = CallWait(client, inv);
-    } else if (inv.request.op == Op::kBackup) {
+    } else if (inv.request.op == Op::kBackup || inv.request.op == Op::kRename) {
       // Checkpoints of big shards take a while: at least the manager's own
-      // backup deadline (60 s).
-      reply = client.Call(inv.request, std::max(inv.timeout, milliseconds(65000)));
+      // backup deadline (60 s). A rename copies every key: as long as a
+      // store may take to start (--start-timeout-ms, 60 s), then a drop.
+      // Neither is retried (a second rename waits for the first anyway).
+      reply = client.Call(
+          inv.request,
+          std::max(inv.timeout, milliseconds(inv.request.op == Op::kRename ? 95000 : 65000)));
     } else {
       reply = client.CallWithRetries(inv.request, inv.timeout, inv.retries + 1);
     }

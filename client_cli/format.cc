@@ -548,6 +548,14 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       MergeBody(j, body);
       return JsonSuccess(j);
 
+    case Op::kRename:
+      if (!opts.json) {
+        return Success("renamed " + request.store + " to " + request.value + " (" +
+                       std::to_string(UintField(body, "keys").value_or(0)) + " keys)\n");
+      }
+      MergeBody(j, body);
+      return JsonSuccess(j);
+
     case Op::kDrop:
     case Op::kRestart:
     case Op::kKill:

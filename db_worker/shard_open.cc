@@ -82,9 +82,10 @@ int CheckShardAgainstCatalogue(Storage& storage, const std::string& dir,
   std::vector<std::string> dropping;
   Status s = ListStores(storage, [&](std::string_view store) {
     std::string name(store);
-    if (catalogue->stores.count(name) != 0) return true;
     if (catalogue->dropping.count(name) != 0) {
       dropping.push_back(std::move(name));
+    } else if (catalogue->Names(name)) {
+      return true;  // a store, or the new name of a rename in progress
     } else if (++unknown_count <= 10) {
       unknown.push_back(std::move(name));
     }

@@ -54,6 +54,13 @@ void Manager::HandleBackup(Envelope env, const RequestView& req) {
     SendStatus(env, req.id, Status::Unavailable("a backup into " + backup_.dir() + " is running"));
     return;
   }
+  if (!renames_.empty()) {
+    const Rename& r = renames_.all().begin()->second;
+    SendStatus(env, req.id,
+               Status::Unavailable("store '" + r.from + "' is being renamed to '" + r.to +
+                                   "'; back up when that is done"));
+    return;
+  }
   if (IsInside(dir, opts_.data_dir)) {
     SendStatus(env, req.id,
                Status::InvalidArgument("backup: " + dir + " is inside the data directory"));
@@ -64,7 +71,7 @@ void Manager::HandleBackup(Envelope env, const RequestView& req) {
     return;
   }
   Handle h = next_handle_++;
-  parked_.emplace(h, Parked{std::move(env), {}});
+  Park(h, std::move(env));
   spdlog::info("backup into {}: holding the database workers", dir);
   backup_started_ = SteadyClock::now();
   ApplyBackup(backup_.Begin(h, req.id, dir, backup_started_));
@@ -95,7 +102,7 @@ void Manager::ApplyBackup(BackupActions a) {
     // Every worker is held: no write lands anywhere until its checkpoint,
     // and every store with data in a shard is in catalogue_.
     const std::string& dir = backup_.dir();
-    Status s = SaveCatalogue(CataloguePath(dir), catalogue_, pending_drops_);
+    Status s = SaveCatalogue(CataloguePath(dir), catalogue_, pending_drops_, renames_.Names());
     if (s.ok()) s = WriteFormat(dir, opts_.db_workers);
     backup_stores_ = catalogue_.size();
     ApplyBackup(backup_.Snapshotted(s));
@@ -112,19 +119,20 @@ void Manager::ApplyBackup(BackupActions a) {
   }
   if (!status.ok()) {
     spdlog::error("backup into {} failed: {}", done.dir, status.ToString());
-    Complete(done.handle,
-             EncodeStatusReply(done.request_id,
-                               Status(status.code(), status.message() + " (" + done.dir +
-                                                         " is incomplete: remove it)")));
+    Complete(
+        done.handle, done.request_id,
+        Status(status.code(), status.message() + " (" + done.dir + " is incomplete: remove it)"));
     return;
   }
   spdlog::info("backup into {}: {} stores, {} shards, {} ms", done.dir, backup_stores_,
                opts_.db_workers, ms);
-  Complete(done.handle, EncodeReply({.id = done.request_id,
-                                     .body = EncodeJsonBody({{"dir", done.dir},
-                                                             {"shards", opts_.db_workers},
-                                                             {"stores", backup_stores_},
-                                                             {"ms", ms}})}));
+  Complete(done.handle,
+           EncodeReply({.id = done.request_id,
+                        .body = EncodeJsonBody({{"dir", done.dir},
+                                                {"shards", opts_.db_workers},
+                                                {"stores", backup_stores_},
+                                                {"ms", ms}})}),
+           StatusCode::kOk);
 }
 
 }  // namespace forkv

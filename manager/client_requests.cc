@@ -12,6 +12,7 @@
 #include "manager/data_dir.h"
 #include "manager/manager.h"
 #include "shared/catalogue.h"
+#include "shared/check.h"
 #include "shared/codec.h"
 #include "shared/names.h"
 #include "shared/proc.h"
@@ -19,9 +20,30 @@
 
 namespace forkv {
 
+namespace {
+double SecondsSince(SteadyTime t) {
+  return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+}  // namespace
+
 // ---- clients ------------------------------------------------------------------
 
-void Manager::SendToClient(Envelope& env, std::string_view reply) {
+void Manager::SendToClient(Envelope& env, std::string_view reply, StatusCode code) {
+  Deliver(env, reply);
+  if (answering_) {
+    requests_.Record(answering_->op, code, SecondsSince(answering_->since));
+  }
+}
+
+void Manager::Park(Handle h, Envelope env, zmq::message_t payload) {
+  FORKV_CHECK(answering_.has_value());
+  parked_.emplace(h, Parked{.envelope = std::move(env),
+                            .payload = std::move(payload),
+                            .op = answering_->op,
+                            .since = answering_->since});
+}
+
+void Manager::Deliver(Envelope& env, std::string_view reply) {
   Frames frames;
   frames.reserve(env.size() + 1);
   for (auto& m : env) frames.push_back(std::move(m));
@@ -31,16 +53,25 @@ void Manager::SendToClient(Envelope& env, std::string_view reply) {
   }
 }
 
-void Manager::Complete(Handle h, std::string_view reply) {
+void Manager::Complete(Handle h, std::string_view reply, StatusCode code) {
   router_.Release(h);  // no-op when the router already let it go
   auto it = parked_.find(h);
   if (it == parked_.end()) return;
-  SendToClient(it->second.envelope, reply);
+  Deliver(it->second.envelope, reply);
+  requests_.Record(it->second.op, code, SecondsSince(it->second.since));
+  parked_.erase(it);
+}
+
+void Manager::CompleteFromStore(Handle h, std::string_view reply) {
+  router_.Release(h);
+  auto it = parked_.find(h);
+  if (it == parked_.end()) return;
+  Deliver(it->second.envelope, reply);
   parked_.erase(it);
 }
 
 void Manager::CompleteAll(const std::vector<Failure>& failures) {
-  for (const Failure& f : failures) Complete(f.handle, EncodeStatusReply(f.request_id, f.status));
+  for (const Failure& f : failures) Complete(f.handle, f.request_id, f.status);
 }
 
 std::string Manager::ServingBody(const std::string& store, bool created, bool locate) const {
@@ -91,7 +122,9 @@ void Manager::OnFrontend(Frames& frames) {
     SendStatus(env, view->id, s);
     return;
   }
+  answering_ = Answering{view->op, SteadyClock::now()};
   OnClientRequest(std::move(env), std::move(payload), *view);
+  answering_.reset();
 }
 
 void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req) {
@@ -104,6 +137,12 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
   if (names_store && drops_.IsDropping(name)) {
     SendStatus(env, req.id, Status::Unavailable("store '" + name + "' is being dropped"));
     return;
+  }
+  if (names_store && req.op != Op::kRename) {
+    if (Status s = RefuseDuringRename(name); !s.ok()) {
+      SendStatus(env, req.id, s);
+      return;
+    }
   }
   SteadyTime now = SteadyClock::now();
   switch (req.op) {
@@ -134,6 +173,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
       return;
     case Op::kKill:
       HandleKill(std::move(env), req);
+      return;
+    case Op::kRename:
+      HandleRename(std::move(env), req);
       return;
     default:
       break;
@@ -207,13 +249,17 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
   Verdict v = router_.Admit(h, route, store_sup_.Find(name), now);
   switch (v.kind) {
     case Verdict::Kind::kForward:
-      Forward(h, req.id, *store, {std::move(env), std::move(payload)});
+      Forward(h, req.id, *store,
+              {.envelope = std::move(env),
+               .payload = std::move(payload),
+               .op = req.op,
+               .since = answering_ ? answering_->since : SteadyClock::now()});
       break;
     case Verdict::Kind::kQueued:
-      parked_.emplace(h, Parked{std::move(env), std::move(payload)});
+      Park(h, std::move(env), std::move(payload));
       break;
     case Verdict::Kind::kWaiting:
-      parked_.emplace(h, Parked{std::move(env), {}});
+      Park(h, std::move(env));
       break;
     case Verdict::Kind::kAnswer:
       SendToClient(env,
@@ -251,7 +297,10 @@ void Manager::Forward(Handle h, uint64_t request_id, const Child& store, Parked 
     return;
   }
   router_.Sent(h, request_id, store.gen);
-  parked_.emplace(h, Parked{std::move(parked.envelope), {}});
+  parked_.emplace(h, Parked{.envelope = std::move(parked.envelope),
+                            .payload = {},
+                            .op = parked.op,
+                            .since = parked.since});
 }
 
 void Manager::ForwardQueued(const Child& store, const std::vector<Pending>& pending) {
@@ -289,6 +338,7 @@ void Manager::FlushCatalogue(SteadyTime now) {
   if (was_failing) spdlog::info("the catalogue log is written again");
   catalogue_retry_at_ = SteadyTime::min();
   unflushed_creates_.clear();
+  OnCatalogueDurable();
   // Stores that said ready before their record was durable serve now.
   std::map<std::string, HeldReady> held = std::move(held_ready_);
   held_ready_.clear();
@@ -308,7 +358,7 @@ void Manager::FlushCatalogue(SteadyTime now) {
 void Manager::CompactCatalogue() {
   SteadyTime start = SteadyClock::now();
   size_t records = catalogue_log_.records();
-  if (Status s = catalogue_log_.Compact(catalogue_, pending_drops_); !s.ok()) {
+  if (Status s = catalogue_log_.Compact(catalogue_, pending_drops_, renames_.Names()); !s.ok()) {
     // The log still holds everything; tried again after the next records.
     spdlog::error("cannot compact the catalogue: {}", s.ToString());
     return;
@@ -349,6 +399,7 @@ void Manager::OnShardChecked(uint32_t shard) {
 }
 
 Result<Child*> Manager::CreateStore(const std::string& name) {
+  if (Status s = RefuseDuringRename(name); !s.ok()) return s;
   if (pending_drops_.count(name) != 0) {
     return Status::Unavailable("store '" + name + "' was dropped and its drop has not finished: " +
                                "run `forkv drop " + name + "` again first");
@@ -412,6 +463,7 @@ void Manager::Hibernate(const std::string& name, const char* why) {
 void Manager::OnStoreRemoved(const std::string& name, bool hibernated) {
   idle_.Remove(name);
   table_.RemoveStore(name);
+  if (Rename* r = renames_.Involving(name); r != nullptr && r->from == name) MaybeStartCopy(*r);
   if (!hibernated) {
     if (auto done = drops_.OnStoreRemoved(name)) FinishDrop(*done);
     return;
@@ -439,7 +491,7 @@ void Manager::HandleDrop(Envelope env, const RequestView& req) {
     CompleteAll(router_.FailStore(name, gone));
   }
   Handle h = next_handle_++;
-  parked_.emplace(h, Parked{std::move(env), {}});
+  Park(h, std::move(env));
   // The fence generation is above every incarnation the store ever had.
   for (const ShardDrop& d :
        drops_.Begin(h, req.id, name, next_gen_++, SteadyClock::now(), store != nullptr)) {
@@ -492,7 +544,8 @@ void Manager::FinishDrop(const DropDone& done) {
     pending_drops_.erase(done.store);
     LogCatalogue(CatalogueRecord::Op::kGone, done.store);
   }
-  Complete(done.id, EncodeStatusReply(done.request_id, done.status));
+  if (FinishRename(done)) return;
+  Complete(done.id, done.request_id, done.status);
 }
 
 void Manager::OnDbAdmin(uint32_t shard, Frames& frames) {

@@ -26,6 +26,7 @@
 #include "manager/drop_coordinator.h"
 #include "manager/idle_stores.h"
 #include "manager/manager_options.h"
+#include "manager/rename_table.h"
 #include "manager/request_router.h"
 #include "manager/root_machine.h"
 #include "manager/spawn_specs.h"
@@ -56,9 +57,13 @@ using Envelope = Frames;
 
 // The bytes of a request the router holds: where to answer, and the
 // payload until it is forwarded.
+// What it asked and since when, for the request metrics when the manager
+// answers it.
 struct Parked {
   Envelope envelope;
   zmq::message_t payload;
+  Op op = Op::kPing;
+  SteadyTime since{};
 };
 
 // Stores are pinged only while busy (on demand): 10,000 idle stores cost no
@@ -103,12 +108,24 @@ class Manager {
   // Clients.
   void OnFrontend(Frames& frames);
   void OnClientRequest(Envelope env, zmq::message_t payload, const RequestView& req);
-  void SendToClient(Envelope& env, std::string_view reply);
+  // Sends a reply. While OnClientRequest handles a request (answering_),
+  // it is that request's answer and is counted in the request metrics
+  // with `code`.
+  void SendToClient(Envelope& env, std::string_view reply, StatusCode code = StatusCode::kOk);
   void SendStatus(Envelope& env, uint64_t id, const Status& s) {
-    SendToClient(env, EncodeStatusReply(id, s));
+    SendToClient(env, EncodeStatusReply(id, s), s.code());
   }
-  // Answers a parked request and forgets it.
-  void Complete(Handle h, std::string_view reply);
+  // Parks the request being handled (answering_) under `h`.
+  void Park(Handle h, Envelope env, zmq::message_t payload = {});
+  // Answers a parked request with the manager's reply (counted with
+  // `code`) and forgets it.
+  void Complete(Handle h, std::string_view reply, StatusCode code);
+  void Complete(Handle h, uint64_t request_id, const Status& s) {
+    Complete(h, EncodeStatusReply(request_id, s), s.code());
+  }
+  // The store's own reply to a forwarded request: the store counted it.
+  void CompleteFromStore(Handle h, std::string_view reply);
+  void Deliver(Envelope& env, std::string_view reply);
   void CompleteAll(const std::vector<Failure>& failures);
   void Forward(Handle h, uint64_t request_id, const Child& store, Parked parked);
   // Forwards requests the router released from a store's queue, in order.
@@ -142,6 +159,29 @@ class Manager {
   void HandleBackup(Envelope env, const RequestView& req);
   void ApplyBackup(BackupActions actions);
   void HandleKill(Envelope env, const RequestView& req);
+  // `rename OLD NEW` (manager/rename_table.h; manager/rename_requests.cc).
+  void HandleRename(Envelope env, const RequestView& req);
+  // Unavailable when a rename takes `name` (either side).
+  Status RefuseDuringRename(const std::string& name) const;
+  // kStopping -> kCopying once `renaming` is durable and the old store has
+  // no process: the new one starts with --copy-from.
+  void MaybeStartCopy(Rename& r);
+  // A copying store's ready: record `rename`, and hold the ready until it
+  // is durable. False for any other store.
+  bool HoldRenamedReady(Child* child, const ReadyMsg& ready);
+  // After each successful catalogue flush: renames whose records became
+  // durable move on.
+  void OnCatalogueDurable();
+  // The drop of a renamed store's old name is done: answer the rename.
+  bool FinishRename(const DropDone& done);
+  void OnRenameCopyFailed(const std::string& name);
+  void ResumeRenames(const Renames& renaming);  // from the catalogue, at start
+  void FailRenameClients(const Status& status);
+  // The old name when `store` is a rename's new name still being copied.
+  std::string CopySourceOf(const std::string& store) {
+    const Rename* r = renames_.ByTo(store);
+    return r != nullptr && CopiesFrom(*r) ? r->from : std::string();
+  }
   // The answer to create / wait / locate once the store serves: name, pid,
   // gen, created, and for locate its direct endpoints (docs/protocol.md).
   std::string ServingBody(const std::string& store, bool created, bool locate) const;
@@ -191,6 +231,7 @@ class Manager {
   RequestRouter router_;
   DropCoordinator drops_;
   BackupCoordinator backup_;
+  RenameTable renames_;
   std::unordered_map<Handle, Parked> parked_;
   // Every store that exists (not those being dropped), live or not; the
   // table holds only those with a process (or failed).
@@ -210,8 +251,14 @@ class Manager {
   UniqueFd data_dir_lock_;
 
   Handle next_handle_ = 1;  // request tags, waiter and drop ids
-  // Store requests answered (the stores' reported deltas, summed).
+  // Requests answered: by the stores (their reported deltas, summed) and
+  // by the manager itself (its own ops, refusals, failures).
   OpMetrics requests_;
+  struct Answering {
+    Op op;
+    SteadyTime since;
+  };
+  std::optional<Answering> answering_;  // the request OnClientRequest handles
   // A store's report: its request figures go into requests_, the rest into
   // its child's stats.
   void TakeStoreStats(Child* child, nlohmann::json stats);

@@ -49,6 +49,7 @@ Status Manager::OpenDataDir() {
   Catalogue& catalogue = *contents->catalogue;
   catalogue_ = std::move(catalogue.stores);  // no process until a request (or --preload)
   pending_drops_ = std::move(catalogue.dropping);
+  ResumeRenames(catalogue.renaming);
   // Finished drops are recorded once every worker has checked its shard.
   catalogue_outdated_ = !pending_drops_.empty();
   for (uint32_t i = 0; i < opts_.db_workers; ++i) {

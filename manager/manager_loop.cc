@@ -56,7 +56,7 @@ void Manager::OnBackend(Frames& frames) {
       }
       return;
     }
-    Complete(*tag, View(frames[3]));
+    CompleteFromStore(*tag, View(frames[3]));
     // Room in the store's byte budget: what waited for it goes now.
     if (child != nullptr && child->kind == ChildRole::kStore) {
       ForwardQueued(*child, router_.Pump(child->name));
@@ -99,6 +99,7 @@ void Manager::OnControl(Child* child, const ControlMessage& msg) {
       held_ready_[child->name] = HeldReady{child->gen, *ready};  // FlushCatalogue replays it
       return;
     }
+    if (child->kind == ChildRole::kStore && HoldRenamedReady(child, *ready)) return;
     child->stats = ready->stats;
     if (child->kind == ChildRole::kStore) child->tcp_endpoint = ready->tcp;
     Feed(s, sup::Ready{child->name});
@@ -157,8 +158,10 @@ void Manager::OnChildServing(Child* child) {
     ServingResult r = router_.OnServing(child->name);
     ForwardQueued(*child, r.forward);
     for (const Answer& a : r.answers) {
-      Complete(a.handle, EncodeReply({.id = a.request_id,
-                                      .body = ServingBody(child->name, a.created, a.locate)}));
+      Complete(
+          a.handle,
+          EncodeReply({.id = a.request_id, .body = ServingBody(child->name, a.created, a.locate)}),
+          StatusCode::kOk);
     }
   }
   MaybeNotifyReady();
@@ -299,6 +302,7 @@ void Manager::Execute(sup::Supervisor& s, const std::vector<sup::Action>& action
       if (&s == &store_sup_) {
         Status st = Status::Failed(FailedMessage(give_up->id, s.Find(give_up->id)));
         CompleteAll(router_.FailStore(give_up->id, st));
+        OnRenameCopyFailed(give_up->id);
       }
     } else if (const auto* escalate = std::get_if<sup::Escalate>(&action)) {
       // Without every shard no store can load or write. Exit 125 never
@@ -327,8 +331,8 @@ void Manager::FeedRoot(const root::Event& event) {
       // writes on SIGTERM before it exits.
       Status s = Status::Unavailable("forkv-manager is shutting down");
       CompleteAll(router_.FailAllPending(s));
-      for (const DropDone& d : drops_.FailAll(s))
-        Complete(d.id, EncodeStatusReply(d.request_id, s));
+      for (const DropDone& d : drops_.FailAll(s)) Complete(d.id, d.request_id, s);
+      FailRenameClients(s);  // the rename goes on at the next start
       ApplyBackup(backup_.Abort(s));
     } else if (const auto* shutdown = std::get_if<root::ShutdownGroup>(&action)) {
       Feed(SupervisorOf(shutdown->group), sup::ShutdownRequested{});
@@ -370,7 +374,8 @@ void Manager::SpawnSome() {
 void Manager::StartProcess(sup::Supervisor& s, Child* child) {
   uint64_t gen = next_gen_++;
   SpawnSpec spec =
-      child->kind == ChildRole::kStore ? StoreSpawnSpec(opts_, layout_, child->name, gen)
+      child->kind == ChildRole::kStore
+          ? StoreSpawnSpec(opts_, layout_, child->name, gen, CopySourceOf(child->name))
       : child->kind == ChildRole::kHttp
           ? HttpSpawnSpec(opts_, layout_, gen)
           : DbSpawnSpec(opts_, layout_, child->shard, gen, create_shard_.at(child->shard));
@@ -437,6 +442,7 @@ int Manager::Run() {
     // The eager start: every store warm before READY (up to the live cap).
     for (const std::string& name : catalogue_) {
       if (table_.stores().size() >= opts_.max_live_stores) break;
+      if (renames_.Involving(name) != nullptr) continue;  // its copy starts below
       table_.AddStore(name);
       (void)store_sup_.AddChild({.id = name,
                                  .restart = RestartType::kPermanent,
@@ -450,6 +456,7 @@ int Manager::Run() {
   }
   Execute(db_sup_, db_sup_.Start(now));
   Execute(store_sup_, store_sup_.Start(now));
+  for (auto& [from, r] : renames_.all()) MaybeStartCopy(r);  // resumed (ResumeRenames)
   Execute(web_sup_, web_sup_.Start(now));
   spdlog::info("forkv-manager {} on {} (data {}, {} database workers, fsync {}), {} stores{}",
                kManagerVersion, opts_.endpoint, opts_.data_dir, opts_.db_workers, opts_.fsync_mode,

@@ -94,7 +94,8 @@ int RepairDataDir(const ManagerOptions& o, bool db_workers_given) {
   } else if (whole.status().code() == StatusCode::kMalformed) {
     catalogue = SalvageCatalogueFiles(path);
     spdlog::warn("the catalogue is damaged ({}): kept its {} readable entries",
-                 whole.status().message(), catalogue.stores.size() + catalogue.dropping.size());
+                 whole.status().message(),
+                 catalogue.stores.size() + catalogue.dropping.size() + catalogue.renaming.size());
   } else if (whole.status().code() == StatusCode::kNotFound) {
     spdlog::warn("the catalogue is missing: rebuilding it from the shards");
   } else {
@@ -122,7 +123,7 @@ int RepairDataDir(const ManagerOptions& o, bool db_workers_given) {
       return Refuse("forkv-db --list-stores on " + dir + " " + status.ToString());
     }
     for (const std::string& name : *names) {
-      if (catalogue.stores.count(name) != 0 || catalogue.dropping.count(name) != 0) continue;
+      if (catalogue.Names(name)) continue;  // a rename's new name: the manager finishes it
       spdlog::warn("store '{}' has keys on shard {} but was not in the catalogue: added back", name,
                    i);
       catalogue.stores.insert(name);

@@ -93,7 +93,7 @@ std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& o, const Man
 }
 
 SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
-                         uint64_t gen) {
+                         uint64_t gen, const std::string& copy_from) {
   SpawnSpec spec{
       .exe = l.store_exe,
       .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
@@ -104,6 +104,10 @@ SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const 
   if (!l.store_tcp_bind.empty()) {
     spec.args.push_back("--bind");
     spec.args.push_back(l.store_tcp_bind);
+  }
+  if (!copy_from.empty()) {
+    spec.args.push_back("--copy-from");
+    spec.args.push_back(copy_from);
   }
   return spec;
 }

@@ -53,8 +53,10 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& options,
 // nullopt for any other name.
 std::optional<pid_t> ManagerPidOfSocketFile(std::string_view filename);
 
+// `copy_from`: a rename's old name, whose keys the store copies before it
+// says ready (--copy-from; manager/rename_table.h).
 SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
-                         const std::string& name, uint64_t gen);
+                         const std::string& name, uint64_t gen, const std::string& copy_from = "");
 // The spawn server's arguments that every store shares (its spares prepare
 // them ahead, store_worker/spawn_server.h): --log-level, --backend, --db.
 std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& options,

@@ -17,6 +17,7 @@ constexpr std::string_view kHeader1 = "forkv-catalogue 1";
 constexpr std::string_view kHeader2 = "forkv-catalogue 2";
 constexpr std::string_view kStore = "store ";
 constexpr std::string_view kDropping = "dropping ";
+constexpr std::string_view kRenaming = "renaming ";
 constexpr std::string_view kEnd = "end ";
 
 std::string Hex64(uint64_t v) {
@@ -48,7 +49,40 @@ std::vector<std::string_view> Lines(std::string_view text, bool* complete) {
 // the name is invalid (*why says which). Sorted input (what EncodeCatalogue
 // writes: stores, then dropping) is appended at the end of each set without
 // a search: a million names are read in well under a second.
+bool AddRenaming(std::string_view names, Catalogue& out, std::string* why) {
+  size_t sp = names.find(' ');
+  std::string old_name(names.substr(0, sp));
+  std::string new_name(sp == std::string_view::npos ? "" : names.substr(sp + 1));
+  for (const std::string& n : {old_name, new_name}) {
+    if (Status s = ValidateStoreName(n); !s.ok()) {
+      *why = "bad store name in a renaming line: " + s.message();
+      return false;
+    }
+  }
+  if (out.stores.count(old_name) == 0) {
+    *why = "renaming '" + old_name + "', which is not listed as a store";
+    return false;
+  }
+  if (out.stores.count(new_name) != 0 || out.dropping.count(new_name) != 0 ||
+      out.renaming.count(new_name) != 0) {
+    *why = "renaming to '" + new_name + "', which is listed already";
+    return false;
+  }
+  for (const auto& [from, to] : out.renaming) {
+    if (to == new_name) {
+      *why = "two renames to '" + new_name + "'";
+      return false;
+    }
+  }
+  if (!out.renaming.emplace(old_name, new_name).second) {
+    *why = "two renames of '" + old_name + "'";
+    return false;
+  }
+  return true;
+}
+
 bool AddEntry(std::string_view line, Catalogue& out, std::string* why) {
+  if (line.starts_with(kRenaming)) return AddRenaming(line.substr(kRenaming.size()), out, why);
   std::set<std::string>* into = nullptr;
   std::set<std::string>* other = nullptr;
   std::string_view name;
@@ -96,17 +130,30 @@ Result<Catalogue> DecodeFormat1(const std::vector<std::string_view>& lines, bool
 
 }  // namespace
 
-std::string EncodeCatalogue(const Catalogue& c) { return EncodeCatalogue(c.stores, c.dropping); }
+bool Catalogue::Names(const std::string& name) const {
+  if (stores.count(name) != 0 || dropping.count(name) != 0) return true;
+  for (const auto& [from, to] : renaming) {
+    if (to == name) return true;
+  }
+  return false;
+}
+
+std::string EncodeCatalogue(const Catalogue& c) {
+  return EncodeCatalogue(c.stores, c.dropping, c.renaming);
+}
 
 std::string EncodeCatalogue(const std::set<std::string>& stores,
-                            const std::set<std::string>& dropping) {
+                            const std::set<std::string>& dropping, const Renames& renaming) {
   std::string text(kHeader2);
   text += '\n';
   for (const auto& n : stores) text.append(kStore).append(n).push_back('\n');
   for (const auto& n : dropping) text.append(kDropping).append(n).push_back('\n');
+  for (const auto& [from, to] : renaming) {
+    text.append(kRenaming).append(from).append(" ").append(to).push_back('\n');
+  }
   uint64_t sum = XXH64(text.data(), text.size(), 0);
   text.append(kEnd)
-      .append(std::to_string(stores.size() + dropping.size()))
+      .append(std::to_string(stores.size() + dropping.size() + renaming.size()))
       .append(" ")
       .append(Hex64(sum))
       .push_back('\n');
@@ -127,8 +174,9 @@ Result<Catalogue> DecodeCatalogue(std::string_view text) {
       if (i + 1 != lines.size() || !complete) {
         return Status::Malformed("data after the end line");
       }
-      std::string expected = std::to_string(out.stores.size() + out.dropping.size()) + " " +
-                             Hex64(XXH64(text.data(), offset, 0));
+      std::string expected =
+          std::to_string(out.stores.size() + out.dropping.size() + out.renaming.size()) + " " +
+          Hex64(XXH64(text.data(), offset, 0));
       if (line.substr(kEnd.size()) != expected) {
         return Status::Malformed("checksum or entry count mismatch (end line '" +
                                  std::string(line.substr(0, 64)) + "', expected 'end " + expected +
@@ -196,12 +244,12 @@ Result<Catalogue> LoadCatalogue(const std::string& path) {
 }
 
 Status SaveCatalogue(const std::string& path, const Catalogue& catalogue) {
-  return SaveCatalogue(path, catalogue.stores, catalogue.dropping);
+  return SaveCatalogue(path, catalogue.stores, catalogue.dropping, catalogue.renaming);
 }
 
 Status SaveCatalogue(const std::string& path, const std::set<std::string>& stores,
-                     const std::set<std::string>& dropping) {
-  const std::string text = EncodeCatalogue(stores, dropping);
+                     const std::set<std::string>& dropping, const Renames& renaming) {
+  const std::string text = EncodeCatalogue(stores, dropping, renaming);
   if (Status s = WriteFileAtomically(path, text); !s.ok()) return s;
   return WriteFileAtomically(path + ".log", CatalogueLogHeader(SnapshotBase(text)));
 }

@@ -8,7 +8,10 @@
 //   store <name>          a store that exists
 //   dropping <name>       a store whose drop has not finished on every shard:
 //                         its keys may still be on disk and are deleted
-//   end <entries> <xxh64> entries = store + dropping lines; xxh64 = XXH64
+//   renaming <old> <new>  `forkv rename old new` has begun and not finished:
+//                         old (also listed as a store) keeps its keys; new's
+//                         keys on disk are a partial copy of old's
+//   end <entries> <xxh64> entries = store + dropping + renaming lines; xxh64 = XXH64
 //                         (seed 0) of every byte before the "end" line, as
 //                         16 lowercase hex digits
 //
@@ -25,6 +28,7 @@
 // Pure except Load/Save; no sockets.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,17 +37,24 @@
 
 namespace forkv {
 
+// Renames in progress: old name -> new name (the old name is in `stores`).
+using Renames = std::map<std::string, std::string>;
+
 struct Catalogue {
   std::set<std::string> stores;
   std::set<std::string> dropping;
+  Renames renaming;
 
-  bool empty() const { return stores.empty() && dropping.empty(); }
+  bool empty() const { return stores.empty() && dropping.empty() && renaming.empty(); }
+  // Whether keys of `name` may be on disk: a store, a drop not finished, or
+  // either side of a rename.
+  bool Names(const std::string& name) const;
   bool operator==(const Catalogue&) const = default;
 };
 
 std::string EncodeCatalogue(const Catalogue& catalogue);
 std::string EncodeCatalogue(const std::set<std::string>& stores,
-                            const std::set<std::string>& dropping);
+                            const std::set<std::string>& dropping, const Renames& renaming = {});
 // kMalformed, with what is wrong, for anything but a whole, valid file.
 Result<Catalogue> DecodeCatalogue(std::string_view text);
 // Every valid entry of a possibly damaged file, for --repair: lines up to the
@@ -58,7 +69,7 @@ Result<Catalogue> LoadCatalogue(const std::string& path);
 // it (a crash in between leaves a stale log, which is ignored).
 Status SaveCatalogue(const std::string& path, const Catalogue& catalogue);
 Status SaveCatalogue(const std::string& path, const std::set<std::string>& stores,
-                     const std::set<std::string>& dropping);
+                     const std::set<std::string>& dropping, const Renames& renaming = {});
 // The snapshot with every good record of its log applied, for --repair.
 Catalogue SalvageCatalogueFiles(const std::string& path);
 

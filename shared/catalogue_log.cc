@@ -25,7 +25,12 @@ struct OpName {
 constexpr OpName kOps[] = {{CatalogueRecord::Op::kStore, "store"},
                            {CatalogueRecord::Op::kDropping, "dropping"},
                            {CatalogueRecord::Op::kGone, "gone"},
+                           {CatalogueRecord::Op::kRenaming, "renaming"},
                            {CatalogueRecord::Op::kRename, "rename"}};
+
+bool HasTwoNames(CatalogueRecord::Op op) {
+  return op == CatalogueRecord::Op::kRenaming || op == CatalogueRecord::Op::kRename;
+}
 
 std::string_view OpText(CatalogueRecord::Op op) {
   for (const OpName& o : kOps) {
@@ -74,7 +79,7 @@ std::optional<CatalogueRecord> ParseRecord(std::string_view line) {
     }
   }
   if (!known) return std::nullopt;
-  if (r.op == CatalogueRecord::Op::kRename) {
+  if (HasTwoNames(r.op)) {
     size_t second = names.find(' ');
     if (second == std::string_view::npos) return std::nullopt;
     r.new_name = std::string(names.substr(second + 1));
@@ -97,7 +102,7 @@ std::string LogPath(const std::string& snapshot_path) { return snapshot_path + "
 std::string EncodeCatalogueRecord(const CatalogueRecord& r) {
   std::string body(OpText(r.op));
   body.append(" ").append(r.name);
-  if (r.op == CatalogueRecord::Op::kRename) body.append(" ").append(r.new_name);
+  if (HasTwoNames(r.op)) body.append(" ").append(r.new_name);
   std::string line = body + " " + Hex(LineSum(body), 8);
   line.push_back('\n');
   return line;
@@ -168,9 +173,13 @@ void ApplyCatalogueRecord(Catalogue& c, const CatalogueRecord& r) {
       c.stores.erase(r.name);
       c.dropping.erase(r.name);
       return;
+    case CatalogueRecord::Op::kRenaming:
+      c.renaming[r.name] = r.new_name;
+      return;
     case CatalogueRecord::Op::kRename:
+      c.renaming.erase(r.name);
       c.stores.erase(r.name);
-      c.dropping.erase(r.name);
+      c.dropping.insert(r.name);
       c.dropping.erase(r.new_name);
       c.stores.insert(r.new_name);
       return;
@@ -253,9 +262,9 @@ Status CatalogueWriter::Flush() {
 }
 
 Status CatalogueWriter::Compact(const std::set<std::string>& stores,
-                                const std::set<std::string>& dropping) {
+                                const std::set<std::string>& dropping, const Renames& renaming) {
   if (Status s = Flush(); !s.ok()) return s;
-  if (Status s = SaveCatalogue(path_, stores, dropping); !s.ok()) return s;
+  if (Status s = SaveCatalogue(path_, stores, dropping, renaming); !s.ok()) return s;
   auto reopened = Open(path_);
   if (!reopened.ok()) return reopened.status();
   fd_ = std::move(reopened->fd_);

@@ -10,7 +10,10 @@
 //   store <name> <sum>                the store exists
 //   dropping <name> <sum>             its drop has begun (keys may remain)
 //   gone <name> <sum>                 its drop finished: no longer listed
-//   rename <old> <new> <sum>          old is gone, new exists (same keys)
+//   renaming <old> <new> <sum>        a rename began: old keeps its keys
+//                                     while they are copied to new
+//   rename <old> <new> <sum>          the copy is complete: new exists,
+//                                     old is dropping (its keys are deleted)
 //
 // sum = XXH32 (seed 0) of the line's bytes before " <sum>", as 8 lowercase
 // hex digits. Each record sets the state of its names, so replaying a log
@@ -43,10 +46,10 @@
 namespace forkv {
 
 struct CatalogueRecord {
-  enum class Op { kStore, kDropping, kGone, kRename };
+  enum class Op { kStore, kDropping, kGone, kRenaming, kRename };
   Op op = Op::kStore;
   std::string name;
-  std::string new_name;  // kRename only
+  std::string new_name;  // kRenaming and kRename only
 
   bool operator==(const CatalogueRecord&) const = default;
 };
@@ -95,7 +98,8 @@ class CatalogueWriter {
   };
   const OpenReport& report() const { return report_; }
   // A new snapshot holding these (flush first), then an empty log.
-  Status Compact(const std::set<std::string>& stores, const std::set<std::string>& dropping);
+  Status Compact(const std::set<std::string>& stores, const std::set<std::string>& dropping,
+                 const Renames& renaming);
 
  private:
   std::string path_;  // the snapshot's

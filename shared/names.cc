@@ -107,6 +107,14 @@ Status ValidateRequest(const RequestView& r) {
         }
       }
       return Status::Ok();
+    case Op::kRename: {  // store = the old name, value = the new one
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (Status s = ValidateStoreName(r.value); !s.ok()) {
+        return Status::InvalidArgument("rename: new name: " + s.message());
+      }
+      if (r.store == r.value) return Status::InvalidArgument("rename: the new name is the old one");
+      return Status::Ok();
+    }
     case Op::kBackup:  // value = the backup's directory
       if (r.value.empty() || r.value[0] != '/' || r.value.size() > 4096 ||
           r.value.find('\0') != std::string_view::npos) {

@@ -36,6 +36,8 @@ std::string_view OpName(Op op) {
       return "scan";
     case Op::kBackup:
       return "backup";
+    case Op::kRename:
+      return "rename";
   }
   return "?";
 }

@@ -79,8 +79,9 @@ enum class Op : uint8_t {
   kLocate = 14,
   kScan = 15,
   kBackup = 16,
+  kRename = 17,
 };
-inline constexpr uint8_t kMaxOp = 16;
+inline constexpr uint8_t kMaxOp = 17;
 
 // kScan: one page of (key, value) pairs in key order (docs/protocol.md,
 // "Scanning a store"): key = after (exclusive), value = prefix, arg = limit

@@ -149,7 +149,9 @@ void StoreServer::SendLoad(uint32_t shard) {
   l.load_id = next_load_id_++;
   l.sent_at = SteadyClock::now();
   std::string body =
-      EncodeLoadRequest({.store = opts_.name, .gen = opts_.gen, .load_id = l.load_id});
+      EncodeLoadRequest({.store = opts_.copy_from.empty() ? opts_.name : opts_.copy_from,
+                         .gen = opts_.gen,
+                         .load_id = l.load_id});
   if (Status s = SendFrames(dbs_[shard], {kTagLoad, body}); !s.ok()) {
     spdlog::warn("load request to shard {} not sent: {}", shard, s.ToString());
   }
@@ -314,12 +316,21 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
   std::vector<PendingWrite> superseded;
   std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs, &superseded);
   for (const PendingWrite& w : superseded) {
+    if (w.copy) {
+      OnCopyWriteDone(w, Status::Unavailable("its acknowledgment was lost"));
+      continue;
+    }
     spdlog::warn("write seq {} to shard {}: acknowledgment lost, outcome unknown", w.seq, shard);
     Answer(w, Status::Unavailable("write outcome unknown: its acknowledgment "
                                   "from the database worker was lost"));
   }
   for (PendingWrite& w : done) {
     Status result;
+    if (w.copy) {
+      OnCopyWriteDone(w,
+                      ack.code == StatusCode::kOk ? Status::Ok() : Status(ack.code, ack.message));
+      continue;
+    }
     if (ack.code != StatusCode::kOk) {
       result = Status(ack.code, ack.message);
     } else if (w.op == Op::kPut) {
@@ -339,14 +350,22 @@ void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
   for (auto& [k, v] : chunk.entries) map_.Put(std::move(k), std::move(v));
   if (!chunk.last) return;
   l.done = true;
-  if (IsLoaded() && !ready_sent_) {
-    ready_sent_ = true;
-    auto ms = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_).count();
-    spdlog::info("store '{}' loaded {} keys in {} ms", opts_.name, map_.Count(), ms);
-    SendControl(ReadyMsg{.gen = opts_.gen,
-                         .stats = {{"keys", map_.Count()}, {"load_ms", ms}},
-                         .tcp = tcp_endpoint_});
+  if (!IsLoaded() || ready_sent_) return;
+  if (opts_.copy_from.empty()) {
+    SendReady();
+  } else {
+    spdlog::info("store '{}': loaded {} keys of '{}', copying them", opts_.name, map_.Count(),
+                 opts_.copy_from);
+    PumpCopy();
   }
+}
+
+void StoreServer::SendReady() {
+  ready_sent_ = true;
+  auto ms = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_).count();
+  spdlog::info("store '{}' loaded {} keys in {} ms", opts_.name, map_.Count(), ms);
+  SendControl(ReadyMsg{
+      .gen = opts_.gen, .stats = {{"keys", map_.Count()}, {"load_ms", ms}}, .tcp = tcp_endpoint_});
 }
 
 void StoreServer::OnTimer(SteadyTime now) {
@@ -479,6 +498,7 @@ int StoreServer::Run() {
       }
     }
     FlushWrites();
+    if (exit_code_) return *exit_code_;
     now = SteadyClock::now();
     OnTimer(now);
     MaybeGoIdle(now);
@@ -534,6 +554,11 @@ int RunStore(const StoreOptions& options) {
 int ServeStore(const StoreOptions& options, StoreProcess& process) {
   if (Status s = ValidateStoreName(options.name); !s.ok()) {
     spdlog::critical("bad store name: {}", s.ToString());
+    return kExitPermanentFailure;
+  }
+  if (Status s = options.copy_from.empty() ? Status::Ok() : ValidateStoreName(options.copy_from);
+      !s.ok()) {
+    spdlog::critical("bad --copy-from: {}", s.ToString());
     return kExitPermanentFailure;
   }
 #ifdef FORKV_TEST_HOOKS

@@ -5,6 +5,8 @@
 // endpoints of the database workers. Lifecycle:
 //   1. connect to the manager (DEALER, routing id "s<gen>") and say hello;
 //   2. load every key of the store from every database worker ("L" -> "D");
+//      with --copy-from OLD (a rename), OLD's keys, which it then writes as
+//      its own (store_copy.cc) before it goes on;
 //   3. bind its own client socket (a ROUTER on --bind endpoints: the direct
 //      path, docs/protocol.md), report ready with the tcp endpoint it got;
 //      serve requests from the manager ("Q" -> "R") and from direct clients
@@ -44,6 +46,9 @@ struct StoreOptions {
   size_t max_pending_bytes = 256 << 20;
   std::string log_level = "info";
   pid_t parent_pid = 0;
+  // A rename (manager/rename_table.h): load this store's keys instead of
+  // our own, write them all as ours, and only then report ready.
+  std::string copy_from;
   // While busy (it had a request within idle_after_ms, or writes pending):
   // exit when the manager is silent this long. An idle store expects
   // nothing from the manager and sets no timer at all.

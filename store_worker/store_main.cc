@@ -44,6 +44,8 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   app.add_option("--socket-mode", socket_mode, "permission bits of the ipc:// client socket")
       ->check([](const std::string& v) { return ParseFileMode(v) ? "" : "an octal mode"; });
   app.add_option("--log-level", opts.log_level, "log level");
+  app.add_option("--copy-from", opts.copy_from,
+                 "a rename: copy this store's keys as our own before serving");
   app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
   app.add_option("--idle-after-ms", opts.idle_after_ms,
                  "report idle after this long without requests")

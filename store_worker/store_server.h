@@ -7,6 +7,8 @@
 //                      replies wherever a request came from
 //   store_loop.cc      sockets, loads, database worker acks, control
 //                      messages, timers, the poll loop
+//   store_copy.cc      a rename's copy (--copy-from): the loaded keys
+//                      written as this store's, a bounded window at a time
 // Thread-safety: none; one thread owns it.
 #pragma once
 
@@ -106,6 +108,14 @@ class StoreServer {
   // store has none: it sleeps until a message arrives.
   SteadyTime NextDeadline() const;
   bool IsLoaded() const;
+  // Loaded: tell the manager (with the figures `forkv stores` shows).
+  void SendReady();
+  // The copy (--copy-from): more writes while under kCopyWindowBytes; ready
+  // once the last is acknowledged.
+  void PumpCopy();
+  // An acknowledged (or failed) write of the copy. A failure ends the
+  // process: its restart copies again (the old keys are all still there).
+  void OnCopyWriteDone(const PendingWrite& w, const Status& status);
   // Linked, and nothing pending, unsent, loading or stopping.
   bool CanUnlinkDatabases() const;
 
@@ -131,6 +141,13 @@ class StoreServer {
   std::vector<std::vector<uint64_t>> unsent_;  // per shard: seqs taken this pass, not sent yet
   uint64_t next_load_id_ = 1;
   bool ready_sent_ = false;
+  // The copy: the last key written (the scan's cursor), whether every key
+  // was written, how many.
+  std::string copy_after_;
+  bool copy_scanned_ = false;
+  size_t copied_ = 0;
+  size_t copy_batches_ = 0;
+  std::optional<int> exit_code_;  // set: Run() returns it after this pass
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
   bool busy_ = false;

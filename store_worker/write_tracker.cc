@@ -31,6 +31,13 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
   return it->second;
 }
 
+const PendingWrite& WriteTracker::AddCopy(uint32_t shard, std::string key, std::string value,
+                                          SteadyTime now) {
+  const PendingWrite& w = Add(shard, Op::kPut, std::move(key), std::move(value), 0, 0, now);
+  shards_[shard].pending.at(w.seq).copy = true;
+  return w;
+}
+
 std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vector<uint64_t>& seqs,
                                                  std::vector<PendingWrite>* superseded) {
   std::vector<PendingWrite> done;

@@ -35,6 +35,7 @@ struct PendingWrite {
   std::vector<std::string> envelope;
   SteadyTime sent_at;
   SteadyTime received_at;  // when the request arrived (its latency counts from here)
+  bool copy = false;       // a rename's copy (forkv-store --copy-from): no client to answer
 };
 
 class WriteTracker {
@@ -45,6 +46,8 @@ class WriteTracker {
   const PendingWrite& Add(uint32_t shard, Op op, std::string key, std::string value, uint64_t tag,
                           uint64_t request_id, SteadyTime now,
                           std::vector<std::string> envelope = {});
+  // A put of a rename's copy (PendingWrite::copy).
+  const PendingWrite& AddCopy(uint32_t shard, std::string key, std::string value, SteadyTime now);
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
   //

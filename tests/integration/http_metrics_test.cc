@@ -97,6 +97,22 @@ TEST_F(HttpGatewayTest, StoreRequestsOfBothPathsAreCountedByOpAndCode) {
   EXPECT_EQ(status["requests"]["put"]["codes"]["ok"], 7) << status["requests"].dump();
 }
 
+// What the manager answers itself counts too: its own ops, and store ops
+// it refuses before any store sees them.
+TEST_F(HttpGatewayTest, RequestsTheManagerAnswersAreCountedToo) {
+  ASSERT_EQ(mgr_->Cli({"create", "made"}).exit_code, 0);
+  ASSERT_NE(mgr_->Cli({"get", "nosuch", "k"}).exit_code, 0);  // no such store
+  ASSERT_NE(mgr_->Cli({"rename", "nosuch", "other"}).exit_code, 0);
+  ASSERT_EQ(mgr_->Cli({"drop", "made", "--yes"}).exit_code, 0);
+  forkv::testing::PromExposition m;
+  ASSERT_TRUE(Scrape(&m));
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "create"}, {"code", "ok"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "get"}, {"code", "not_found"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "rename"}, {"code", "not_found"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_requests_total", {{"op", "drop"}, {"code", "ok"}}), 1.0);
+  EXPECT_EQ(m.Sum("forkv_request_duration_seconds_count", {{"op", "create"}}), 1.0);
+}
+
 TEST_F(HttpGatewayTest, RestartsTotalIsACounterThatADropDoesNotLower) {
   auto c = Client();
   auto scrape = [&] {

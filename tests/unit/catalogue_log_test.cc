@@ -24,6 +24,7 @@ TEST(CatalogueRecordTest, EveryOpRoundTrips) {
   std::vector<CatalogueRecord> records = {{Op::kStore, "users", ""},
                                           {Op::kDropping, "users", ""},
                                           {Op::kGone, "users", ""},
+                                          {Op::kRenaming, "a.b", "c-d_e"},
                                           {Op::kRename, "a.b", "c-d_e"}};
   auto log = DecodeCatalogueLog(Log(42, records));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
@@ -79,11 +80,15 @@ TEST(CatalogueLogTest, RejectsBadHeadersNamesAndOps) {
 
 TEST(CatalogueLogTest, ReplayIsIdempotent) {
   std::vector<CatalogueRecord> records = {{Op::kStore, "a", ""},    {Op::kStore, "b", ""},
-                                          {Op::kDropping, "a", ""}, {Op::kRename, "b", "c"},
-                                          {Op::kStore, "d", ""},    {Op::kGone, "a", ""}};
+                                          {Op::kDropping, "a", ""}, {Op::kRenaming, "b", "c"},
+                                          {Op::kRename, "b", "c"},  {Op::kStore, "d", ""},
+                                          {Op::kGone, "a", ""},     {Op::kRenaming, "d", "e"}};
   Catalogue once{.stores = {"x"}, .dropping = {"y"}};
   for (const auto& r : records) ApplyCatalogueRecord(once, r);
-  EXPECT_EQ(once, (Catalogue{.stores = {"c", "d", "x"}, .dropping = {"y"}}));
+  // b -> c is done (b's keys are dropped); d -> e is still copying.
+  EXPECT_EQ(
+      once,
+      (Catalogue{.stores = {"c", "d", "x"}, .dropping = {"b", "y"}, .renaming = {{"d", "e"}}}));
   Catalogue twice = once;
   for (const auto& r : records) ApplyCatalogueRecord(twice, r);
   EXPECT_EQ(twice, once);
@@ -139,7 +144,7 @@ TEST_F(CatalogueWriterTest, CompactionFoldsTheLogIntoTheSnapshot) {
   auto w = CatalogueWriter::Open(path_);
   w->Append({Op::kStore, "a", ""});
   ASSERT_TRUE(w->Flush().ok());
-  ASSERT_TRUE(w->Compact({"a", "base"}, {}).ok());
+  ASSERT_TRUE(w->Compact({"a", "base"}, {}, {}).ok());
   EXPECT_EQ(w->records(), 0u);
   EXPECT_EQ(LogText(), CatalogueLogHeader(SnapshotBase(ReadWholeFile(path_).value())));
   w->Append({Op::kStore, "b", ""});

@@ -19,12 +19,16 @@ std::string Sign(const std::string& body, int entries) {
   return body + "end " + std::to_string(entries) + " " + sum + "\n";
 }
 
-Catalogue Sample() { return Catalogue{.stores = {"users", "orders", "a.b"}, .dropping = {"old"}}; }
+Catalogue Sample() {
+  return Catalogue{
+      .stores = {"users", "orders", "a.b"}, .dropping = {"old"}, .renaming = {{"users", "people"}}};
+}
 
 TEST(CatalogueCodecTest, RoundTripIsSortedAndChecksummed) {
   std::string text = EncodeCatalogue(Sample());
-  EXPECT_TRUE(text.starts_with(
-      "forkv-catalogue 2\nstore a.b\nstore orders\nstore users\ndropping old\nend 4 "))
+  EXPECT_TRUE(
+      text.starts_with("forkv-catalogue 2\nstore a.b\nstore orders\nstore users\ndropping old\n"
+                       "renaming users people\nend 5 "))
       << text;
   auto back = DecodeCatalogue(text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -66,6 +70,26 @@ TEST(CatalogueCodecTest, RefusesDataAfterEndDuplicatesAndBadNames) {
   EXPECT_TRUE(DecodeCatalogue(Sign("forkv-catalogue 2\nstore a\ndropping b\n", 2)).ok());
   EXPECT_FALSE(DecodeCatalogue(Sign("forkv-catalogue 2\nstore a\ndropping b\n", 3)).ok());
   EXPECT_EQ(DecodeCatalogue("garbage\nusers\n").status().code(), StatusCode::kMalformed);
+}
+
+TEST(CatalogueCodecTest, ARenameNeedsAStoreAndAFreeNewName) {
+  EXPECT_TRUE(DecodeCatalogue(Sign("forkv-catalogue 2\nstore a\nrenaming a b\n", 2)).ok());
+  for (std::string body : {
+           "forkv-catalogue 2\nstore a\nrenaming x b\n",              // x is no store
+           "forkv-catalogue 2\nstore a\nstore b\nrenaming a b\n",     // b exists
+           "forkv-catalogue 2\nstore a\ndropping b\nrenaming a b\n",  // b is being dropped
+           "forkv-catalogue 2\nstore a\nstore c\nrenaming a b\nrenaming c b\n",  // two to b
+           "forkv-catalogue 2\nstore a\nrenaming a\n",                           // no new name
+           "forkv-catalogue 2\nstore a\nrenaming a b/c\n",                       // a bad new name
+       }) {
+    EXPECT_EQ(DecodeCatalogue(Sign(body, 3)).status().code(), StatusCode::kMalformed) << body;
+  }
+}
+
+TEST(CatalogueCodecTest, NamesCoversEveryNameWhoseKeysMayBeOnDisk) {
+  Catalogue c = Sample();
+  for (const char* name : {"users", "a.b", "old", "people"}) EXPECT_TRUE(c.Names(name)) << name;
+  EXPECT_FALSE(c.Names("nobody"));
 }
 
 TEST(CatalogueCodecTest, ReadsFormatOneButNotATruncatedOne) {

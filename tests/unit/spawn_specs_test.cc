@@ -58,6 +58,12 @@ TEST(SpawnSpecsTest, StoreArgv) {
   ASSERT_NE(mode, args.end());
   EXPECT_EQ(*std::next(mode), "0660");
   EXPECT_EQ(StoreEndpoint(l, 99), "ipc:///run/f/m7-s99.sock");
+  // A rename's new store copies the old one's keys first.
+  std::vector<std::string> copy = StoreSpawnSpec(Options(), l, "people", 99, "users").args;
+  ASSERT_GE(copy.size(), 2u);
+  EXPECT_EQ(copy[copy.size() - 2], "--copy-from");
+  EXPECT_EQ(copy.back(), "users");
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--copy-from"), 0);
 }
 
 TEST(SpawnSpecsTest, StoreBindsTcpWhenTheManagerListensOnTcp) {
