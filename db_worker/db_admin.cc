@@ -77,6 +77,15 @@ void DbWorker::HandleDrop(std::string_view peer, std::string_view payload) {
   }
 }
 
+void DbWorker::HandleSync(std::string_view peer, std::string_view payload) {
+  auto step = DecodeBackupStep(payload);
+  if (!step.ok() || step->backup_id == 0) {
+    spdlog::warn("dropped an undecodable sync request from {}", peer);
+    return;
+  }
+  SendAdminAck(peer, kTagSynced, step->backup_id, SyncNow("requested"));
+}
+
 void DbWorker::SendAdminAck(std::string_view peer, std::string_view tag, uint64_t id,
                             const Status& s) {
   std::string bytes = EncodeDropAck(DropAck{id, s.code(), s.message()});

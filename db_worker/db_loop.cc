@@ -189,7 +189,8 @@ int DbWorker::Run() {
       Commit(batch);
     }
     if (now >= next_sync_) {
-      if (o_.fsync == DbOptions::Fsync::kPeriodic && dirty_) SyncNow("periodic");
+      if (o_.fsync == DbOptions::Fsync::kPeriodic && dirty_)
+        (void)SyncNow("periodic");  // logged; retried next period
       next_sync_ = now + milliseconds(o_.fsync_interval_ms);
     }
     if (now - last_manager_msg_ >= milliseconds(o_.manager_silence_ms)) {
@@ -278,6 +279,9 @@ void DbWorker::HandleRouterMessage(Frames& frames, CommitBatch& batch) {
   } else if (tag == kTagDrop) {
     Commit(batch);
     HandleDrop(peer, payload);
+  } else if (tag == kTagSync) {
+    Commit(batch);
+    HandleSync(peer, payload);
   } else {
     spdlog::warn("dropped a message with unknown tag '{}' ({} bytes) from {}", tag.substr(0, 16),
                  tag.size(), peer);
@@ -414,7 +418,7 @@ void DbWorker::HandleControl(const ControlMessage& msg) {
   }
 }
 
-void DbWorker::SyncNow(const char* why) {
+Status DbWorker::SyncNow(const char* why) {
   auto start = SteadyClock::now();
   Status s = RunResponsively("WAL sync", [&] { return storage_->SyncWal(); });
   if (!s.ok()) {
@@ -424,17 +428,18 @@ void DbWorker::SyncNow(const char* why) {
       spdlog::error("{} WAL sync failed: {}", why, s.ToString());
       last_sync_error_ = s.message();
     }
-    return;
+    return s;
   }
   last_sync_error_.clear();
   stats_.last_fsync_us = duration_cast<microseconds>(SteadyClock::now() - start).count();
   stats_.last_fsync_unix_ms = UnixMillis();
   stats_.fsync_seconds.Observe(static_cast<double>(stats_.last_fsync_us) / 1e6);
   dirty_ = false;
+  return Status::Ok();
 }
 
 int DbWorker::Shutdown(int code) {
-  if (storage_ != nullptr) SyncNow("final");
+  if (storage_ != nullptr) (void)SyncNow("final");  // logged
   // Close the sockets, and wait (context termination) until ZeroMQ has
   // unlinked our ipc socket file, *before* releasing the database lock: a
   // successor waits for that lock and then binds the same path, and a late

@@ -53,6 +53,8 @@ class DbWorker {
   size_t gaps_logged_ = 0;  // gaps of the current drain already logged
   void HandleLoad(std::string_view peer, std::string_view payload);
   void HandleDrop(std::string_view peer, std::string_view payload);
+  // "Y": every write before it durable (the WAL synced), whatever --fsync.
+  void HandleSync(std::string_view peer, std::string_view payload);
   // A backup's two steps (db_worker/backup_hold.h): hold, then checkpoint
   // and release; the messages kept meanwhile go through `batch`.
   void HandleBackupHold(std::string_view peer, std::string_view payload);
@@ -62,7 +64,7 @@ class DbWorker {
   BackupHold hold_;
   void DrainBackend();
   void HandleControl(const ControlMessage& msg);
-  void SyncNow(const char* why);
+  Status SyncNow(const char* why);
   // Runs `job` (a storage call) on writer_ and waits for it, answering the
   // manager meanwhile; a SIGTERM then only sets stop_requested_. A call
   // still running after o_.storage_stall_ms is a hung disk: exit 111.

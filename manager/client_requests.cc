@@ -558,6 +558,8 @@ void Manager::OnDbAdmin(uint32_t shard, Frames& frames) {
   }
   if (tag == kTagDropAck) {
     if (auto done = drops_.OnAck(shard, *ack)) FinishDrop(*done);
+  } else if (tag == kTagSynced) {
+    OnRenameSynced(shard, *ack);
   } else if (tag == kTagBackupHeld) {
     ApplyBackup(backup_.OnHeld(shard, *ack));
   } else if (tag == kTagCheckpointDone) {

@@ -175,6 +175,10 @@ class Manager {
   // The drop of a renamed store's old name is done: answer the rename.
   bool FinishRename(const DropDone& done);
   void OnRenameCopyFailed(const std::string& name);
+  // The sync barrier between the copy and the `rename` record.
+  void SendRenameSync(const Rename& r, uint32_t shard);
+  void OnRenameSynced(uint32_t shard, const DropAck& ack);
+  void ResendRenameSyncs(uint32_t shard);       // worker `shard` (re)started
   void ResumeRenames(const Renames& renaming);  // from the catalogue, at start
   void FailRenameClients(const Status& status);
   // The old name when `store` is a rename's new name still being copied.

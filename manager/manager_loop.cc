@@ -152,6 +152,7 @@ void Manager::OnChildServing(Child* child) {
       if (r != nullptr && r->heard) SendControl(store, DbUpMsg{child->shard});
     }
     for (const ShardDrop& d : drops_.OnShardUp(child->shard)) SendDrop(d);
+    ResendRenameSyncs(child->shard);
     ApplyBackup(backup_.OnShardRestarted(child->shard));
   } else if (child->kind == ChildRole::kStore) {
     spawner_.Settled();

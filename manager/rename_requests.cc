@@ -40,6 +40,7 @@ void Manager::HandleRename(Envelope env, const RequestView& req) {
       spdlog::info("renaming '{}' to '{}': the copy failed before; copying again", from, to);
       Feed(store_sup_, sup::RestartRequested{to});
     }
+    for (uint32_t shard : r->unsynced) SendRenameSync(*r, shard);  // a sync that failed
     return;
   }
   Status refused;
@@ -96,13 +97,52 @@ bool Manager::HoldRenamedReady(Child* child, const ReadyMsg& ready) {
   Rename* r = renames_.ByTo(child->name);
   if (r == nullptr || !CopiesFrom(*r)) return false;
   if (r->phase == Rename::Phase::kCopying) {
-    r->phase = Rename::Phase::kRecording;
+    r->phase = Rename::Phase::kSyncing;
     r->keys = ready.stats.value("keys", uint64_t{0});
-    catalogue_log_.Append({.op = CatalogueRecord::Op::kRename, .name = r->from, .new_name = r->to});
+    r->sync_id = next_handle_++;
+    r->unsynced.clear();
+    for (uint32_t shard = 0; shard < opts_.db_workers; ++shard) r->unsynced.insert(shard);
+    for (uint32_t shard : r->unsynced) SendRenameSync(*r, shard);
   }
   // It serves once `rename` is durable (OnCatalogueDurable replays this).
   held_ready_[child->name] = HeldReady{child->gen, ready};
   return true;
+}
+
+void Manager::SendRenameSync(const Rename& r, uint32_t shard) {
+  std::string body = EncodeBackupStep({.backup_id = r.sync_id});
+  if (Status s = SendFrames(db_admin_[shard], {kTagSync, body}); !s.ok()) {
+    spdlog::warn("sync for the rename of '{}' to shard {} not sent yet: {}", r.from, shard,
+                 s.ToString());
+  }
+}
+
+void Manager::OnRenameSynced(uint32_t shard, const DropAck& ack) {
+  Rename* r = renames_.BySyncId(ack.drop_id);
+  if (r == nullptr) return;
+  if (ack.code != StatusCode::kOk) {
+    // OLD keeps every key; the same `rename` asks that shard again.
+    spdlog::error("renaming '{}' to '{}': shard {} could not sync: {}", r->from, r->to, shard,
+                  ack.message);
+    Complete(
+        r->client, r->request_id,
+        Status(ack.code, "renaming '" + r->from + "' to '" + r->to + "': shard " +
+                             std::to_string(shard) + " could not sync the copy: " + ack.message));
+    r->client = 0;
+    return;
+  }
+  r->unsynced.erase(shard);
+  if (!r->unsynced.empty()) return;
+  r->phase = Rename::Phase::kRecording;
+  catalogue_log_.Append({.op = CatalogueRecord::Op::kRename, .name = r->from, .new_name = r->to});
+}
+
+void Manager::ResendRenameSyncs(uint32_t shard) {
+  for (auto& [from, r] : renames_.all()) {
+    if (r.phase == Rename::Phase::kSyncing && r.unsynced.count(shard) != 0) {
+      SendRenameSync(r, shard);
+    }
+  }
 }
 
 void Manager::OnCatalogueDurable() {
@@ -138,9 +178,9 @@ bool Manager::FinishRename(const DropDone& done) {
   }
   if (s.ok()) {
     Complete(r->client,
-             EncodeReply({.id = r->request_id,
-                          .body = EncodeJsonBody(
-                              {{"from", r->from}, {"to", r->to}, {"keys", r->keys}})}),
+             EncodeReply(
+                 {.id = r->request_id,
+                  .body = EncodeJsonBody({{"from", r->from}, {"to", r->to}, {"keys", r->keys}})}),
              StatusCode::kOk);
   } else {
     Complete(r->client, r->request_id, s);

@@ -27,6 +27,13 @@ Rename* RenameTable::ByTo(const std::string& to) {
   return it == from_of_.end() ? nullptr : &by_from_.at(it->second);
 }
 
+Rename* RenameTable::BySyncId(uint64_t sync_id) {
+  for (auto& [from, r] : by_from_) {
+    if (r.phase == Rename::Phase::kSyncing && r.sync_id == sync_id) return &r;
+  }
+  return nullptr;
+}
+
 void RenameTable::Finish(const std::string& from) {
   auto it = by_from_.find(from);
   if (it == by_from_.end()) return;

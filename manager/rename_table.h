@@ -7,7 +7,10 @@
 //               any) stops; nothing names either store meanwhile
 //   kCopying    both done: NEW's process loads OLD's keys and writes them
 //               as its own (forkv-store --copy-from OLD), then says ready
-//   kRecording  NEW said ready: `rename OLD NEW` is being recorded
+//   kSyncing    NEW said ready: every database worker syncs its WAL ("Y"),
+//               so the copy is on disk whatever --fsync says, before
+//               anything can delete OLD's keys
+//   kRecording  every worker synced: `rename OLD NEW` is being recorded
 //   kDropping   recorded: NEW serves, OLD's keys are deleted (a drop); the
 //               client is answered when that drop is done
 // A crash before `rename OLD NEW` is durable starts the copy again (OLD
@@ -19,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "shared/catalogue.h"
@@ -26,14 +30,16 @@
 namespace forkv {
 
 struct Rename {
-  enum class Phase { kStopping, kCopying, kRecording, kDropping };
+  enum class Phase { kStopping, kCopying, kSyncing, kRecording, kDropping };
   std::string from;
   std::string to;
   Phase phase = Phase::kStopping;
   bool recorded = false;  // `renaming from to` is durable
   uint64_t client = 0;    // the parked request to answer; 0: none (resumed at start)
   uint64_t request_id = 0;
-  uint64_t keys = 0;  // copied (NEW's ready)
+  uint64_t keys = 0;            // copied (NEW's ready)
+  uint64_t sync_id = 0;         // kSyncing: the id of its "Y" requests
+  std::set<uint32_t> unsynced;  // kSyncing: shards that have not answered "y"
 };
 
 class RenameTable {
@@ -44,6 +50,8 @@ class RenameTable {
   Rename* Involving(const std::string& name);
   const Rename* Involving(const std::string& name) const;
   Rename* ByTo(const std::string& to);
+  // The rename whose sync barrier is `sync_id`, nullptr when none.
+  Rename* BySyncId(uint64_t sync_id);
   void Finish(const std::string& from);
   bool empty() const { return by_from_.empty(); }
   // from -> to, for the catalogue's snapshot.
@@ -58,7 +66,8 @@ class RenameTable {
 // The phase of NEW's copy: whether its process is started with
 // --copy-from (before `rename OLD NEW` is durable, a restart copies again).
 inline bool CopiesFrom(const Rename& r) {
-  return r.phase == Rename::Phase::kCopying || r.phase == Rename::Phase::kRecording;
+  return r.phase == Rename::Phase::kCopying || r.phase == Rename::Phase::kSyncing ||
+         r.phase == Rename::Phase::kRecording;
 }
 
 }  // namespace forkv

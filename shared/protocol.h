@@ -181,6 +181,11 @@ inline constexpr std::string_view kTagBackupHold = "B";
 inline constexpr std::string_view kTagBackupHeld = "b";
 inline constexpr std::string_view kTagCheckpoint = "K";
 inline constexpr std::string_view kTagCheckpointDone = "k";
+// A sync barrier (a rename, manager/rename_table.h): "Y" [sync_id, 0, ""]
+// (the BackupStep shape) makes the worker commit what came before and sync
+// its WAL; answered "y" [sync_id, code, message] (the DropAck shape).
+inline constexpr std::string_view kTagSync = "Y";
+inline constexpr std::string_view kTagSynced = "y";
 
 // A put or delete sent by a store to the database worker owning the key.
 // (store, gen) names one incarnation of a store; seq increases by one per

@@ -51,9 +51,10 @@ void StoreServer::PumpCopy() {
 void StoreServer::OnCopyWriteDone(const PendingWrite& w, const Status& status) {
   if (exit_code_) return;
   if (!status.ok()) {
-    spdlog::error("store '{}': a copy write to shard {} failed: {}; exiting (a restart copies "
-                  "again)",
-                  opts_.name, w.shard, status.ToString());
+    spdlog::error(
+        "store '{}': a copy write to shard {} failed: {}; exiting (a restart copies "
+        "again)",
+        opts_.name, w.shard, status.ToString());
     exit_code_ = kExitSystem;
     return;
   }

@@ -100,22 +100,52 @@ TEST_F(RenameTest, WhatCannotBeRenamedIsRefusedAndChangesNothing) {
   Fill("a", 5);
   Fill("b", 3);
   const std::string a = Export("a");
-  CommandResult missing = mgr_->Cli({"rename", "nobody", "c"});
-  EXPECT_NE(missing.exit_code, 0);
-  EXPECT_NE(missing.err.find("no such store 'nobody'"), std::string::npos) << missing.err;
-  CommandResult taken = mgr_->Cli({"rename", "a", "b"});
-  EXPECT_NE(taken.exit_code, 0);
-  EXPECT_NE(taken.err.find("store 'b' exists already"), std::string::npos) << taken.err;
-  CommandResult same = mgr_->Cli({"rename", "a", "a"});
-  EXPECT_NE(same.exit_code, 0);
-  EXPECT_NE(same.err.find("the new name is the old one"), std::string::npos) << same.err;
-  CommandResult bad = mgr_->Cli({"rename", "a", "x/y"});
-  EXPECT_NE(bad.exit_code, 0);
-  EXPECT_NE(bad.err.find("store name may only contain"), std::string::npos) << bad.err;
+  struct Refused {
+    std::string from, to, error;
+  };
+  for (const Refused& r : std::vector<Refused>{
+           {"nobody", "c", "no such store 'nobody'"},
+           {"a", "b", "store 'b' exists already"},
+           {"a", "a", "the new name is the old one"},
+           {"a", "x/y", "store name may only contain"},
+       }) {
+    CommandResult got = mgr_->Cli({"rename", r.from, r.to});
+    EXPECT_NE(got.exit_code, 0) << r.from << " -> " << r.to;
+    EXPECT_NE(got.err.find(r.error), std::string::npos) << got.err;
+  }
   EXPECT_EQ(Export("a"), a);
   EXPECT_EQ(mgr_->Cli({"count", "b"}).out, "3\n");
   EXPECT_TRUE(mgr_->StoreInfo("c").is_null());
   EXPECT_TRUE(mgr_->StoreInfo("x").is_null());
+}
+
+// With --fsync never nothing syncs a worker's WAL by itself; a rename has
+// every worker sync before the old keys may go (power loss must not take
+// the copy while the deletion survives).
+TEST_F(RenameTest, EveryWorkerSyncsTheCopyBeforeTheOldKeysAreDeleted) {
+  mgr_->KillGroup();
+  RestartManager({"--fsync", "never"});
+  Fill("users", 50);
+  auto last_syncs = [&] {
+    std::vector<int64_t> out;
+    const nlohmann::json stores = mgr_->CliJson({"stores"});
+    for (const auto& db : stores["db_workers"]) {
+      out.push_back(db.value("last_fsync_unix_ms", int64_t{-1}));
+    }
+    return out;
+  };
+  // Heartbeats carry the figure; -1 until the first one came.
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = last_syncs();
+    return !s.empty() && std::count(s.begin(), s.end(), -1) == 0;
+  })) << mgr_->CliJson({"stores"}).dump();
+  for (int64_t t : last_syncs()) EXPECT_EQ(t, 0) << "a sync under --fsync never before the rename";
+  ASSERT_EQ(mgr_->Cli({"rename", "users", "people"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = last_syncs();
+    return std::count_if(s.begin(), s.end(), [](int64_t t) { return t > 0; }) ==
+           static_cast<long>(s.size());
+  })) << mgr_->CliJson({"stores"})["db_workers"].dump();
 }
 
 #ifdef FORKV_TEST_HOOKS
@@ -158,7 +188,11 @@ TEST_F(RenameTest, AManagerKilledMidRenameFinishesItAtItsNextStart) {
   mgr_->KillGroup();
   std::filesystem::remove(crash);
   RestartManager();
-  ASSERT_TRUE(WaitFor([&] { return mgr_->Cli({"count", "people"}).exit_code == 0; }, 30s))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return mgr_->Cli({"count", "people"}).exit_code == 0;
+      },
+      30s))
       << mgr_->LogTail();
   ExpectRenamed("people", before);
   ASSERT_TRUE(WaitFor([&] { return mgr_->StoreInfo("users").is_null(); }));

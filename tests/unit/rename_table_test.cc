@@ -31,10 +31,22 @@ TEST(RenameTableTest, OnlyTheCopyPhasesStartTheNewStoreWithCopyFrom) {
   EXPECT_FALSE(CopiesFrom(r));  // stopping: not started at all
   r.phase = Rename::Phase::kCopying;
   EXPECT_TRUE(CopiesFrom(r));
+  r.phase = Rename::Phase::kSyncing;
+  EXPECT_TRUE(CopiesFrom(r));
   r.phase = Rename::Phase::kRecording;  // `rename` not durable yet: a restart copies again
   EXPECT_TRUE(CopiesFrom(r));
   r.phase = Rename::Phase::kDropping;  // recorded: the new store loads its own keys
   EXPECT_FALSE(CopiesFrom(r));
+}
+
+TEST(RenameTableTest, ASyncAnswerFindsOnlyItsSyncingRename) {
+  RenameTable t;
+  Rename& r = t.Begin("a", "b");
+  r.sync_id = 7;
+  EXPECT_EQ(t.BySyncId(7), nullptr);  // not syncing yet
+  r.phase = Rename::Phase::kSyncing;
+  EXPECT_EQ(t.BySyncId(7), &r);
+  EXPECT_EQ(t.BySyncId(8), nullptr);
 }
 
 TEST(RenameTableDeathTest, ANameInARenameCannotBeginAnother) {
