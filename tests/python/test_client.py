@@ -123,6 +123,14 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(names, ["empty", "users"])
         c.drop("empty")
         self.assertEqual([s["name"] for s in c.stores()], ["users"])
+        c.put("old", "k", b"v")
+        self.assertEqual(c.rename("old", "new"), 1)
+        self.assertEqual(c.get("new", "k"), b"v")
+        with self.assertRaises(forkv.NotFound):
+            c.get("old", "k")
+        with self.assertRaises(forkv.InvalidArgument):
+            c.rename("new", "users")  # taken
+        c.drop("new")
         with self.assertRaises(forkv.InvalidArgument):
             c.put("../etc", "k", b"v")
         with self.assertRaises(forkv.TooLarge):

@@ -51,7 +51,7 @@ PROTOCOL_VERSION = 1
 # Op codes (docs/protocol.md, section 5).
 OP_PING, OP_PUT, OP_GET, OP_DEL, OP_KEYS, OP_COUNT = 1, 2, 3, 4, 5, 6
 OP_STORES, OP_CREATE, OP_DROP, OP_STATUS, OP_RESTART, OP_KILL, OP_WAIT = 7, 8, 9, 10, 11, 12, 13
-OP_LOCATE, OP_SCAN = 14, 15
+OP_LOCATE, OP_SCAN, OP_BACKUP, OP_RENAME = 14, 15, 16, 17
 LOCATE_CREATE = 1
 
 # `stores` pages (docs/protocol.md, "Listing stores"): stores per page by default, at most.
@@ -528,6 +528,18 @@ class Client:
         if store in self._routes:
             self._forget(store)
         self._check(self._manager_call(OP_DROP, store))
+
+    def rename(self, store, new_name, timeout=None):
+        """Renames `store` to `new_name`, which no store may have: every key is
+        copied, then the old name is dropped. Returns the number of keys.
+        Waits (by default at least 95 s: the copy may take up to the
+        manager's --start-timeout-ms) until both are done."""
+        if store in self._routes:
+            self._forget(store)
+        self.stats["manager_requests"] += 1
+        wait = timeout if timeout is not None else max(self.timeout, 95.0)
+        body = self._check(self._manager.call(OP_RENAME, store, b"", _bytes(new_name), 0, wait))
+        return body["keys"]
 
     def ping(self):
         return self._check(self._manager_call(OP_PING))
