@@ -39,6 +39,10 @@ struct Child {
   std::string routing_id;
   nlohmann::json stats = nlohmann::json::object();  // the last ready/pong stats
   std::string tcp_endpoint;  // stores: the current incarnation's tcp client endpoint, or ""
+  // A store just created: no key of its name is on any shard (a name being
+  // dropped or renamed cannot be created), so its first incarnation skips
+  // the load (--fresh). Cleared when that incarnation is started.
+  bool fresh = false;
 };
 
 class ChildTable {

@@ -412,7 +412,9 @@ Result<Child*> Manager::CreateStore(const std::string& name) {
   catalogue_.insert(name);
   LogCatalogue(CatalogueRecord::Op::kStore, name);
   unflushed_creates_.insert(name);  // it serves once the record is durable (FlushCatalogue)
-  return Activate(name);
+  auto store = Activate(name);
+  if (store.ok()) (*store)->fresh = true;
+  return store;
 }
 
 Result<Child*> Manager::Activate(const std::string& name) {

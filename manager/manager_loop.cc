@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "manager/accept_guard.h"
 #include "manager/manager.h"
@@ -376,7 +377,8 @@ void Manager::StartProcess(sup::Supervisor& s, Child* child) {
   uint64_t gen = next_gen_++;
   SpawnSpec spec =
       child->kind == ChildRole::kStore
-          ? StoreSpawnSpec(opts_, layout_, child->name, gen, CopySourceOf(child->name))
+          ? StoreSpawnSpec(opts_, layout_, child->name, gen, CopySourceOf(child->name),
+                           std::exchange(child->fresh, false))
       : child->kind == ChildRole::kHttp
           ? HttpSpawnSpec(opts_, layout_, gen)
           : DbSpawnSpec(opts_, layout_, child->shard, gen, create_shard_.at(child->shard));

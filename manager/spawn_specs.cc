@@ -93,7 +93,7 @@ std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& o, const Man
 }
 
 SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const std::string& name,
-                         uint64_t gen, const std::string& copy_from) {
+                         uint64_t gen, const std::string& copy_from, bool fresh) {
   SpawnSpec spec{
       .exe = l.store_exe,
       .args = {"--name", name, "--gen", std::to_string(gen), "--backend", l.backend_endpoint,
@@ -108,6 +108,8 @@ SpawnSpec StoreSpawnSpec(const ManagerOptions& o, const ManagerLayout& l, const 
   if (!copy_from.empty()) {
     spec.args.push_back("--copy-from");
     spec.args.push_back(copy_from);
+  } else if (fresh) {
+    spec.args.push_back("--fresh");
   }
   return spec;
 }

@@ -54,9 +54,11 @@ std::vector<std::string> RequiredBinaries(const ManagerOptions& options,
 std::optional<pid_t> ManagerPidOfSocketFile(std::string_view filename);
 
 // `copy_from`: a rename's old name, whose keys the store copies before it
-// says ready (--copy-from; manager/rename_table.h).
+// says ready (--copy-from; manager/rename_table.h). `fresh`: a store just
+// created, with nothing to load (--fresh; Child::fresh).
 SpawnSpec StoreSpawnSpec(const ManagerOptions& options, const ManagerLayout& layout,
-                         const std::string& name, uint64_t gen, const std::string& copy_from = "");
+                         const std::string& name, uint64_t gen, const std::string& copy_from = "",
+                         bool fresh = false);
 // The spawn server's arguments that every store shares (its spares prepare
 // them ahead, store_worker/spawn_server.h): --log-level, --backend, --db.
 std::vector<std::string> SpawnServerStoreArgs(const ManagerOptions& options,

@@ -443,7 +443,12 @@ int StoreServer::Run() {
   }
   SendControl(
       HelloMsg{.role = ChildRole::kStore, .gen = opts_.gen, .pid = getpid(), .name = opts_.name});
-  for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
+  if (opts_.fresh && opts_.copy_from.empty()) {
+    for (LoadState& l : loads_) l.done = true;  // nothing of it is on disk
+    SendReady();
+  } else {
+    for (uint32_t shard = 0; shard < shard_count_; ++shard) SendLoad(shard);
+  }
 
   Frames frames;
   std::vector<zmq::pollitem_t> items;

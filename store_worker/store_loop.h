@@ -49,6 +49,9 @@ struct StoreOptions {
   // A rename (manager/rename_table.h): load this store's keys instead of
   // our own, write them all as ours, and only then report ready.
   std::string copy_from;
+  // A store just created (the manager knows no key of it is on disk): say
+  // ready at once, without loading.
+  bool fresh = false;
   // While busy (it had a request within idle_after_ms, or writes pending):
   // exit when the manager is silent this long. An idle store expects
   // nothing from the manager and sets no timer at all.

@@ -46,6 +46,7 @@ std::optional<StoreOptions> ParseStoreOptions(int argc, char** argv, int* exit_c
   app.add_option("--log-level", opts.log_level, "log level");
   app.add_option("--copy-from", opts.copy_from,
                  "a rename: copy this store's keys as our own before serving");
+  app.add_flag("--fresh", opts.fresh, "a new store: nothing to load, ready at once");
   app.add_option("--parent-pid", opts.parent_pid, "the manager's pid");
   app.add_option("--idle-after-ms", opts.idle_after_ms,
                  "report idle after this long without requests")

@@ -57,13 +57,16 @@ class RenameTest : public ForkvTest {
     EXPECT_EQ(*v, AllBytes());
   }
   // The old name is no store any more, and its keys are gone from disk: a
-  // store created under it again starts empty (it loads what the shards hold).
+  // store created under it again is empty, also once restarted (a new
+  // store's first process loads nothing; its next one loads what the
+  // shards hold).
   void ExpectGone(const std::string& from) {
     EXPECT_TRUE(mgr_->StoreInfo(from).is_null()) << mgr_->StoreInfo(from).dump();
     CommandResult get = mgr_->Cli({"get", from, "k00001"});
     EXPECT_NE(get.exit_code, 0);
     EXPECT_NE(get.err.find("no such store"), std::string::npos) << get.err;
     ASSERT_EQ(mgr_->Cli({"create", from}).exit_code, 0);
+    ASSERT_EQ(mgr_->Cli({"restart", from}).exit_code, 0);
     EXPECT_EQ(mgr_->Cli({"count", from}).out, "0\n");
   }
   // Makes every copy into `store` die after its first pages (the test hook

@@ -64,6 +64,10 @@ TEST(SpawnSpecsTest, StoreArgv) {
   EXPECT_EQ(copy[copy.size() - 2], "--copy-from");
   EXPECT_EQ(copy.back(), "users");
   EXPECT_EQ(std::count(args.begin(), args.end(), "--copy-from"), 0);
+  // A store just created has nothing to load.
+  std::vector<std::string> fresh = StoreSpawnSpec(Options(), l, "new", 99, "", true).args;
+  EXPECT_EQ(fresh.back(), "--fresh");
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--fresh"), 0);
 }
 
 TEST(SpawnSpecsTest, StoreBindsTcpWhenTheManagerListensOnTcp) {
