@@ -70,12 +70,21 @@ class RenameTest : public ForkvTest {
     EXPECT_EQ(mgr_->Cli({"count", from}).out, "0\n");
   }
   // Makes every copy into `store` die after its first pages (the test hook
-  // FORKV_CRASH_COPY_FILE), for the next start of the manager.
+  // FORKV_CRASH_COPY_FILE): the manager is restarted with it. Returns the
+  // file (remove it to let copies finish).
   std::string CrashCopiesInto(const std::string& store) {
     std::string file = dir_.path() + "/crash-copy";
     std::ofstream(file) << store << "\n";
     mgr_->SetEnv("FORKV_CRASH_COPY_FILE", file);
+    mgr_->KillGroup();
+    RestartManager();
     return file;
+  }
+  // kKeys keys and the all-bytes key into `store`; returns its export.
+  std::string FillWithEveryByte(const std::string& store) {
+    Fill(store, kKeys);
+    PutAllBytes(store);
+    return Export(store);
   }
 };
 
@@ -153,12 +162,8 @@ TEST_F(RenameTest, EveryWorkerSyncsTheCopyBeforeTheOldKeysAreDeleted) {
 
 #ifdef FORKV_TEST_HOOKS
 TEST_F(RenameTest, ACopyThatDiesPartWayIsAnsweredFailedAndARenameAgainFinishesIt) {
-  std::string crash = CrashCopiesInto("people");
-  mgr_->KillGroup();
-  RestartManager();
-  Fill("users", kKeys);
-  PutAllBytes("users");
-  const std::string before = Export("users");
+  const std::string crash = CrashCopiesInto("people");
+  const std::string before = FillWithEveryByte("users");
   CommandResult r = mgr_->Cli({"rename", "users", "people"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("copying the keys of 'users' to 'people' failed"), std::string::npos)
@@ -178,12 +183,8 @@ TEST_F(RenameTest, ACopyThatDiesPartWayIsAnsweredFailedAndARenameAgainFinishesIt
 }
 
 TEST_F(RenameTest, AManagerKilledMidRenameFinishesItAtItsNextStart) {
-  std::string crash = CrashCopiesInto("people");
-  mgr_->KillGroup();
-  RestartManager();
-  Fill("users", kKeys);
-  PutAllBytes("users");
-  const std::string before = Export("users");
+  const std::string crash = CrashCopiesInto("people");
+  const std::string before = FillWithEveryByte("users");
   EXPECT_NE(mgr_->Cli({"rename", "users", "people"}).exit_code, 0);  // the copy keeps dying
   // Killed with a partial copy on disk and `renaming users people` in the
   // catalogue: the database workers accept the new name's keys at start,
