@@ -36,6 +36,7 @@ const std::map<std::string, Op>& CommandOps() {
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
       {"wait", Op::kWait},     {"locate", Op::kLocate},   {"export", Op::kScan},
       {"import", Op::kPut},    {"backup", Op::kBackup},   {"rename", Op::kRename},
+      {"incr", Op::kIncr},
   };
   return kOps;
 }
@@ -211,12 +212,30 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   put->add_option("VALUE", value, "value; \"-\" reads it from stdin (binary-safe)")->required();
   bool no_create = false;
   put->add_flag("--no-create", no_create, "fail (exit 1) if STORE does not exist yet");
+  std::optional<uint64_t> put_if_version, del_if_version;
+  bool if_absent = false;
+  put->add_option("--if-version", put_if_version,
+                  "only if KEY is at version V (exit 6 otherwise: nothing applied)")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  put->add_flag("--if-absent", if_absent, "only if KEY does not exist (exit 6 otherwise)")
+      ->excludes("--if-version");
   CLI::App* get = add("get", "print the value of KEY (exit 1 when absent)");
   add_store(get);
   add_key(get);
+  bool with_version = false;
+  get->add_flag("--version", with_version, "print KEY's version on a line before the value");
   CLI::App* del = add("del", "delete KEY (exit 1 when absent)");
   add_store(del);
   add_key(del);
+  del->add_option("--if-version", del_if_version,
+                  "only if KEY is at version V (exit 6 otherwise: nothing applied)")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  CLI::App* incr = add("incr", "add BY (default 1) to the counter KEY, print the result");
+  add_store(incr);
+  add_key(incr);
+  std::string incr_by;
+  incr->add_option("BY", incr_by, "a signed 64-bit integer (a missing KEY counts as 0)");
+  incr->add_flag("--no-create", no_create, "fail (exit 1) if STORE does not exist yet");
   CLI::App* keys = add("keys", "list keys, sorted, one per line");
   add_store(keys);
   keys->add_option("--prefix", prefix, "only keys starting with P");
@@ -314,10 +333,22 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       inv.value_from_stdin = value == "-";
       if (!inv.value_from_stdin) r.value = value;
       r.arg = no_create ? kPutNoCreate : 0;
+      if (put_if_version) r.if_version = *put_if_version;
+      if (if_absent) r.if_version = 0;
+      break;
+    case Op::kIncr:
+      r.key = key;
+      r.value = incr_by;
+      r.arg = no_create ? kPutNoCreate : 0;
       break;
     case Op::kGet:
+      r.key = key;
+      // --json always shows the version.
+      if (with_version || inv.json) r.arg = kGetVersion;
+      break;
     case Op::kDel:
       r.key = key;
+      if (del_if_version) r.if_version = *del_if_version;
       break;
     case Op::kKeys:
       r.key = prefix;
@@ -421,6 +452,10 @@ int Run(int argc, const char* const* argv) {
       reply = client.Call(
           inv.request,
           std::max(inv.timeout, milliseconds(inv.request.op == Op::kRename ? 95000 : 65000)));
+    } else if (inv.request.op == Op::kIncr || inv.request.if_version) {
+      // Not resent: a second incr would count twice, and a second
+      // conditional write would fail on the first one's success.
+      reply = client.Call(inv.request, inv.timeout);
     } else {
       reply = client.CallWithRetries(inv.request, inv.timeout, inv.retries + 1);
     }

@@ -242,7 +242,8 @@ std::string ExitCodeHelp() {
          "  3  cannot reach the manager, timed out, or store unavailable\n"
          "  4  request rejected (invalid argument, too large, malformed, unknown op,\n"
          "     version mismatch)\n"
-         "  5  server error (I/O error, internal error)";
+         "  5  server error (I/O error, internal error)\n"
+         "  6  condition failed (--if-version, --if-absent): nothing applied";
 }
 
 int ExitCodeFor(StatusCode code) {
@@ -265,6 +266,8 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kIoError:
     case StatusCode::kInternal:
       return kExitServerError;
+    case StatusCode::kConditionFailed:
+      return kExitConditionFailed;
   }
   return kExitServerError;
 }
@@ -443,15 +446,46 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       if (!opts.json) return Success("ok\n");
       j["store"] = request.store;
       PutBytes(j, "key", request.key);
+      if (request.op == Op::kPut) {
+        auto version = UintValue(body);
+        if (!version) return Unexpected(request, opts);
+        j["version"] = *version;
+      }
       return JsonSuccess(j);
+
+    case Op::kIncr: {
+      if (!body.is_array() || body.size() != 2 || !body[0].is_number_integer() ||
+          !body[1].is_number_unsigned()) {
+        return Unexpected(request, opts);
+      }
+      const auto n = body[0].get<int64_t>();
+      if (!opts.json) return Success(std::to_string(n) + "\n");
+      j["store"] = request.store;
+      PutBytes(j, "key", request.key);
+      j["value"] = n;
+      j["version"] = body[1].get<uint64_t>();
+      return JsonSuccess(j);
+    }
 
     case Op::kGet: {
       std::string value;
-      if (!BodyBytes(body, &value)) return Unexpected(request, opts);
-      if (!opts.json) return Success(opts.tty ? value + "\n" : value);
+      std::optional<uint64_t> version;
+      if ((request.arg & kGetVersion) != 0) {  // [value, version]
+        if (!body.is_array() || body.size() != 2 || !BodyBytes(body[0], &value) ||
+            !(version = UintValue(body[1]))) {
+          return Unexpected(request, opts);
+        }
+      } else if (!BodyBytes(body, &value)) {
+        return Unexpected(request, opts);
+      }
+      if (!opts.json) {
+        std::string out = version ? std::to_string(*version) + "\n" : std::string();
+        return Success(out + (opts.tty ? value + "\n" : value));
+      }
       j["store"] = request.store;
       PutBytes(j, "key", request.key);
       PutBytes(j, "value", value);
+      if (version) j["version"] = *version;
       return JsonSuccess(j);
     }
 

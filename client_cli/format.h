@@ -45,6 +45,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnreachable = 3;
 inline constexpr int kExitRejected = 4;
 inline constexpr int kExitServerError = 5;
+inline constexpr int kExitConditionFailed = 6;
 
 // The exit-code table above, for `forkv --help`.
 std::string ExitCodeHelp();

@@ -4,6 +4,7 @@
 
 #include "shared/names.h"
 #include "shared/shard.h"
+#include "shared/stored_value.h"
 
 namespace forkv {
 namespace {
@@ -26,7 +27,12 @@ Status ValidateWrite(const WriteRequest& write) {
   }
   if (Status s = ValidateStoreName(write.store); !s.ok()) return s;
   if (Status s = ValidateKey(write.key); !s.ok()) return s;
-  return ValidateValue(write.value);
+  // A value as stored: the client's, with its header (shared/stored_value.h).
+  if (write.value.size() > kMaxValueBytes + kStoredHeaderBytes + kStoredExpiryBytes) {
+    return Status::TooLarge("write: stored value of " + std::to_string(write.value.size()) +
+                            " bytes is over the limit");
+  }
+  return Status::Ok();
 }
 
 CommitBatch::~CommitBatch() {
@@ -57,9 +63,17 @@ void CommitBatch::Add(std::string_view peer, WriteRequest write) {
       e.fixed = false;
       std::string key = StorageKey(write.store, write.key);
       payload_bytes_ += key.size() + write.value.size();
-      mutations_.push_back(write.op == Op::kPut
-                               ? Mutation::Put(std::move(key), std::move(write.value))
-                               : Mutation::Delete(std::move(key)));
+      if (write.op == Op::kPut) {
+        mutations_.push_back(Mutation::Put(std::move(key), std::move(write.value)));
+        break;
+      }
+      mutations_.push_back(Mutation::Delete(std::move(key)));
+      // A delete's value is the store's revision floor on this shard
+      // (shared/stored_value.h), kept under its empty key, atomically with
+      // the delete.
+      if (!write.value.empty()) {
+        mutations_.push_back(Mutation::Put(StoragePrefix(write.store), std::move(write.value)));
+      }
       break;
     }
   }

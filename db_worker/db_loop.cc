@@ -22,6 +22,7 @@
 #include "db_worker/db_worker.h"
 #include "db_worker/fault_injection_storage.h"
 #include "db_worker/rocksdb_storage.h"
+#include "db_worker/shard_format.h"
 #include "db_worker/shard_open.h"
 #include "db_worker/storage.h"
 #include "db_worker/storage_writer.h"
@@ -105,6 +106,20 @@ void DbWorker::SendControl(const ControlMessage& msg) {
   }
 }
 
+int DbWorker::BringShardUpToDate() {
+  auto format = EnsureShardFormat(*storage_);
+  if (!format.ok()) {
+    const bool permanent = format.status().code() == StatusCode::kInvalidArgument;
+    spdlog::critical("shard {}: {}", o_.dir, format.status().ToString());
+    return permanent ? kExitPermanentFailure : kExitSystem;
+  }
+  if (!format->was_current) {
+    spdlog::info("shard {}: data format {} ({} values rewritten from format 1)", o_.dir,
+                 kShardFormat, format->rewritten);
+  }
+  return 0;
+}
+
 int DbWorker::Run() {
   if (!ConnectBackend()) return kExitSystem;
 
@@ -116,6 +131,7 @@ int DbWorker::Run() {
     backend_.socket().set(zmq::sockopt::linger, 500);
     return exit_code;
   }
+  if (int code = BringShardUpToDate(); code != 0) return Shutdown(code);
 #ifdef FORKV_TEST_HOOKS
   const char* fail_file = std::getenv("FORKV_DB_FAIL_WRITES_FILE");
   const char* delay_ms = std::getenv("FORKV_DB_WRITE_DELAY_MS");

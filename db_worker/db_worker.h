@@ -43,6 +43,9 @@ class DbWorker {
   // Connects the DEALER to the manager and says hello.
   bool ConnectBackend();
   bool BindRouter();
+  // Brings a format-1 shard to format 2 (db_worker/shard_format.h); 0, or
+  // the exit code.
+  int BringShardUpToDate();
   void SendControl(const ControlMessage& msg);
   // False once the shard directory has been unlinked under us.
   bool ShardDirectoryLinked() const;

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "db_worker/shard_format.h"
 #include "shared/names.h"
 #include "shared/shard.h"
 
@@ -59,7 +60,7 @@ Status LoadStore(Storage& storage, std::string_view store, uint64_t load_id,
 }
 
 Status ListStores(Storage& storage, const std::function<bool(std::string_view store)>& fn) {
-  std::string from;
+  std::string from(kShardRecordsEnd);  // past the shard's own "\0..." records
   std::string key;
   while (true) {
     Status s = storage.FirstKeyFrom(from, &key);

@@ -22,6 +22,8 @@ int HttpStatusFor(StatusCode code) {
       return 503;
     case StatusCode::kTimeout:
       return 504;
+    case StatusCode::kConditionFailed:
+      return 412;
     case StatusCode::kUnknownOp:
       return 501;
     case StatusCode::kVersionMismatch:

@@ -24,7 +24,7 @@ std::string EncodeRequest(const Request& r) {
   out.reserve(32 + r.store.size() + r.key.size() + r.value.size());
   StringSink sink{&out};
   Packer pk(sink);
-  pk.pack_array(7);
+  pk.pack_array(r.if_version ? 8 : 7);
   pk.pack_uint32(kProtocolVersion);
   pk.pack_uint64(r.id);
   pk.pack_uint8(static_cast<uint8_t>(r.op));
@@ -32,6 +32,7 @@ std::string EncodeRequest(const Request& r) {
   PackBin(pk, r.key);
   PackBin(pk, r.value);
   pk.pack_uint64(r.arg);
+  if (r.if_version) pk.pack_uint64(*r.if_version);
   return out;
 }
 
@@ -60,7 +61,9 @@ Result<RequestView> DecodeRequestView(std::string_view bytes) {
                                    " not supported (server speaks " +
                                    std::to_string(kProtocolVersion) + ")");
   }
-  if (Status s = ExpectArray(o, 7, "request"); !s.ok()) return s;
+  if (o.via.array.size != 8) {
+    if (Status s = ExpectArray(o, 7, "request"); !s.ok()) return s;
+  }
   const msgpack::object* f = o.via.array.ptr;
   RequestView r;
   uint64_t op = 0;
@@ -71,6 +74,11 @@ Result<RequestView> DecodeRequestView(std::string_view bytes) {
   if (!GetBytesView(f[4], &r.key)) return FieldError("request", "key");
   if (!GetBytesView(f[5], &r.value)) return FieldError("request", "value");
   if (!GetUint(f[6], &r.arg)) return FieldError("request", "arg");
+  if (o.via.array.size == 8) {
+    uint64_t if_version = 0;
+    if (!GetUint(f[7], &if_version)) return FieldError("request", "if_version");
+    r.if_version = if_version;
+  }
   if (op < 1 || op > kMaxOp) return Status::UnknownOp("unknown op " + std::to_string(op));
   r.op = static_cast<Op>(op);
   return r;
@@ -162,6 +170,27 @@ std::string EncodeUintBody(uint64_t n) {
   StringSink sink{&out};
   Packer pk(sink);
   pk.pack_uint64(n);
+  return out;
+}
+
+std::string EncodeVersionedValueBody(std::string_view value, uint64_t version) {
+  std::string out;
+  out.reserve(value.size() + 16);
+  StringSink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(2);
+  PackBin(pk, value);
+  pk.pack_uint64(version);
+  return out;
+}
+
+std::string EncodeCounterBody(int64_t value, uint64_t version) {
+  std::string out;
+  StringSink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(2);
+  pk.pack_int64(value);
+  pk.pack_uint64(version);
   return out;
 }
 

@@ -43,6 +43,10 @@ std::string EncodeBinBody(std::string_view bytes);
 inline constexpr size_t kValueReplyHeaderMax = 32;
 size_t EncodeValueReplyHeader(uint64_t id, size_t value_size, char* out);
 std::string EncodeUintBody(uint64_t n);
+// A get with kGetVersion: [value (bin), version (uint)].
+std::string EncodeVersionedValueBody(std::string_view value, uint64_t version);
+// An incr: [new value (int), version (uint)].
+std::string EncodeCounterBody(int64_t value, uint64_t version);
 std::string EncodeBinArrayBody(const std::vector<std::string>& items);
 // A scan page: map {"pairs": [k1, v1, k2, v2, ...] (bin), "next_after": the
 // last key (bin) when more follow, else nil}.

@@ -1,5 +1,7 @@
 #include "shared/names.h"
 
+#include <charconv>
+#include <climits>
 #include <cstdio>
 #include <string>
 
@@ -61,11 +63,31 @@ Status ValidateStoresPage(const RequestView& r) {
 }
 
 Status ValidateRequest(const Request& r) {
-  return ValidateRequest(RequestView{
-      .id = r.id, .op = r.op, .store = r.store, .key = r.key, .value = r.value, .arg = r.arg});
+  return ValidateRequest(RequestView{.id = r.id,
+                                     .op = r.op,
+                                     .store = r.store,
+                                     .key = r.key,
+                                     .value = r.value,
+                                     .arg = r.arg,
+                                     .if_version = r.if_version});
+}
+
+Result<int64_t> ParseIncrAmount(std::string_view text) {
+  if (text.empty()) return int64_t{1};
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || text[0] == '+') {
+    return Status::InvalidArgument("incr: the amount must be a decimal integer in " +
+                                   std::to_string(INT64_MIN) + ".." + std::to_string(INT64_MAX));
+  }
+  return n;
 }
 
 Status ValidateRequest(const RequestView& r) {
+  if (r.if_version && r.op != Op::kPut && r.op != Op::kDel) {
+    return Status::InvalidArgument("if_version applies to put and del only, not " +
+                                   std::string(OpName(r.op)));
+  }
   switch (r.op) {
     case Op::kPing:
     case Op::kStatus:
@@ -78,9 +100,21 @@ Status ValidateRequest(const RequestView& r) {
       if (Status s = ValidateKey(r.key); !s.ok()) return s;
       return ValidateValue(r.value);
     case Op::kGet:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if ((r.arg & ~kGetVersion) != 0) return Status::InvalidArgument("unknown get flags");
+      return ValidateKey(r.key);
     case Op::kDel:
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (r.if_version == uint64_t{0}) {
+        return Status::InvalidArgument("del: if_version 0 (\"only if absent\") deletes nothing");
+      }
       return ValidateKey(r.key);
+    case Op::kIncr: {
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if ((r.arg & ~kPutNoCreate) != 0) return Status::InvalidArgument("unknown incr flags");
+      if (Status s = ValidateKey(r.key); !s.ok()) return s;
+      return ParseIncrAmount(r.value).status();
+    }
     case Op::kKeys:  // key = prefix, value = after
     case Op::kScan:  // key = after, value = prefix
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;

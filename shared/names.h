@@ -22,5 +22,7 @@ Status ValidateStoresPage(const RequestView& request);
 // Checks the fields `request.op` uses (store name, key, value sizes).
 Status ValidateRequest(const RequestView& request);
 Status ValidateRequest(const Request& request);
+// An incr's amount (its value field): decimal text, "" = 1.
+Result<int64_t> ParseIncrAmount(std::string_view text);
 
 }  // namespace forkv

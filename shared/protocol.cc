@@ -38,6 +38,8 @@ std::string_view OpName(Op op) {
       return "backup";
     case Op::kRename:
       return "rename";
+    case Op::kIncr:
+      return "incr";
   }
   return "?";
 }
@@ -66,6 +68,7 @@ bool IsStoreOp(Op op) {
     case Op::kKeys:
     case Op::kCount:
     case Op::kScan:
+    case Op::kIncr:
       return true;
     default:
       return false;

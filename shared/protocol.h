@@ -10,6 +10,8 @@
 //     [4] key      bin|str   key, key prefix for kKeys, after cursor for kStores
 //     [5] value    bin|str   value for kPut, state filter for kStores, otherwise empty
 //     [6] arg      uint      op-specific: kKeys limit, kStores limit, kKill signal, kWait ms
+//     [7] if_version uint    optional (an array of 8): put/del only if the key's version is
+//                            this; 0 = only if the key is absent (put)
 //   kStores pages (docs/protocol.md, "Listing stores"): arg = limit (0 = 1000),
 //   key = after (names strictly greater), value = state filter, store = one name
 //   reply frame:    msgpack array(5)
@@ -40,6 +42,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,8 +83,9 @@ enum class Op : uint8_t {
   kScan = 15,
   kBackup = 16,
   kRename = 17,
+  kIncr = 18,
 };
-inline constexpr uint8_t kMaxOp = 17;
+inline constexpr uint8_t kMaxOp = 18;
 
 // kScan: one page of (key, value) pairs in key order (docs/protocol.md,
 // "Scanning a store"): key = after (exclusive), value = prefix, arg = limit
@@ -93,9 +97,16 @@ inline constexpr size_t kMaxScanReplyBytes = 4 * 1024 * 1024;
 
 // kLocate's arg: bit 0 creates the store when it does not exist (get-or-create).
 inline constexpr uint64_t kLocateCreate = 1;
-// kPut's arg: bit 0 refuses to create a missing store (not_found instead of
-// get-or-create), so a mistyped name creates nothing.
+// kPut's and kIncr's arg: bit 0 refuses to create a missing store
+// (not_found instead of get-or-create), so a mistyped name creates nothing.
 inline constexpr uint64_t kPutNoCreate = 1;
+// kGet's arg: bit 0 answers [value, version] instead of the value alone.
+inline constexpr uint64_t kGetVersion = 1;
+// A put's reply body is the key's new version (uint). kIncr (docs/protocol.md,
+// "Counters"): value = the amount as decimal text ("" = 1; -2^63..2^63-1);
+// the stored value must be such text too; answered [new value (int),
+// version]. A key's version is the store's revision of its last write:
+// it increases with every write of the key and is never reused.
 
 // kStores, one page of the catalogue in name order (docs/protocol.md,
 // "Listing stores"). On the wire:
@@ -116,7 +127,8 @@ std::string StoreStateList();
 
 // "put", "get", ...; "?" for values outside the enum.
 std::string_view OpName(Op op);
-// True for the ops a store process answers: put, get, del, keys, count. The
+// True for the ops a store process answers: put, get, del, keys, count, scan,
+// incr. The
 // manager answers every other op itself (ping included) and forwards only
 // these; a store answers anything else with kUnknownOp. False for values
 // outside the enum.
@@ -129,6 +141,7 @@ struct Request {
   std::string key;
   std::string value;
   uint64_t arg = 0;
+  std::optional<uint64_t> if_version;  // the optional 8th field
 };
 
 // A decoded request whose strings point into the frame it came from.
@@ -139,6 +152,7 @@ struct RequestView {
   std::string_view key;
   std::string_view value;
   uint64_t arg = 0;
+  std::optional<uint64_t> if_version;
 
   Request ToRequest() const {
     return Request{.id = id,
@@ -146,7 +160,8 @@ struct RequestView {
                    .store = std::string(store),
                    .key = std::string(key),
                    .value = std::string(value),
-                   .arg = arg};
+                   .arg = arg,
+                   .if_version = if_version};
   }
 };
 

@@ -30,6 +30,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "moved";
     case StatusCode::kFailed:
       return "failed";
+    case StatusCode::kConditionFailed:
+      return "condition_failed";
   }
   return "unknown";
 }

@@ -9,6 +9,7 @@
 #include "shared/proc.h"
 #include "shared/runtime.h"
 #include "shared/shard.h"
+#include "shared/stored_value.h"
 #include "store_worker/store_server.h"
 
 namespace forkv {
@@ -25,7 +26,10 @@ void StoreServer::PumpCopy() {
         map_.Scan(copy_after_, "", kCopyPage, kCopyWindowBytes - tracker_.PendingBytes());
     for (const StoreMap::Entry& e : page.entries) {
       uint32_t shard = ShardFor(opts_.name, e.key, shard_count_);
-      const PendingWrite& w = tracker_.AddCopy(shard, std::string(e.key), *e.value, now);
+      // Versions and expiry times travel with the values.
+      const PendingWrite& w = tracker_.AddCopy(
+          shard, std::string(e.key), EncodeStoredValue(e.version, e.expires_ms, *e.value), now,
+          WriteMeta{.version = e.version, .expires_ms = e.expires_ms});
       unsent_[shard].push_back(w.seq);
     }
     if (!page.entries.empty()) copy_after_ = std::string(page.entries.back().key);

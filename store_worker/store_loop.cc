@@ -21,6 +21,7 @@
 #include "shared/runtime.h"
 #include "shared/shard.h"
 #include "shared/signals.h"
+#include "shared/stored_value.h"
 #include "shared/worker.h"
 #include "shared/zsock.h"
 #include "store_worker/store_server.h"
@@ -334,20 +335,47 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
     if (ack.code != StatusCode::kOk) {
       result = Status(ack.code, ack.message);
     } else if (w.op == Op::kPut) {
-      map_.Put(std::move(w.key), std::move(w.value));
+      std::string value = std::move(w.value);  // as stored: the header goes
+      value.erase(0, kStoredHeaderBytes + (w.meta.expires_ms != 0 ? kStoredExpiryBytes : 0));
+      map_.Put(w.key, std::move(value), w.meta.version, w.meta.expires_ms);
     } else {
       result = map_.Delete(w.key);
     }
     FORKV_KILL_POINT("store.after_db_ack_before_reply");
     Answer(w, result);
   }
+  // Requests waiting for these keys' writes (store_server.h, Deferred).
+  if (deferred_.empty()) return;
+  for (const std::vector<PendingWrite>* list : {&superseded, &done}) {
+    for (const PendingWrite& w : *list) {
+      if (tracker_.PendingForKey(w.key) == 0 && deferred_.count(w.key) != 0) DrainDeferred(w.key);
+    }
+  }
+}
+
+bool StoreServer::ApplyLoaded(std::string key, const std::string& bytes) {
+  auto stored = DecodeStoredValue(bytes);
+  if (!stored.ok()) {
+    spdlog::critical("store '{}': key of {} bytes holds no stored value: {}", opts_.name,
+                     key.size(), stored.status().ToString());
+    return false;
+  }
+  revision_ = std::max(revision_, stored->version);
+  if (key.empty()) return true;  // the shard's revision floor
+  map_.Put(std::move(key), std::string(stored->value), stored->version, stored->expires_ms);
+  return true;
 }
 
 void StoreServer::OnLoadChunk(uint32_t shard, LoadChunk& chunk) {
   LoadState& l = loads_[shard];
   if (l.done || chunk.load_id != l.load_id) return;  // stale answer to an earlier load
   l.sent_at = SteadyClock::now();  // progress: the retry timer counts from the last chunk
-  for (auto& [k, v] : chunk.entries) map_.Put(std::move(k), std::move(v));
+  for (auto& [k, v] : chunk.entries) {
+    if (!ApplyLoaded(std::move(k), v)) {
+      exit_code_ = kExitPermanentFailure;  // damaged data: not served, not restarted
+      return;
+    }
+  }
   if (!chunk.last) return;
   l.done = true;
   if (!IsLoaded() || ready_sent_) return;
@@ -413,6 +441,7 @@ void StoreServer::MaybeGoIdle(SteadyTime now) {
 void StoreServer::BeginStop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
+  FailDeferred();
   stop_deadline_ = SteadyClock::now() + std::chrono::seconds(5);
   spdlog::info("{}: finishing {} in-flight writes", why, tracker_.PendingCount());
 }

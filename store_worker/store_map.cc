@@ -4,35 +4,35 @@
 
 namespace forkv {
 
-void StoreMap::Put(std::string key, std::string value) {
+void StoreMap::Put(std::string key, std::string value, uint64_t version, int64_t expires_ms) {
   auto it = map_.find(key);
   if (it != map_.end()) {
-    payload_bytes_ -= it->second.size();
+    payload_bytes_ -= it->second.value.size();
     payload_bytes_ += value.size();
-    it->second = std::move(value);
+    it->second = Item{std::move(value), version, expires_ms};
     return;
   }
   payload_bytes_ += key.size() + value.size();
-  auto node = map_.emplace(std::move(key), std::move(value)).first;
+  auto node = map_.emplace(std::move(key), Item{std::move(value), version, expires_ms}).first;
   order_.insert(std::string_view(node->first));
 }
 
-const std::string* StoreMap::Find(std::string_view key) const {
+const StoreMap::Item* StoreMap::Find(std::string_view key) const {
   auto it = map_.find(key);
   return it == map_.end() ? nullptr : &it->second;
 }
 
 Status StoreMap::Get(std::string_view key, std::string* value) const {
-  const std::string* v = Find(key);
+  const Item* v = Find(key);
   if (v == nullptr) return Status::NotFound("no such key");
-  *value = *v;
+  *value = v->value;
   return Status::Ok();
 }
 
 Status StoreMap::Delete(std::string_view key) {
   auto it = map_.find(key);
   if (it == map_.end()) return Status::NotFound("no such key");
-  payload_bytes_ -= it->first.size() + it->second.size();
+  payload_bytes_ -= it->first.size() + it->second.value.size();
   order_.erase(std::string_view(it->first));
   map_.erase(it);
   return Status::Ok();
@@ -72,9 +72,9 @@ StoreMap::ScanPage StoreMap::Scan(std::string_view after, std::string_view prefi
       page.more = true;
       break;
     }
-    const std::string* value = Find(*it);
-    page.entries.push_back({*it, value});
-    bytes += it->size() + value->size();
+    const Item* item = Find(*it);
+    page.entries.push_back({*it, &item->value, item->version, item->expires_ms});
+    bytes += it->size() + item->value.size();
   }
   return page;
 }
@@ -105,7 +105,7 @@ std::string StoreMap::Dump() const {
     if (!out.empty()) out.push_back(',');
     AppendEscaped(&out, k);
     out.push_back('=');
-    AppendEscaped(&out, map_.find(k)->second);
+    AppendEscaped(&out, map_.find(k)->second.value);
   }
   return out;
 }

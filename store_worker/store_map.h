@@ -1,11 +1,13 @@
 // The in-memory map of one store: the state of the seeds' GenServer KV
 // store. Pure: no sockets, no I/O. Keys are kept sorted so that `keys`
-// returns them in byte order and prefix listing is a range scan.
+// returns them in byte order and prefix listing is a range scan. Each value
+// carries its version (shared/stored_value.h) and expiry time.
 //
 // Not thread-safe (a store process is single-threaded).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,12 +20,17 @@ namespace forkv {
 
 class StoreMap {
  public:
+  struct Item {
+    std::string value;
+    uint64_t version = 0;
+    int64_t expires_ms = 0;  // unix ms; 0 = never
+  };
   // Inserts or replaces.
-  void Put(std::string key, std::string value);
+  void Put(std::string key, std::string value, uint64_t version = 0, int64_t expires_ms = 0);
   // On success *value holds a copy; NotFound leaves it untouched.
   Status Get(std::string_view key, std::string* value) const;
   // Pointer into the map (valid until the next mutation), nullptr if absent.
-  const std::string* Find(std::string_view key) const;
+  const Item* Find(std::string_view key) const;
   // NotFound if absent.
   Status Delete(std::string_view key);
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
@@ -35,6 +42,8 @@ class StoreMap {
   struct Entry {
     std::string_view key;
     const std::string* value;
+    uint64_t version;
+    int64_t expires_ms;
   };
   struct ScanPage {
     std::vector<Entry> entries;
@@ -60,7 +69,7 @@ class StoreMap {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> map_;
+  std::unordered_map<std::string, Item, KeyHash, std::equal_to<>> map_;
   std::set<std::string_view> order_;
   size_t payload_bytes_ = 0;
 };

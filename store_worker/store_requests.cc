@@ -9,7 +9,9 @@
 #include "shared/names.h"
 #include "shared/runtime.h"
 #include "shared/shard.h"
+#include "shared/stored_value.h"
 #include "store_worker/store_server.h"
+#include "store_worker/write_conditions.h"
 
 namespace forkv {
 namespace {
@@ -96,7 +98,7 @@ void StoreServer::SendToEnvelope(const std::vector<std::string>& envelope, std::
   }
 }
 
-void StoreServer::Serve(const Origin& origin, std::string_view payload) {
+void StoreServer::Serve(const Origin& origin, std::string_view payload, bool draining) {
   // Only a write copies its key and value, into the pending write that must
   // outlive the frame.
   const bool direct = origin.envelope != nullptr;
@@ -145,11 +147,17 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
   reply.id = req.id;
   switch (req.op) {
     case Op::kGet: {
-      const std::string* v = map_.Find(req.key);
-      if (v == nullptr) {
+      const StoreMap::Item* item = map_.Find(req.key);
+      if (item == nullptr) {
         SendStatus(origin, req.id, Status::NotFound("no such key"));
         return;
       }
+      if ((req.arg & kGetVersion) != 0) {
+        reply.body = EncodeVersionedValueBody(item->value, item->version);
+        SendTo(origin, EncodeReply(reply));
+        return;
+      }
+      const std::string* v = &item->value;
       // The answer built in place: header, then the value, one copy.
       char header[kValueReplyHeaderMax];
       size_t n = EncodeValueReplyHeader(req.id, v->size(), header);
@@ -188,48 +196,148 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload) {
       SendTo(origin, EncodeReply(reply));
       return;
     case Op::kDel:
-      if (!map_.Contains(req.key) && tracker_.PendingForKey(req.key) == 0) {
-        SendStatus(origin, req.id, Status::NotFound("no such key"));
-        return;
-      }
-      [[fallthrough]];
-    case Op::kPut: {
-      // The manager bounds the bytes it sends; direct clients are bounded here.
-      if (direct && tracker_.PendingBytes() > 0 &&
-          tracker_.PendingBytes() + req.key.size() + req.value.size() > opts_.max_pending_bytes) {
-        SendStatus(
-            origin, req.id,
-            Status::Unavailable("busy: the store has " + std::to_string(tracker_.PendingBytes()) +
-                                " bytes of writes pending (limit " +
-                                std::to_string(opts_.max_pending_bytes) + "); not applied"));
-        return;
-      }
-      // The one copy of the request: the pending write owns its key and
-      // value until the ack (a del's value means nothing and is not kept).
-      uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
-      std::string value = req.op == Op::kPut ? std::string(req.value) : std::string();
-      std::vector<std::string> envelope;
-      if (direct) {
-        for (size_t i = 0; i < origin.envelope_size; ++i) {
-          envelope.emplace_back(View((*origin.envelope)[i]));
-        }
-      }
-      const PendingWrite& w =
-          tracker_.Add(shard, req.op, std::string(req.key), std::move(value), origin.tag_value,
-                       req.id, SteadyClock::now(), std::move(envelope));
-      unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
+    case Op::kPut:
+    case Op::kIncr:
+      ServeWrite(origin, payload, req, draining);
       return;
-    }
     default:
       // not reached: IsStoreOp() was checked above
       SendStatus(origin, req.id, NotAStoreOp(req.op));
   }
 }
 
+void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, const RequestView& req,
+                             bool draining) {
+  const bool direct = origin.envelope != nullptr;
+  const bool conditional = req.if_version.has_value() || req.op == Op::kIncr;
+  // The manager bounds the bytes it sends; direct clients are bounded here.
+  const size_t held = tracker_.PendingBytes() + deferred_bytes_;
+  if (!draining && direct && held > 0 &&
+      held + req.key.size() + req.value.size() > opts_.max_pending_bytes) {
+    SendStatus(origin, req.id,
+               Status::Unavailable("busy: the store has " + std::to_string(held) +
+                                   " bytes of writes pending (limit " +
+                                   std::to_string(opts_.max_pending_bytes) + "); not applied"));
+    return;
+  }
+  if (!draining && (deferred_.count(req.key) != 0 ||
+                    (conditional && tracker_.PendingForKey(req.key) > 0))) {
+    Defer(origin, payload, req.key, conditional);
+    return;
+  }
+  const StoreMap::Item* current = map_.Find(req.key);
+  WriteMeta meta{.client_op = req.op};
+  Op db_op = Op::kPut;
+  std::string bytes;
+  if (req.op == Op::kIncr) {
+    int64_t sum = 0;
+    if (Status s = ApplyIncrement(current, ParseIncrAmount(req.value).value(), &sum); !s.ok()) {
+      SendStatus(origin, req.id, s);
+      return;
+    }
+    meta.counter = sum;
+    meta.expires_ms = current != nullptr ? current->expires_ms : 0;  // an incr keeps the TTL
+    meta.version = ++revision_;
+    bytes = EncodeStoredValue(meta.version, meta.expires_ms, std::to_string(sum));
+  } else if (Status s = CheckWriteCondition(current, req.if_version); !s.ok()) {
+    SendStatus(origin, req.id, s);
+    return;
+  } else if (req.op == Op::kDel) {
+    if (current == nullptr && tracker_.PendingForKey(req.key) == 0) {
+      SendStatus(origin, req.id, Status::NotFound("no such key"));
+      return;
+    }
+    db_op = Op::kDel;
+    meta.version = ++revision_;
+    bytes = EncodeRevisionFloor(meta.version);  // kept with the delete: never reused
+  } else {
+    meta.version = ++revision_;
+    bytes = EncodeStoredValue(meta.version, 0, req.value);
+  }
+  // The one copy of the request: the pending write owns its key and value
+  // until the ack.
+  uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
+  std::vector<std::string> envelope;
+  if (direct) {
+    for (size_t i = 0; i < origin.envelope_size; ++i) {
+      envelope.emplace_back(View((*origin.envelope)[i]));
+    }
+  }
+  const PendingWrite& w = tracker_.Add(shard, db_op, std::string(req.key), std::move(bytes),
+                                       origin.tag_value, req.id, SteadyClock::now(),
+                                       std::move(envelope), meta);
+  unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
+}
+
+void StoreServer::Defer(const Origin& origin, std::string_view payload, std::string_view key,
+                        bool conditional) {
+  Deferred d{.payload = std::string(payload),
+             .tag = std::string(origin.tag),
+             .tag_value = origin.tag_value,
+             .envelope = {},
+             .conditional = conditional};
+  if (origin.envelope != nullptr) {
+    for (size_t i = 0; i < origin.envelope_size; ++i) {
+      d.envelope.emplace_back(View((*origin.envelope)[i]));
+    }
+  }
+  deferred_bytes_ += d.payload.size();
+  serving_.reset();  // counted when it is answered
+  deferred_[std::string(key)].push_back(std::move(d));
+}
+
+void StoreServer::DrainDeferred(const std::string& key) {
+  auto it = deferred_.find(key);
+  while (it != deferred_.end() && !it->second.empty()) {
+    if (it->second.front().conditional && tracker_.PendingForKey(key) > 0) return;
+    Deferred d = std::move(it->second.front());
+    it->second.pop_front();
+    deferred_bytes_ -= d.payload.size();
+    Frames envelope;
+    for (const std::string& f : d.envelope) envelope.emplace_back(f.data(), f.size());
+    Origin origin{.tag = d.tag, .tag_value = d.tag_value};
+    if (!d.envelope.empty()) {
+      origin.envelope = &envelope;
+      origin.envelope_size = envelope.size();
+    }
+    Serve(origin, d.payload, /*draining=*/true);
+    it = deferred_.find(key);
+  }
+  if (it != deferred_.end()) deferred_.erase(it);
+}
+
+void StoreServer::FailDeferred() {
+  for (auto& [key, queue] : deferred_) {
+    for (const Deferred& d : queue) {
+      std::string reply = EncodeStatusReply(
+          PeekRequestId(d.payload), d.envelope.empty()
+                                        ? Status::Unavailable("store is shutting down")
+                                        : Status::Moved("store is shutting down"));
+      if (d.envelope.empty()) {
+        SendReply(d.tag, reply);
+      } else {
+        SendToEnvelope(d.envelope, std::move(reply));
+      }
+    }
+  }
+  deferred_.clear();
+  deferred_bytes_ = 0;
+}
+
 void StoreServer::Answer(const PendingWrite& w, const Status& status) {
-  metrics_.Record(w.op, status.code(),
+  metrics_.Record(w.meta.client_op, status.code(),
                   std::chrono::duration<double>(SteadyClock::now() - w.received_at).count());
-  std::string reply = EncodeStatusReply(w.request_id, status);
+  std::string reply;
+  if (status.ok() && w.meta.client_op != Op::kDel) {
+    reply = EncodeReply(Reply{.id = w.request_id,
+                              .code = StatusCode::kOk,
+                              .message = {},
+                              .body = w.meta.client_op == Op::kIncr
+                                          ? EncodeCounterBody(w.meta.counter, w.meta.version)
+                                          : EncodeUintBody(w.meta.version)});
+  } else {
+    reply = EncodeStatusReply(w.request_id, status);
+  }
   if (w.envelope.empty()) {
     SendReply(EncodeTag(w.tag), reply);
   } else {

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 #include <zmq.hpp>
@@ -70,7 +72,31 @@ class StoreServer {
   void OnManagerMessage(Frames& frames);
   void OnManagerRequest(std::string_view tag, std::string_view payload);
   void OnClientMessage(Frames& frames);
-  void Serve(const Origin& origin, std::string_view payload);
+  // `draining`: a deferred request served now (DrainDeferred): never deferred again.
+  void Serve(const Origin& origin, std::string_view payload, bool draining = false);
+  // A put, del or incr: decided (store_worker/write_conditions.h), given a
+  // version (++revision_) and handed to the tracker; or deferred.
+  void ServeWrite(const Origin& origin, std::string_view payload, const RequestView& req,
+                  bool draining);
+  // A conditional write or incr of a key with writes in flight waits until
+  // they are acknowledged, so it is decided on the key's latest state; any
+  // write of a key with waiting requests waits behind them (in order).
+  struct Deferred {
+    std::string payload;
+    std::string tag;
+    uint64_t tag_value = 0;
+    std::vector<std::string> envelope;  // direct path
+    bool conditional = false;
+  };
+  void Defer(const Origin& origin, std::string_view payload, std::string_view key,
+             bool conditional);
+  // The key's last write in flight was acknowledged: serve what waits for it.
+  void DrainDeferred(const std::string& key);
+  // A stop: every waiting request is answered "not applied".
+  void FailDeferred();
+  // One loaded entry (shared/stored_value.h): a key, or a shard's revision
+  // floor (the empty key). False for bytes that are not a stored value.
+  bool ApplyLoaded(std::string key, const std::string& bytes);
   void SendTo(const Origin& origin, std::string reply);
   void SendTo(const Origin& origin, zmq::message_t reply);
   void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
@@ -136,6 +162,14 @@ class StoreServer {
   std::string tcp_endpoint_;
   std::vector<zmq::socket_t> dbs_;
   StoreMap map_;
+  // The last version handed out: above every version and floor loaded.
+  uint64_t revision_ = 0;
+  struct KeyHash {  // looked up by string_view without a copy
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::deque<Deferred>, KeyHash, std::equal_to<>> deferred_;
+  size_t deferred_bytes_ = 0;  // payload bytes in deferred_
   WriteTracker tracker_;
   std::vector<LoadState> loads_;
   std::vector<std::vector<uint64_t>> unsent_;  // per shard: seqs taken this pass, not sent yet

@@ -10,7 +10,7 @@ WriteTracker::WriteTracker(uint32_t shard_count) : shards_(shard_count == 0 ? 1 
 
 const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, std::string value,
                                       uint64_t tag, uint64_t request_id, SteadyTime now,
-                                      std::vector<std::string> envelope) {
+                                      std::vector<std::string> envelope, WriteMeta meta) {
   FORKV_CHECK(shard < shards_.size());
   Shard& s = shards_[shard];
   PendingWrite w;
@@ -24,6 +24,7 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
   w.sent_at = now;
   w.received_at = now;
   w.envelope = std::move(envelope);
+  w.meta = meta;
   pending_bytes_ += w.key.size() + w.value.size();
   ++per_key_[w.key];
   auto [it, inserted] = s.pending.emplace(w.seq, std::move(w));
@@ -32,8 +33,9 @@ const PendingWrite& WriteTracker::Add(uint32_t shard, Op op, std::string key, st
 }
 
 const PendingWrite& WriteTracker::AddCopy(uint32_t shard, std::string key, std::string value,
-                                          SteadyTime now) {
-  const PendingWrite& w = Add(shard, Op::kPut, std::move(key), std::move(value), 0, 0, now);
+                                          SteadyTime now, WriteMeta meta) {
+  const PendingWrite& w =
+      Add(shard, Op::kPut, std::move(key), std::move(value), 0, 0, now, {}, meta);
   shards_[shard].pending.at(w.seq).copy = true;
   return w;
 }

@@ -22,12 +22,24 @@
 
 namespace forkv {
 
+// What a write is besides its bytes: the client's op (an incr is a put to
+// the database worker) and the version and expiry its value carries.
+struct WriteMeta {
+  Op client_op = Op::kPut;
+  uint64_t version = 0;
+  int64_t expires_ms = 0;
+  int64_t counter = 0;  // an incr: the new value
+};
+
 struct PendingWrite {
   uint64_t seq = 0;
   uint32_t shard = 0;
-  Op op = Op::kPut;
+  Op op = Op::kPut;  // what the database worker applies: kPut or kDel
   std::string key;
+  // The bytes sent: a put's value as stored (shared/stored_value.h), a
+  // del's revision floor.
   std::string value;
+  WriteMeta meta;
   uint64_t tag = 0;         // the manager's tag of the client request
   uint64_t request_id = 0;  // the client's request id
   // Direct path: the client's ROUTER envelope (routing id, plus "" for a REQ
@@ -45,9 +57,10 @@ class WriteTracker {
   // Records a new write and returns it (with its seq assigned).
   const PendingWrite& Add(uint32_t shard, Op op, std::string key, std::string value, uint64_t tag,
                           uint64_t request_id, SteadyTime now,
-                          std::vector<std::string> envelope = {});
+                          std::vector<std::string> envelope = {}, WriteMeta meta = {});
   // A put of a rename's copy (PendingWrite::copy).
-  const PendingWrite& AddCopy(uint32_t shard, std::string key, std::string value, SteadyTime now);
+  const PendingWrite& AddCopy(uint32_t shard, std::string key, std::string value, SteadyTime now,
+                              WriteMeta meta = {});
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
   //

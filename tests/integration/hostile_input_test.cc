@@ -156,8 +156,15 @@ TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
   ExpectError(s, RawArray(std::vector<std::string>(f.begin(), f.begin() + 6)),
               StatusCode::kMalformed, 80, "array of 6");
   std::vector<std::string> eight = f;
-  eight.push_back(PUint(0));
-  ExpectError(s, RawArray(eight), StatusCode::kMalformed, 80, "array of 8");
+  eight.push_back(PStr("v"));  // if_version must be a uint
+  ExpectError(s, RawArray(eight), StatusCode::kMalformed, 80, "array of 8, if_version a str");
+  eight.back() = PUint(0);  // "only if absent": the seeded key exists, so nothing changes
+  ExpectError(s, RawArray(eight), StatusCode::kConditionFailed, 80, "array of 8, if absent");
+  eight.back() = PUint(12345);
+  ExpectError(s, RawArray(eight), StatusCode::kConditionFailed, 80, "array of 8, wrong version");
+  std::vector<std::string> nine = eight;
+  nine.push_back(PUint(0));
+  ExpectError(s, RawArray(nine), StatusCode::kMalformed, 80, "array of 9");
   std::vector<std::string> sixteen = f;
   while (sixteen.size() < 16) sixteen.push_back(PUint(0));
   ExpectError(s, RawArray(sixteen), StatusCode::kMalformed, 80, "array of 16");

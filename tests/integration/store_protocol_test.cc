@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "shared/codec.h"
+#include "shared/stored_value.h"
 #include "shared/control.h"
 #include "shared/proc.h"
 #include "shared/zsock.h"
@@ -109,8 +110,14 @@ class StoreProtocolTest : public ::testing::Test {
     ASSERT_TRUE(SendFrames(db_, {rid_, "A", ack}).ok());
   }
 
-  // Hello, then the load from the one shard, answered with `entries`, then ready.
+  // Hello, then the load from the one shard, answered with `entries` (as
+  // stored: each at version kLoadedVersion, and the shard's revision floor
+  // kLoadedFloor), then ready.
+  static constexpr uint64_t kLoadedVersion = 5;
+  static constexpr uint64_t kLoadedFloor = 9;
   void StartStore(std::vector<std::pair<std::string, std::string>> entries) {
+    for (auto& [k, v] : entries) v = EncodeStoredValue(kLoadedVersion, 0, v);
+    entries.emplace_back("", EncodeRevisionFloor(kLoadedFloor));
     ControlMessage hello = NextControl();
     ASSERT_TRUE(std::holds_alternative<HelloMsg>(hello)) << ControlTypeName(hello);
     EXPECT_EQ(std::get<HelloMsg>(hello),
@@ -199,7 +206,12 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   EXPECT_EQ(w->base_seq, 1u);
   EXPECT_EQ(w->op, Op::kPut);
   EXPECT_EQ(w->key, std::string("k\0ey", 4));
-  EXPECT_TRUE(w->value == value) << "value of " << w->value.size() << " bytes differs";
+  // As stored: the next revision after the floor loaded, then the value.
+  auto stored = DecodeStoredValue(w->value);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->version, kLoadedFloor + 1);
+  EXPECT_EQ(stored->expires_ms, 0);
+  EXPECT_TRUE(stored->value == value) << "value of " << stored->value.size() << " bytes differs";
   // Not applied before the ack.
   auto early = Ask(2, {.id = 2, .op = Op::kGet, .store = "users", .key = std::string("k\0ey", 4)});
   ASSERT_TRUE(early.has_value());
@@ -208,6 +220,9 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   auto put_reply = AwaitReply(1);
   ASSERT_TRUE(put_reply.has_value());
   EXPECT_EQ(put_reply->code, StatusCode::kOk) << put_reply->message;
+  auto put_version = DecodeJsonBody(put_reply->body);
+  ASSERT_TRUE(put_version.ok());
+  EXPECT_EQ(*put_version, kLoadedFloor + 1);  // a put answers the key's new version
   auto got = Ask(3, {.id = 3, .op = Op::kGet, .store = "users", .key = std::string("k\0ey", 4)});
   ASSERT_TRUE(got.has_value());
   ASSERT_EQ(got->code, StatusCode::kOk) << got->message;
@@ -215,7 +230,8 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   ASSERT_TRUE(body.ok() && body->is_binary());
   EXPECT_TRUE(std::string(body->get_binary().begin(), body->get_binary().end()) == value);
 
-  // A del carries no value to the worker, whatever the client sent.
+  // A del carries no client value to the worker, whatever the client sent:
+  // its value is the shard's new revision floor.
   std::string del =
       EncodeRequest({.id = 4, .op = Op::kDel, .store = "users", .key = "old", .value = "junk"});
   std::string t4 = EncodeTag(4);
@@ -225,7 +241,10 @@ TEST_F(StoreProtocolTest, WritesGoToTheDatabaseWorkerAndApplyOnAck) {
   EXPECT_EQ(d->op, Op::kDel);
   EXPECT_EQ(d->seq, 2u);
   EXPECT_EQ(d->key, "old");
-  EXPECT_EQ(d->value, "");
+  auto floor = DecodeStoredValue(d->value);
+  ASSERT_TRUE(floor.ok()) << floor.status().ToString();
+  EXPECT_EQ(floor->version, kLoadedFloor + 2);
+  EXPECT_EQ(floor->value, "");
   Ack(2);
   auto del_reply = AwaitReply(4);
   ASSERT_TRUE(del_reply.has_value());
@@ -365,6 +384,108 @@ TEST_F(StoreProtocolTest, BadControlMessagesAreDroppedNotFatal) {
   EXPECT_EQ(std::get<PongMsg>(pong).seq, 5u);
   EXPECT_FALSE(RecvWithin(backend_, 200ms).has_value());
   EXPECT_TRUE(IsAlive(pid_));
+}
+
+// Versions and compare-and-swap at the store: a conditional write (or an
+// incr) of a key with a write in flight waits for its acknowledgment, so it
+// is decided on the key's latest version; a plain write of that key sent
+// after it waits behind it, in order. Nothing is sent for a failed
+// condition.
+TEST_F(StoreProtocolTest, ConditionalWritesWaitForTheKeysWriteInFlight) {
+  ASSERT_NO_FATAL_FAILURE(StartStore({{"n", "41"}}));
+  ASSERT_TRUE(std::holds_alternative<ReadyMsg>(NextControl()));
+  auto send = [&](uint64_t id, Request req) {
+    req.id = id;
+    req.store = "users";
+    std::string t = EncodeTag(id);
+    ASSERT_TRUE(SendFrames(backend_, {rid_, "Q", t, EncodeRequest(req)}).ok());
+  };
+  // Every write the worker gets, "W" or "V", until `n` have come.
+  auto writes = [&](size_t n) {
+    std::vector<WriteRequest> out;
+    while (out.size() < n) {
+      auto frames = RecvWithin(db_);
+      if (!frames || frames->size() != 3) break;
+      if (View((*frames)[1]) == "W") {
+        auto w = DecodeWriteRequest(View((*frames)[2]));
+        if (!w.ok()) break;
+        out.push_back(*w);
+      } else if (View((*frames)[1]) == "V") {
+        auto ws = DecodeWriteBatch(View((*frames)[2]));
+        if (!ws.ok()) break;
+        out.insert(out.end(), ws->begin(), ws->end());
+      }
+    }
+    EXPECT_EQ(out.size(), n) << "writes from the store";
+    return out;
+  };
+  auto version_of = [](const WriteRequest& w) {
+    auto s = DecodeStoredValue(w.value);
+    return s.ok() ? s->version : 0;
+  };
+  auto body_of = [](const std::optional<Reply>& r) {
+    auto b = r ? DecodeJsonBody(r->body) : Result<nlohmann::json>(Status::Internal("no reply"));
+    return b.ok() ? *b : nlohmann::json();
+  };
+
+  send(1, {.op = Op::kPut, .key = "k", .value = "a"});
+  auto first = writes(1);
+  ASSERT_EQ(first.size(), 1u);
+  const uint64_t v1 = version_of(first[0]);
+  EXPECT_EQ(v1, kLoadedFloor + 1);
+  // Decided on the acknowledged state, this would fail (k is absent): it
+  // waits for the put in flight instead. The plain put waits behind it.
+  send(2, {.op = Op::kPut, .key = "k", .value = "b", .if_version = v1});
+  send(3, {.op = Op::kPut, .key = "k", .value = "c"});
+  EXPECT_FALSE(RecvWithin(db_, 300ms).has_value()) << "a write that should wait was sent";
+  Ack(first[0].seq);
+  EXPECT_EQ(body_of(AwaitReply(1)), v1);
+  auto next = writes(2);
+  ASSERT_EQ(next.size(), 2u);
+  auto cas_value = DecodeStoredValue(next[0].value);
+  ASSERT_TRUE(cas_value.ok());
+  EXPECT_EQ(cas_value->value, "b");
+  EXPECT_EQ(cas_value->version, v1 + 1);
+  EXPECT_EQ(version_of(next[1]), v1 + 2);
+  Ack(next[0].seq);
+  Ack(next[1].seq);
+  EXPECT_EQ(body_of(AwaitReply(2)), v1 + 1);
+  EXPECT_EQ(body_of(AwaitReply(3)), v1 + 2);
+
+  // A stale version, or "only if absent" on a key that exists: refused,
+  // nothing sent to the worker.
+  auto stale = Ask(4, {.id = 4, .op = Op::kPut, .store = "users", .key = "k", .value = "d",
+                       .if_version = v1 + 1});
+  ASSERT_TRUE(stale.has_value());
+  EXPECT_EQ(StatusCodeName(stale->code), "condition_failed") << stale->message;
+  EXPECT_NE(stale->message.find(std::to_string(v1 + 2)), std::string::npos) << stale->message;
+  auto exists = Ask(5, {.id = 5, .op = Op::kPut, .store = "users", .key = "k", .value = "d",
+                        .if_version = 0});
+  ASSERT_TRUE(exists.has_value());
+  EXPECT_EQ(StatusCodeName(exists->code), "condition_failed") << exists->message;
+  auto del_stale = Ask(6, {.id = 6, .op = Op::kDel, .store = "users", .key = "k",
+                           .if_version = v1});
+  ASSERT_TRUE(del_stale.has_value());
+  EXPECT_EQ(StatusCodeName(del_stale->code), "condition_failed") << del_stale->message;
+  EXPECT_FALSE(RecvWithin(db_, 300ms).has_value()) << "a refused write was sent";
+
+  // get with kGetVersion: [value, version].
+  auto got = Ask(7, {.id = 7, .op = Op::kGet, .store = "users", .key = "k", .arg = kGetVersion});
+  EXPECT_EQ(body_of(got), nlohmann::json::array({nlohmann::json::binary({'c'}), v1 + 2}));
+
+  // incr: "41" + 1 is stored as "42" and answered [42, version].
+  send(8, {.op = Op::kIncr, .key = "n"});
+  auto incr = writes(1);
+  ASSERT_EQ(incr.size(), 1u);
+  auto counter = DecodeStoredValue(incr[0].value);
+  ASSERT_TRUE(counter.ok());
+  EXPECT_EQ(counter->value, "42");
+  Ack(incr[0].seq);
+  EXPECT_EQ(body_of(AwaitReply(8)), nlohmann::json::array({42, v1 + 3}));
+  // ... and refused on a value that is not an integer ("c").
+  auto not_int = Ask(9, {.id = 9, .op = Op::kIncr, .store = "users", .key = "k", .value = "2"});
+  ASSERT_TRUE(not_int.has_value());
+  EXPECT_EQ(not_int->code, StatusCode::kInvalidArgument) << not_int->message;
 }
 
 }  // namespace

@@ -369,9 +369,11 @@ TEST(CliFormatTest, UnreadableBodiesAreServerErrors) {
 
 TEST(CliFormatTest, PutDelAndAdminOps) {
   Request put = MakeRequest(Op::kPut, "s", "k");
-  EXPECT_EQ(RenderOutcome(put, OkReply(), kHuman).out, "ok\n");
-  EXPECT_EQ(ParseOut(RenderOutcome(put, OkReply(), kJson)),
-            json::parse(R"({"ok":true,"store":"s","key":"k"})"));
+  EXPECT_EQ(RenderOutcome(put, OkReply(EncodeUintBody(7)), kHuman).out, "ok\n");
+  EXPECT_EQ(ParseOut(RenderOutcome(put, OkReply(EncodeUintBody(7)), kJson)),
+            json::parse(R"({"ok":true,"store":"s","key":"k","version":7})"));
+  // A put's reply carries the new version: without one it is not understood.
+  EXPECT_EQ(RenderOutcome(put, OkReply(), kJson).exit_code, 5);
   Request del = MakeRequest(Op::kDel, "s", "k");
   EXPECT_EQ(ParseOut(RenderOutcome(del, OkReply(), kJson)),
             json::parse(R"({"ok":true,"store":"s","key":"k"})"));

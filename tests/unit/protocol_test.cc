@@ -10,7 +10,8 @@ namespace {
 // The manager forwards exactly these ops to a store and answers every other
 // one itself; a store answers anything else with unknown_op.
 TEST(ProtocolTest, IsStoreOpIsExactlyTheKeyValueOps) {
-  const std::set<Op> store_ops = {Op::kPut, Op::kGet, Op::kDel, Op::kKeys, Op::kCount, Op::kScan};
+  const std::set<Op> store_ops = {Op::kPut,   Op::kGet,  Op::kDel, Op::kKeys,
+                                  Op::kCount, Op::kScan, Op::kIncr};
   for (int v = 0; v <= 255; ++v) {
     Op op = static_cast<Op>(v);
     EXPECT_EQ(IsStoreOp(op), store_ops.count(op) == 1) << "op " << v << " (" << OpName(op) << ")";

@@ -145,7 +145,7 @@ TEST(StoreMapTest, SortedIndexFollowsEveryChange) {
     if (k[0] == 'L') long_keys.push_back(k);
   }
   EXPECT_EQ(m.Keys(std::string(40, 'L'), 0), long_keys);
-  for (const auto& [k, v] : model) EXPECT_EQ(*m.Find(k), v);
+  for (const auto& [k, v] : model) EXPECT_EQ(m.Find(k)->value, v);
 }
 
 }  // namespace

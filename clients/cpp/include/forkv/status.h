@@ -40,8 +40,10 @@ enum class StatusCode : uint8_t {
                          // not applied: locate the store again and resend
   kFailed = 12,          // the store gave up restarting (restart intensity): it stays
                          // down until `restart`; retrying does not help
+  kConditionFailed = 13,  // a conditional write's condition (version, absence) did not
+                          // hold: nothing was applied
 };
-inline constexpr uint8_t kMaxStatusCode = 12;
+inline constexpr uint8_t kMaxStatusCode = 13;
 
 // Short stable name of a code, e.g. "not_found"; used in logs and --json output.
 FORKV_EXPORT std::string_view StatusCodeName(StatusCode code);
@@ -68,6 +70,9 @@ class [[nodiscard]] Status {
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status Moved(std::string m) { return {StatusCode::kMoved, std::move(m)}; }
   static Status Failed(std::string m) { return {StatusCode::kFailed, std::move(m)}; }
+  static Status ConditionFailed(std::string m) {
+    return {StatusCode::kConditionFailed, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
