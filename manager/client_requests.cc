@@ -193,9 +193,9 @@ void Manager::OnClientRequest(Envelope env, zmq::message_t payload, const Reques
     store = *live;
   }
   bool created = false;
-  bool get_or_create = ((req.op == Op::kPut || req.op == Op::kIncr) && (req.arg & kPutNoCreate) == 0) ||
-                       req.op == Op::kCreate ||
-                       (req.op == Op::kLocate && (req.arg & kLocateCreate) != 0);
+  bool get_or_create =
+      ((req.op == Op::kPut || req.op == Op::kIncr) && (req.arg & kPutNoCreate) == 0) ||
+      req.op == Op::kCreate || (req.op == Op::kLocate && (req.arg & kLocateCreate) != 0);
   if (store == nullptr && get_or_create) {
     // Get-or-create: a put or create of a new name starts its store.
     auto made = CreateStore(name);

@@ -220,8 +220,8 @@ void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, con
                                    std::to_string(opts_.max_pending_bytes) + "); not applied"));
     return;
   }
-  if (!draining && (deferred_.count(req.key) != 0 ||
-                    (conditional && tracker_.PendingForKey(req.key) > 0))) {
+  if (!draining &&
+      (deferred_.count(req.key) != 0 || (conditional && tracker_.PendingForKey(req.key) > 0))) {
     Defer(origin, payload, req.key, conditional);
     return;
   }
@@ -263,9 +263,9 @@ void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, con
       envelope.emplace_back(View((*origin.envelope)[i]));
     }
   }
-  const PendingWrite& w = tracker_.Add(shard, db_op, std::string(req.key), std::move(bytes),
-                                       origin.tag_value, req.id, SteadyClock::now(),
-                                       std::move(envelope), meta);
+  const PendingWrite& w =
+      tracker_.Add(shard, db_op, std::string(req.key), std::move(bytes), origin.tag_value, req.id,
+                   SteadyClock::now(), std::move(envelope), meta);
   unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
 }
 
@@ -309,10 +309,10 @@ void StoreServer::DrainDeferred(const std::string& key) {
 void StoreServer::FailDeferred() {
   for (auto& [key, queue] : deferred_) {
     for (const Deferred& d : queue) {
-      std::string reply = EncodeStatusReply(
-          PeekRequestId(d.payload), d.envelope.empty()
-                                        ? Status::Unavailable("store is shutting down")
-                                        : Status::Moved("store is shutting down"));
+      std::string reply =
+          EncodeStatusReply(PeekRequestId(d.payload),
+                            d.envelope.empty() ? Status::Unavailable("store is shutting down")
+                                               : Status::Moved("store is shutting down"));
       if (d.envelope.empty()) {
         SendReply(d.tag, reply);
       } else {

@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
 

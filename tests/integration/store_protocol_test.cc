@@ -13,9 +13,9 @@
 #include <zmq.hpp>
 
 #include "shared/codec.h"
-#include "shared/stored_value.h"
 #include "shared/control.h"
 #include "shared/proc.h"
+#include "shared/stored_value.h"
 #include "shared/zsock.h"
 #include "tests/support/harness.h"
 
@@ -454,17 +454,18 @@ TEST_F(StoreProtocolTest, ConditionalWritesWaitForTheKeysWriteInFlight) {
 
   // A stale version, or "only if absent" on a key that exists: refused,
   // nothing sent to the worker.
-  auto stale = Ask(4, {.id = 4, .op = Op::kPut, .store = "users", .key = "k", .value = "d",
-                       .if_version = v1 + 1});
+  auto stale = Ask(
+      4,
+      {.id = 4, .op = Op::kPut, .store = "users", .key = "k", .value = "d", .if_version = v1 + 1});
   ASSERT_TRUE(stale.has_value());
   EXPECT_EQ(StatusCodeName(stale->code), "condition_failed") << stale->message;
   EXPECT_NE(stale->message.find(std::to_string(v1 + 2)), std::string::npos) << stale->message;
-  auto exists = Ask(5, {.id = 5, .op = Op::kPut, .store = "users", .key = "k", .value = "d",
-                        .if_version = 0});
+  auto exists = Ask(
+      5, {.id = 5, .op = Op::kPut, .store = "users", .key = "k", .value = "d", .if_version = 0});
   ASSERT_TRUE(exists.has_value());
   EXPECT_EQ(StatusCodeName(exists->code), "condition_failed") << exists->message;
-  auto del_stale = Ask(6, {.id = 6, .op = Op::kDel, .store = "users", .key = "k",
-                           .if_version = v1});
+  auto del_stale =
+      Ask(6, {.id = 6, .op = Op::kDel, .store = "users", .key = "k", .if_version = v1});
   ASSERT_TRUE(del_stale.has_value());
   EXPECT_EQ(StatusCodeName(del_stale->code), "condition_failed") << del_stale->message;
   EXPECT_FALSE(RecvWithin(db_, 300ms).has_value()) << "a refused write was sent";

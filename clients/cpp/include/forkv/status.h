@@ -26,20 +26,20 @@ namespace forkv {
 // Wire-stable: never renumber, only append.
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kNotFound = 1,         // key or store absent
-  kInvalidArgument = 2,  // bad store name, bad field value
-  kUnavailable = 3,      // store restarting, failed, or shutting down
-  kTooLarge = 4,         // key, value or frame over the limit
-  kMalformed = 5,        // not decodable msgpack / wrong shape
-  kUnknownOp = 6,        // op code not known to this server
-  kVersionMismatch = 7,  // protocol version not supported
-  kIoError = 8,          // disk write or read failed
-  kTimeout = 9,          // no answer in time (client side, or upstream)
-  kInternal = 10,        // a bug or an unexpected system failure
-  kMoved = 11,           // direct path: this process does not serve the store (any more);
-                         // not applied: locate the store again and resend
-  kFailed = 12,          // the store gave up restarting (restart intensity): it stays
-                         // down until `restart`; retrying does not help
+  kNotFound = 1,          // key or store absent
+  kInvalidArgument = 2,   // bad store name, bad field value
+  kUnavailable = 3,       // store restarting, failed, or shutting down
+  kTooLarge = 4,          // key, value or frame over the limit
+  kMalformed = 5,         // not decodable msgpack / wrong shape
+  kUnknownOp = 6,         // op code not known to this server
+  kVersionMismatch = 7,   // protocol version not supported
+  kIoError = 8,           // disk write or read failed
+  kTimeout = 9,           // no answer in time (client side, or upstream)
+  kInternal = 10,         // a bug or an unexpected system failure
+  kMoved = 11,            // direct path: this process does not serve the store (any more);
+                          // not applied: locate the store again and resend
+  kFailed = 12,           // the store gave up restarting (restart intensity): it stays
+                          // down until `restart`; retrying does not help
   kConditionFailed = 13,  // a conditional write's condition (version, absence) did not
                           // hold: nothing was applied
 };
