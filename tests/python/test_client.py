@@ -140,6 +140,32 @@ class ClientTest(unittest.TestCase):
         self.assertGreater(c.stats["direct_requests"], 0)
         self.assertNotEqual(c.endpoint_of("users"), self.manager.endpoint)
 
+    def test_versions_compare_and_swap_and_counters(self):
+        for direct in (True, False):
+            c = forkv.Client(self.manager.endpoint, timeout=10.0, direct=direct)
+            store = "v%d" % direct
+            v1 = c.put(store, "k", b"a")
+            self.assertEqual(c.get_versioned(store, "k"), (b"a", v1))
+            v2 = c.put(store, "k", b"b", if_version=v1)
+            self.assertGreater(v2, v1)
+            with self.assertRaises(forkv.ConditionFailed):
+                c.put(store, "k", b"c", if_version=v1)
+            with self.assertRaises(forkv.ConditionFailed):
+                c.put(store, "k", b"c", if_absent=True)
+            with self.assertRaises(forkv.ConditionFailed):
+                c.delete(store, "k", if_version=v1)
+            self.assertEqual(c.get(store, "k"), b"b")
+            c.delete(store, "k", if_version=v2)
+            v3 = c.put(store, "k", b"d", if_absent=True)
+            self.assertGreater(v3, v2)
+            self.assertEqual(c.incr(store, "n"), 1)
+            self.assertEqual(c.incr(store, "n", -5), -4)
+            with self.assertRaises(forkv.InvalidArgument):
+                c.incr(store, "k")  # "d" is not an integer
+            with self.assertRaises(forkv.InvalidArgument):
+                c.put(store, "k", b"x", if_version=0)
+            c.close()
+
     def test_stores_in_pages(self):
         c = self.client
         names = ["q%02d" % i for i in range(9)]

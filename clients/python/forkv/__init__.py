@@ -42,7 +42,7 @@ import zmq
 
 __all__ = [
     "Client", "Error", "NotFound", "InvalidArgument", "Unavailable", "Failed", "TooLarge",
-    "Malformed", "UnknownOp", "VersionMismatch", "IoError", "Timeout", "Internal",
+    "Malformed", "UnknownOp", "VersionMismatch", "IoError", "Timeout", "Internal", "ConditionFailed",
     "default_endpoint",
 ]
 
@@ -51,8 +51,9 @@ PROTOCOL_VERSION = 1
 # Op codes (docs/protocol.md, section 5).
 OP_PING, OP_PUT, OP_GET, OP_DEL, OP_KEYS, OP_COUNT = 1, 2, 3, 4, 5, 6
 OP_STORES, OP_CREATE, OP_DROP, OP_STATUS, OP_RESTART, OP_KILL, OP_WAIT = 7, 8, 9, 10, 11, 12, 13
-OP_LOCATE, OP_SCAN, OP_BACKUP, OP_RENAME = 14, 15, 16, 17
+OP_LOCATE, OP_SCAN, OP_BACKUP, OP_RENAME, OP_INCR = 14, 15, 16, 17, 18
 LOCATE_CREATE = 1
+GET_VERSION = 1
 
 # `stores` pages (docs/protocol.md, "Listing stores"): stores per page by default, at most.
 STORES_DEFAULT_LIMIT, STORES_MAX_LIMIT = 1000, 10000
@@ -60,7 +61,7 @@ STORES_DEFAULT_LIMIT, STORES_MAX_LIMIT = 1000, 10000
 # Status codes (docs/protocol.md, section 6).
 OK, NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, TOO_LARGE, MALFORMED = 0, 1, 2, 3, 4, 5
 UNKNOWN_OP, VERSION_MISMATCH, IO_ERROR, TIMEOUT, INTERNAL, MOVED = 6, 7, 8, 9, 10, 11
-FAILED = 12
+FAILED, CONDITION_FAILED = 12, 13
 
 _READS = (OP_GET, OP_KEYS, OP_COUNT, OP_SCAN)
 
@@ -128,13 +129,18 @@ class Internal(Error):
     code = INTERNAL
 
 
+class ConditionFailed(Error):
+    """A conditional write's condition (if_version, absence) did not hold: nothing was applied."""
+    code = CONDITION_FAILED
+
+
 class _Moved(Error):
     code = MOVED
 
 
 _BY_CODE = {cls.code: cls for cls in (NotFound, InvalidArgument, Unavailable, TooLarge, Malformed,
                                       UnknownOp, VersionMismatch, IoError, Timeout, Internal,
-                                      _Moved, Failed)}
+                                      _Moved, Failed, ConditionFailed)}
 
 
 def _error(code, message):
@@ -280,15 +286,17 @@ class _Connection:
                     if event == zmq.EVENT_DISCONNECTED:
                         raise _PeerLost(self.endpoint + " closed the connection (its process exited)")
 
-    def call(self, op, store="", key=b"", value=b"", arg=0, timeout=5.0):
+    def call(self, op, store="", key=b"", value=b"", arg=0, timeout=5.0, if_version=None):
         """The reply [code, message, body] to one request; raises Timeout,
         Unavailable (nothing listens, or the peer was lost) or Internal."""
         self.sent = False
         self._open()
         request_id = self.next_id
         self.next_id = (self.next_id + 1) & (2 ** 64 - 1) or 1
-        payload = msgpack.packb([PROTOCOL_VERSION, request_id, op, store, _bytes(key),
-                                 _bytes(value), arg], use_bin_type=True)
+        fields = [PROTOCOL_VERSION, request_id, op, store, _bytes(key), _bytes(value), arg]
+        if if_version is not None:
+            fields.append(if_version)
+        payload = msgpack.packb(fields, use_bin_type=True)
         deadline = time.monotonic() + timeout
         try:
             if not self._wait(zmq.POLLOUT, deadline):
@@ -354,9 +362,9 @@ class Client:
 
     # ---- paths ----------------------------------------------------------------
 
-    def _manager_call(self, op, store="", key=b"", value=b"", arg=0):
+    def _manager_call(self, op, store="", key=b"", value=b"", arg=0, if_version=None):
         self.stats["manager_requests"] += 1
-        return self._manager.call(op, store, key, value, arg, self.timeout)
+        return self._manager.call(op, store, key, value, arg, self.timeout, if_version)
 
     def _forget(self, store):
         conn = self._routes.pop(store, None)
@@ -398,13 +406,13 @@ class Client:
         self._routes[store] = conn
         return conn
 
-    def _store_call(self, op, store, key=b"", value=b"", arg=0):
+    def _store_call(self, op, store, key=b"", value=b"", arg=0, if_version=None):
         if not self.direct or not self._direct_supported:
-            return self._manager_call(op, store, key, value, arg)
+            return self._manager_call(op, store, key, value, arg, if_version)
         last = None
         for attempt in range(1, self.attempts + 1):
             try:
-                conn = self._route(store, create=(op == OP_PUT))
+                conn = self._route(store, create=(op in (OP_PUT, OP_INCR)))
             except Timeout as e:
                 # The store did not serve within the manager's wait (a slow
                 # restart): locate again while attempts remain.
@@ -413,10 +421,11 @@ class Client:
                 last = e
                 continue
             if conn is None:
-                return self._manager_call(op, store, key, value, arg)
+                return self._manager_call(op, store, key, value, arg, if_version)
             self.stats["direct_requests"] += 1
             try:
-                code, message, body = conn.call(op, store, key, value, arg, self.timeout)
+                code, message, body = conn.call(op, store, key, value, arg, self.timeout,
+                                                if_version)
             except (Unavailable, Timeout, Internal) as e:
                 sent = conn.sent
                 self._forget(store)
@@ -440,18 +449,46 @@ class Client:
 
     # ---- operations -----------------------------------------------------------
 
-    def put(self, store, key, value):
-        """Stores `value` under `key`; creates the store if it does not exist."""
-        self._check(self._store_call(OP_PUT, store, key, value))
+    def put(self, store, key, value, if_version=None, if_absent=False):
+        """Stores `value` under `key` and returns the key's new version; creates
+        the store if it does not exist. With `if_version` (an int), only if the
+        key is at that version; with `if_absent`, only if it does not exist:
+        otherwise raises ConditionFailed and nothing is written."""
+        if if_absent:
+            if if_version is not None:
+                raise InvalidArgument("put: if_version and if_absent exclude each other")
+            if_version = 0
+        elif if_version is not None and if_version < 1:
+            raise InvalidArgument("put: if_version must be >= 1")
+        return self._check(self._store_call(OP_PUT, store, key, value, if_version=if_version))
 
     def get(self, store, key):
         """The value (bytes); raises NotFound when the key or the store is absent."""
         body = self._check(self._store_call(OP_GET, store, key))
         return _bytes(body) if body is not None else b""
 
-    def delete(self, store, key):
-        """Raises NotFound when the key or the store is absent."""
-        self._check(self._store_call(OP_DEL, store, key))
+    def get_versioned(self, store, key):
+        """(value, version) of `key`; raises NotFound when absent."""
+        body = self._check(self._store_call(OP_GET, store, key, arg=GET_VERSION))
+        if not isinstance(body, list) or len(body) != 2:
+            raise Internal("get: unexpected reply body")
+        return _bytes(body[0]), body[1]
+
+    def delete(self, store, key, if_version=None):
+        """Raises NotFound when the key or the store is absent; with
+        `if_version`, ConditionFailed unless the key is at that version."""
+        if if_version is not None and if_version < 1:
+            raise InvalidArgument("delete: if_version must be >= 1")
+        self._check(self._store_call(OP_DEL, store, key, if_version=if_version))
+
+    def incr(self, store, key, by=1):
+        """Adds `by` to the 64-bit counter `key` (absent counts as 0) and returns
+        the new value; InvalidArgument when the value is not an integer or the
+        sum overflows. Never resent: a lost reply raises, it does not count twice."""
+        body = self._check(self._store_call(OP_INCR, store, key, str(int(by)).encode()))
+        if not isinstance(body, list) or len(body) != 2:
+            raise Internal("incr: unexpected reply body")
+        return body[0]
 
     def keys(self, store, prefix=b"", limit=0, after=b""):
         """Keys (bytes) starting with `prefix` and sorting after `after`, in
