@@ -184,7 +184,7 @@ Result<Reply> Client::Impl::StoreCall(const Request& request) {
   if (!opts.direct || !direct_supported) return ManagerCall(request);
   Status last = Status::Unavailable("no attempt made");
   for (int attempt = 1; attempt <= opts.attempts; ++attempt) {
-    auto route = RouteTo(request.store, request.op == Op::kPut);
+    auto route = RouteTo(request.store, request.op == Op::kPut || request.op == Op::kIncr);
     if (!route.ok()) {
       if (route.status().code() == StatusCode::kUnknownOp) return ManagerCall(request);
       // The store did not serve within the manager's wait (a slow
@@ -254,6 +254,42 @@ Result<std::string> Client::Get(std::string_view store, std::string_view key) {
 
 Status Client::Del(std::string_view store, std::string_view key) {
   return CheckedReply(impl_->StoreCall(MakeRequest(Op::kDel, store, key))).status();
+}
+
+Result<uint64_t> Client::PutVersion(std::string_view store, std::string_view key,
+                                    std::string_view value) {
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kPut, store, key, value)));
+  if (!reply.ok()) return reply.status();
+  return CountOfReply(*reply);  // a uint body
+}
+
+Result<uint64_t> Client::PutIfVersion(std::string_view store, std::string_view key,
+                                      std::string_view value, uint64_t version) {
+  Request r = MakeRequest(Op::kPut, store, key, value);
+  r.if_version = version;
+  auto reply = CheckedReply(impl_->StoreCall(r));
+  if (!reply.ok()) return reply.status();
+  return CountOfReply(*reply);
+}
+
+Status Client::DelIfVersion(std::string_view store, std::string_view key, uint64_t version) {
+  if (version == 0) return Status::InvalidArgument("DelIfVersion: the version must be >= 1");
+  Request r = MakeRequest(Op::kDel, store, key);
+  r.if_version = version;
+  return CheckedReply(impl_->StoreCall(r)).status();
+}
+
+Result<Versioned> Client::GetVersioned(std::string_view store, std::string_view key) {
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kGet, store, key, {}, kGetVersion)));
+  if (!reply.ok()) return reply.status();
+  return VersionedOfReply(*reply);
+}
+
+Result<int64_t> Client::Incr(std::string_view store, std::string_view key, int64_t by) {
+  auto reply =
+      CheckedReply(impl_->StoreCall(MakeRequest(Op::kIncr, store, key, std::to_string(by))));
+  if (!reply.ok()) return reply.status();
+  return CounterOfReply(*reply);
 }
 
 Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,

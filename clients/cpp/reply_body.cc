@@ -84,6 +84,27 @@ Result<ScanPage> ScanOfReply(const Reply& reply) {
   return page;
 }
 
+Result<Versioned> VersionedOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  Versioned v;
+  if (!body->is_array() || body->size() != 2 || !JsonBytes((*body)[0], &v.value) ||
+      !(*body)[1].is_number_unsigned()) {
+    return Status::Internal("get: reply body is not [value, version]");
+  }
+  v.version = (*body)[1].get<uint64_t>();
+  return v;
+}
+
+Result<int64_t> CounterOfReply(const Reply& reply) {
+  auto body = JsonOfReply(reply);
+  if (!body.ok()) return body.status();
+  if (!body->is_array() || body->size() != 2 || !(*body)[0].is_number_integer()) {
+    return Status::Internal("incr: reply body is not [value, version]");
+  }
+  return (*body)[0].get<int64_t>();
+}
+
 Result<uint64_t> CountOfReply(const Reply& reply) {
   auto body = JsonOfReply(reply);
   if (!body.ok()) return body.status();

@@ -23,7 +23,9 @@ Result<Reply> CheckedReply(Result<Reply> reply);
 Result<nlohmann::json> JsonOfReply(const Reply& reply);  // null when the body is nil
 Result<std::string> ValueOfReply(const Reply& reply);
 Result<std::vector<std::string>> KeysOfReply(const Reply& reply);
-Result<uint64_t> CountOfReply(const Reply& reply);
+Result<uint64_t> CountOfReply(const Reply& reply);       // also a put's version
+Result<Versioned> VersionedOfReply(const Reply& reply);  // a get with kGetVersion
+Result<int64_t> CounterOfReply(const Reply& reply);      // an incr's new value
 Result<ScanPage> ScanOfReply(const Reply& reply);
 
 }  // namespace forkv

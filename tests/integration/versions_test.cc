@@ -2,6 +2,7 @@
 // real processes: versions survive kill -9 of the store and of the manager,
 // are never reused (not even by a key deleted and written again), and a
 // format-1 data dir is migrated with nothing lost.
+#include <forkv/client.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -109,6 +110,35 @@ TEST_F(VersionsTest, CountersAreAtomicAndRefuseWhatIsNotAnInteger) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(mgr_->Cli({"get", "c", "hits"}).out, "100");
+}
+
+// The C++ library, on the direct path and through the manager.
+TEST_F(VersionsTest, TheCppClientComparesAndSwapsAndCounts) {
+  for (bool direct : {true, false}) {
+    Client c(ClientOptions{.endpoint = mgr_->endpoint(), .direct = direct});
+    const std::string store = direct ? "direct" : "managed";
+    auto v1 = c.PutVersion(store, "k", "a");
+    ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+    auto got = c.GetVersioned(store, "k");
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->value, "a");
+    EXPECT_EQ(got->version, *v1);
+    auto v2 = c.PutIfVersion(store, "k", "b", *v1);
+    ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+    EXPECT_GT(*v2, *v1);
+    EXPECT_EQ(c.PutIfVersion(store, "k", "c", *v1).status().code(), StatusCode::kConditionFailed);
+    EXPECT_EQ(c.PutIfVersion(store, "k", "c", 0).status().code(), StatusCode::kConditionFailed);
+    EXPECT_EQ(c.DelIfVersion(store, "k", *v1).code(), StatusCode::kConditionFailed);
+    EXPECT_EQ(*c.Get(store, "k"), "b");
+    EXPECT_TRUE(c.DelIfVersion(store, "k", *v2).ok());
+    auto v3 = c.PutIfVersion(store, "k", "d", 0);
+    ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+    EXPECT_GT(*v3, *v2);
+    EXPECT_EQ(*c.Incr(store, "n", 40), 40);
+    EXPECT_EQ(*c.Incr(store, "n"), 41);
+    EXPECT_EQ(c.Incr(store, "k").status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(direct, c.stats().direct_requests > 0);
+  }
 }
 
 // A data dir of the first release (format 1: values stored alone) is

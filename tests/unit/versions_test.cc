@@ -81,8 +81,8 @@ TEST(WriteConditionsTest, CountersFollowRedisRules) {
   EXPECT_EQ(sum, INT64_MAX - 1);
   StoreMap::Item min = item(std::to_string(INT64_MIN));
   EXPECT_EQ(ApplyIncrement(&min, -1, &sum).code(), StatusCode::kInvalidArgument);
-  for (const char* bad : {"", "abc", "1.5", " 1", "1 ", "+1", "007", "-0", "--1",
-                          "9223372036854775808", "0x10"}) {
+  for (const char* bad :
+       {"", "abc", "1.5", " 1", "1 ", "+1", "007", "-0", "--1", "9223372036854775808", "0x10"}) {
     StoreMap::Item b = item(bad);
     EXPECT_EQ(ApplyIncrement(&b, 1, &sum).code(), StatusCode::kInvalidArgument) << bad;
   }
@@ -125,9 +125,8 @@ TEST_F(ShardFormatTest, ANewShardIsMarkedAndAMarkedOneLeftAlone) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(first->was_current);
   EXPECT_EQ(first->rewritten, 0u);
-  ASSERT_TRUE(db_->Write({Mutation::Put(StorageKey("s", "k"), EncodeStoredValue(3, 0, "v"))},
-                         false)
-                  .ok());
+  ASSERT_TRUE(
+      db_->Write({Mutation::Put(StorageKey("s", "k"), EncodeStoredValue(3, 0, "v"))}, false).ok());
   auto again = EnsureShardFormat(*db_);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->was_current);

@@ -116,6 +116,14 @@ struct ScanPage {
   std::string next_after;  // the last key of this page when `more`
 };
 
+// A value with its version (docs/protocol.md, "Versions and conditional
+// writes"): the store's revision of the key's last write; it increases with
+// every write of the key and is never reused.
+struct Versioned {
+  std::string value;
+  uint64_t version = 0;
+};
+
 class Pipeline;
 struct ClientInternals;  // forkv's own tools only (not installed)
 
@@ -139,6 +147,24 @@ class FORKV_EXPORT Client {
   Result<std::string> Get(std::string_view store, std::string_view key);
   // NotFound when the key or the store does not exist.
   Status Del(std::string_view store, std::string_view key);
+
+  // Versions and compare-and-swap. None of these is ever resent after it
+  // reached a store (a lost reply is an error saying the outcome is
+  // unknown): a second conditional write would fail on the first's
+  // success, a second Incr would count twice.
+  // Put, answering the key's new version.
+  Result<uint64_t> PutVersion(std::string_view store, std::string_view key, std::string_view value);
+  // Only if the key is at `version` (0: only if it is absent); otherwise
+  // kConditionFailed and nothing is written. The new version.
+  Result<uint64_t> PutIfVersion(std::string_view store, std::string_view key,
+                                std::string_view value, uint64_t version);
+  // Only if the key is at `version` (>= 1); otherwise kConditionFailed.
+  Status DelIfVersion(std::string_view store, std::string_view key, uint64_t version);
+  Result<Versioned> GetVersioned(std::string_view store, std::string_view key);
+  // Adds `by` to the 64-bit counter at `key` (absent: 0), atomically; the
+  // new value. kInvalidArgument for a value that is not decimal integer
+  // text, or on overflow. Creates the store like Put.
+  Result<int64_t> Incr(std::string_view store, std::string_view key, int64_t by = 1);
   // Keys starting with `prefix`, in byte order; at most `limit` (0 = all).
   // TooLarge when the list would exceed 32 MiB: narrow it.
   Result<std::vector<std::string>> Keys(std::string_view store, std::string_view prefix = "",
