@@ -271,7 +271,9 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest req{.method = ParseMethod(method_name),
                     .method_name = method_name,
                     .target = std::string(msg.target()),
-                    .body = std::move(msg.body())};
+                    .body = std::move(msg.body()),
+                    .if_match = std::string(msg[bhttp::field::if_match]),
+                    .if_none_match = std::string(msg[bhttp::field::if_none_match])};
     head_ = req.method == Method::kHead;
     target_ = req.target;
     method_ = req.method;
@@ -556,27 +558,42 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
       return ErrorResponse(Status::NotFound("no such store '" + route.store + "'"));
     }
     case RouteKind::kStoreKeys: {
-      auto keys = Stores().Keys(route.store, route.prefix, route.limit);
+      auto keys = Stores().Keys(route.store, route.prefix, route.limit, route.after);
       if (!keys.ok()) return ErrorResponse(keys.status());
       return JsonResponse(200, *keys);
     }
     case RouteKind::kKey: {
+      auto condition = ParseKeyCondition(req.if_match, req.if_none_match);
+      if (!condition.ok()) return ErrorResponse(condition.status());
+      if (condition->has_value() && method != Method::kPut && method != Method::kDelete) {
+        return ErrorResponse(Status::InvalidArgument(
+            "If-Match and If-None-Match apply to PUT and DELETE of a key only"));
+      }
       if (method == Method::kPut) {
         if (Status s = ValidateValue(req.body); !s.ok()) return ErrorResponse(s);
-        if (Status s = Stores().Put(route.store, route.key, req.body); !s.ok()) {
-          return ErrorResponse(s);
-        }
-        return {.status = 204};
+        auto version = condition->has_value()
+                           ? Stores().PutIfVersion(route.store, route.key, req.body, **condition)
+                           : Stores().PutVersion(route.store, route.key, req.body);
+        if (!version.ok()) return ErrorResponse(version.status());
+        return {.status = 204, .headers = {{"ETag", ETagOf(*version)}}};
       }
       if (method == Method::kDelete) {
-        if (Status s = Stores().Del(route.store, route.key); !s.ok()) {
-          return ErrorResponse(s);
+        if (condition->has_value() && **condition == 0) {
+          return ErrorResponse(Status::InvalidArgument(
+              "If-None-Match: * on DELETE deletes nothing; send If-Match with the ETag"));
         }
+        Status s = condition->has_value()
+                       ? Stores().DelIfVersion(route.store, route.key, **condition)
+                       : Stores().Del(route.store, route.key);
+        if (!s.ok()) return ErrorResponse(s);
         return {.status = 204};
       }
-      auto value = Stores().Get(route.store, route.key);
+      auto value = Stores().GetVersioned(route.store, route.key);
       if (!value.ok()) return ErrorResponse(value.status());
-      return {.status = 200, .content_type = kOctets, .body = std::move(*value)};
+      return {.status = 200,
+              .content_type = kOctets,
+              .body = std::move(value->value),
+              .headers = {{"ETag", ETagOf(value->version)}}};
     }
     case RouteKind::kUnknown:
       break;

@@ -62,6 +62,10 @@ struct HttpRequest {
   std::string method_name;
   std::string target;
   std::string body;
+  // Conditional requests on a key (docs/http.md, "Versions"): the raw
+  // header values, "" when absent.
+  std::string if_match;
+  std::string if_none_match;
 };
 
 // One answer. An empty content_type sends no Content-Type.

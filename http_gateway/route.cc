@@ -71,6 +71,44 @@ Status CheckStoresPage(const Route& route) {
 
 }  // namespace
 
+std::string ETagOf(uint64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+Result<std::optional<uint64_t>> ParseKeyCondition(std::string_view if_match,
+                                                  std::string_view if_none_match) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  if_match = trim(if_match);
+  if_none_match = trim(if_none_match);
+  if (!if_match.empty() && !if_none_match.empty()) {
+    return Status::InvalidArgument("send If-Match or If-None-Match, not both");
+  }
+  if (!if_none_match.empty()) {
+    if (if_none_match != "*") {
+      return Status::InvalidArgument("If-None-Match: only * (create only) is supported");
+    }
+    return std::optional<uint64_t>(0);
+  }
+  if (if_match.empty()) return std::optional<uint64_t>();
+  if (if_match == "*") {
+    return Status::InvalidArgument("If-Match: * is not supported; send the key's ETag");
+  }
+  std::string_view tag = if_match;
+  uint64_t version = 0;
+  if (tag.size() < 3 || tag.front() != '"' || tag.back() != '"') {
+    return Status::InvalidArgument("If-Match: expected one ETag such as \"12\"");
+  }
+  tag = tag.substr(1, tag.size() - 2);
+  auto [ptr, ec] = std::from_chars(tag.data(), tag.data() + tag.size(), version);
+  if (ec != std::errc() || ptr != tag.data() + tag.size() || version == 0) {
+    return Status::InvalidArgument("If-Match: " + std::string(if_match) +
+                                   " is not an ETag forkv gave");
+  }
+  return std::optional<uint64_t>(version);
+}
+
 Result<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,8 +45,9 @@ struct Route {
   std::string key;     // decoded
   std::string prefix;  // ?prefix= (kStoreKeys)
   uint64_t limit = 0;  // ?limit= (kStoreKeys: 0 = no limit; kStores: 1..10000, 0 = absent)
-  std::string after;   // ?after= (kStores): names strictly greater ("" = from the first)
-  std::string state;   // ?state= (kStores): one of kStoreStates ("" = any)
+  std::string
+      after;  // ?after= (kStores, kStoreKeys): names or keys strictly greater ("" = from the first)
+  std::string state;  // ?state= (kStores): one of kStoreStates ("" = any)
 };
 
 // InvalidArgument for broken percent-encoding ("%4", "%zz") or a bad limit;
@@ -60,6 +62,15 @@ Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 // Every byte outside [A-Za-z0-9._~-] as %XX (for building URLs in tests and
 // links).
 std::string PercentEncode(std::string_view bytes);
+
+// A key's version as an HTTP entity tag: "\"12\"" (strong).
+std::string ETagOf(uint64_t version);
+// The condition of a PUT or DELETE of a key (docs/http.md, "Versions"):
+// nullopt without one; If-Match: "V" -> V; If-None-Match: * -> 0 (only if
+// absent). InvalidArgument for both at once, a list, a weak tag, a tag that
+// is not a version, If-Match: * or an If-None-Match other than *.
+Result<std::optional<uint64_t>> ParseKeyCondition(std::string_view if_match,
+                                                  std::string_view if_none_match);
 
 Method ParseMethod(std::string_view method);
 // Whether `kind` accepts `method` (HEAD wherever GET is accepted), and the

@@ -293,8 +293,8 @@ Result<int64_t> Client::Incr(std::string_view store, std::string_view key, int64
 }
 
 Result<std::vector<std::string>> Client::Keys(std::string_view store, std::string_view prefix,
-                                              uint64_t limit) {
-  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, {}, limit)));
+                                              uint64_t limit, std::string_view after) {
+  auto reply = CheckedReply(impl_->StoreCall(MakeRequest(Op::kKeys, store, prefix, after, limit)));
   if (!reply.ok()) return reply.status();
   return KeysOfReply(*reply);
 }

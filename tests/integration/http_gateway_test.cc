@@ -412,5 +412,52 @@ TEST_F(HttpGatewayTest, ManagerStopTakesTheGatewayDown) {
   }));
 }
 
+// Versions over HTTP: ETag on GET, HEAD and PUT; If-Match and
+// If-None-Match: * make PUT and DELETE conditional, 412 when they fail;
+// keys come in pages with after=.
+TEST_F(HttpGatewayTest, ETagsAndConditionalRequests) {
+  auto c = Client();
+  auto put = c.Put("/v1/stores/cas/keys/k", "one", "text/plain");
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 204) << put->body;
+  const std::string tag1 = put->get_header_value("ETag");
+  ASSERT_FALSE(tag1.empty());
+  auto got = c.Get("/v1/stores/cas/keys/k");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->get_header_value("ETag"), tag1);
+  EXPECT_EQ(c.Head("/v1/stores/cas/keys/k")->get_header_value("ETag"), tag1);
+  EXPECT_EQ(tag1,
+            "\"" + std::to_string(mgr_->CliJson({"get", "cas", "k"}).value("version", 0)) + "\"");
+
+  auto cas = c.Put("/v1/stores/cas/keys/k", {{"If-Match", tag1}}, "two", "text/plain");
+  ASSERT_TRUE(cas);
+  ASSERT_EQ(cas->status, 204) << cas->body;
+  const std::string tag2 = cas->get_header_value("ETag");
+  EXPECT_NE(tag2, tag1);
+  ExpectError(c.Put("/v1/stores/cas/keys/k", {{"If-Match", tag1}}, "three", "text/plain"), 412,
+              "condition_failed");
+  ExpectError(c.Put("/v1/stores/cas/keys/k", {{"If-None-Match", "*"}}, "three", "text/plain"), 412,
+              "condition_failed");
+  ExpectError(c.Delete("/v1/stores/cas/keys/k", {{"If-Match", tag1}}, "", "text/plain"), 412,
+              "condition_failed");
+  ExpectError(c.Put("/v1/stores/cas/keys/k", {{"If-Match", "*"}}, "three", "text/plain"), 400,
+              "invalid_argument");
+  ExpectError(c.Get("/v1/stores/cas/keys/k", {{"If-Match", tag2}}), 400, "invalid_argument");
+  EXPECT_EQ(c.Get("/v1/stores/cas/keys/k")->body, "two");  // nothing above changed it
+
+  auto del = c.Delete("/v1/stores/cas/keys/k", {{"If-Match", tag2}}, "", "text/plain");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 204) << del->body;
+  auto created = c.Put("/v1/stores/cas/keys/k", {{"If-None-Match", "*"}}, "new", "text/plain");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 204) << created->body;
+
+  for (const char* k : {"a", "b", "c", "d"}) {
+    ASSERT_EQ(c.Put(std::string("/v1/stores/pages/keys/") + k, "v", "text/plain")->status, 204);
+  }
+  EXPECT_EQ(Json(c.Get("/v1/stores/pages/keys?limit=2")), nlohmann::json({"a", "b"}));
+  EXPECT_EQ(Json(c.Get("/v1/stores/pages/keys?limit=2&after=b")), nlohmann::json({"c", "d"}));
+}
+
 }  // namespace
 }  // namespace forkv::test

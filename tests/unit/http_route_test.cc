@@ -129,3 +129,45 @@ TEST(HttpRouteTest, OpLabels) {
 
 }  // namespace
 }  // namespace forkv::http
+
+namespace forkv::http {
+namespace {
+
+TEST(HttpRouteTest, KeyConditionsFromIfMatchAndIfNoneMatch) {
+  EXPECT_EQ(ETagOf(12), "\"12\"");
+  auto none = ParseKeyCondition("", "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto match = ParseKeyCondition(" \"12\" ", "");
+  ASSERT_TRUE(match.ok()) << match.status().ToString();
+  EXPECT_EQ(**match, 12u);
+  auto absent = ParseKeyCondition("", "*");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(**absent, 0u);
+  for (auto [if_match, if_none_match] :
+       std::vector<std::pair<std::string, std::string>>{{"\"1\"", "*"},
+                                                        {"*", ""},
+                                                        {"12", ""},
+                                                        {"W/\"12\"", ""},
+                                                        {"\"1\", \"2\"", ""},
+                                                        {"\"0\"", ""},
+                                                        {"\"x\"", ""},
+                                                        {"\"\"", ""},
+                                                        {"\"18446744073709551616\"", ""},
+                                                        {"", "\"12\""}}) {
+    EXPECT_EQ(ParseKeyCondition(if_match, if_none_match).status().code(),
+              StatusCode::kInvalidArgument)
+        << "If-Match [" << if_match << "] If-None-Match [" << if_none_match << "]";
+  }
+}
+
+TEST(HttpRouteTest, KeyListingsTakeAnAfterCursor) {
+  auto r = ParseTarget("/v1/stores/s/keys?after=k%2F9&limit=2&prefix=k");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->kind, RouteKind::kStoreKeys);
+  EXPECT_EQ(r->after, "k/9");
+  EXPECT_EQ(r->limit, 2u);
+}
+
+}  // namespace
+}  // namespace forkv::http

@@ -165,10 +165,12 @@ class FORKV_EXPORT Client {
   // new value. kInvalidArgument for a value that is not decimal integer
   // text, or on overflow. Creates the store like Put.
   Result<int64_t> Incr(std::string_view store, std::string_view key, int64_t by = 1);
-  // Keys starting with `prefix`, in byte order; at most `limit` (0 = all).
-  // TooLarge when the list would exceed 32 MiB: narrow it.
+  // Keys starting with `prefix` that sort after `after` ("" = from the
+  // first), in byte order; at most `limit` (0 = all). TooLarge when the
+  // list would exceed 32 MiB: narrow it, or page with `after` = the last
+  // key of the previous page.
   Result<std::vector<std::string>> Keys(std::string_view store, std::string_view prefix = "",
-                                        uint64_t limit = 0);
+                                        uint64_t limit = 0, std::string_view after = "");
   Result<uint64_t> Count(std::string_view store);
   // One page of (key, value) pairs; NotFound when the store does not exist.
   // A page holds at most `limit` pairs and about 4 MiB of keys and values.
