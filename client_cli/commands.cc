@@ -36,7 +36,7 @@ const std::map<std::string, Op>& CommandOps() {
       {"status", Op::kStatus}, {"restart", Op::kRestart}, {"kill", Op::kKill},
       {"wait", Op::kWait},     {"locate", Op::kLocate},   {"export", Op::kScan},
       {"import", Op::kPut},    {"backup", Op::kBackup},   {"rename", Op::kRename},
-      {"incr", Op::kIncr},
+      {"incr", Op::kIncr},     {"expire", Op::kExpire},
   };
   return kOps;
 }
@@ -219,6 +219,13 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
   put->add_flag("--if-absent", if_absent, "only if KEY does not exist (exit 6 otherwise)")
       ->excludes("--if-version");
+  std::string ttl_text;
+  put->add_option("--ttl", ttl_text, "KEY expires after this long: 30s, 1500ms, 5m, 2h, 7d");
+  CLI::App* expire = add("expire", "set KEY's time to live (0: it never expires)");
+  add_store(expire);
+  add_key(expire);
+  std::string expire_text;
+  expire->add_option("TTL", expire_text, "30s, 1500ms, 5m, 2h, 7d; 0 = no expiry")->required();
   CLI::App* get = add("get", "print the value of KEY (exit 1 when absent)");
   add_store(get);
   add_key(get);
@@ -335,7 +342,28 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       r.arg = no_create ? kPutNoCreate : 0;
       if (put_if_version) r.if_version = *put_if_version;
       if (if_absent) r.if_version = 0;
+      if (!ttl_text.empty()) {
+        auto ttl = ParseDuration(ttl_text);
+        if (!ttl.ok() || *ttl == 0) {
+          result.output =
+              UsageError(ttl.ok() ? "--ttl must be more than 0 (a put without --ttl never expires)"
+                                  : ttl.status().message(),
+                         inv.json);
+          return result;
+        }
+        r.ttl_ms = *ttl;
+      }
       break;
+    case Op::kExpire: {
+      r.key = key;
+      auto ttl = ParseDuration(expire_text);
+      if (!ttl.ok()) {
+        result.output = UsageError(ttl.status().message(), inv.json);
+        return result;
+      }
+      r.arg = *ttl;
+      break;
+    }
     case Op::kIncr:
       r.key = key;
       r.value = incr_by;
@@ -452,7 +480,8 @@ int Run(int argc, const char* const* argv) {
       reply = client.Call(
           inv.request,
           std::max(inv.timeout, milliseconds(inv.request.op == Op::kRename ? 95000 : 65000)));
-    } else if (inv.request.op == Op::kIncr || inv.request.if_version) {
+    } else if (inv.request.op == Op::kIncr || inv.request.op == Op::kExpire ||
+               inv.request.if_version) {
       // Not resent: a second incr would count twice, and a second
       // conditional write would fail on the first one's success.
       reply = client.Call(inv.request, inv.timeout);

@@ -272,6 +272,36 @@ int ExitCodeFor(StatusCode code) {
   return kExitServerError;
 }
 
+Result<uint64_t> ParseDuration(std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a duration (e.g. 30s, 1500ms, 5m, 2h, 7d)");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return bad();
+  uint64_t n = std::stoull(std::string(text.substr(0, digits)));
+  std::string_view unit = text.substr(digits);
+  uint64_t scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1000;
+  } else if (unit == "ms") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60 * 1000;
+  } else if (unit == "h") {
+    scale = 3600 * 1000;
+  } else if (unit == "d") {
+    scale = 86400 * 1000;
+  } else {
+    return bad();
+  }
+  if (n > kMaxTtlMs / scale) {
+    return Status::InvalidArgument("duration '" + std::string(text) + "' is over the limit");
+  }
+  return n * scale;
+}
+
 std::string FormatDuration(uint64_t ms) {
   if (ms < 1000) return std::to_string(ms) + "ms";
   uint64_t s = ms / 1000;
@@ -443,10 +473,11 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
 
     case Op::kPut:
     case Op::kDel:
+    case Op::kExpire:
       if (!opts.json) return Success("ok\n");
       j["store"] = request.store;
       PutBytes(j, "key", request.key);
-      if (request.op == Op::kPut) {
+      if (request.op != Op::kDel) {
         auto version = UintValue(body);
         if (!version) return Unexpected(request, opts);
         j["version"] = *version;
@@ -470,9 +501,10 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
     case Op::kGet: {
       std::string value;
       std::optional<uint64_t> version;
-      if ((request.arg & kGetVersion) != 0) {  // [value, version]
-        if (!body.is_array() || body.size() != 2 || !BodyBytes(body[0], &value) ||
-            !(version = UintValue(body[1]))) {
+      std::optional<uint64_t> expires;
+      if ((request.arg & kGetVersion) != 0) {  // [value, version, expires_ms]
+        if (!body.is_array() || body.size() != 3 || !BodyBytes(body[0], &value) ||
+            !(version = UintValue(body[1])) || !(expires = UintValue(body[2]))) {
           return Unexpected(request, opts);
         }
       } else if (!BodyBytes(body, &value)) {
@@ -486,6 +518,7 @@ Output RenderOutcome(const Request& request, const Result<Reply>& outcome,
       PutBytes(j, "key", request.key);
       PutBytes(j, "value", value);
       if (version) j["version"] = *version;
+      if (expires && *expires != 0) j["expires_unix_ms"] = *expires;
       return JsonSuccess(j);
     }
 

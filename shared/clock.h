@@ -11,6 +11,12 @@ using SteadyClock = std::chrono::steady_clock;
 using SteadyTime = SteadyClock::time_point;
 using Millis = std::chrono::milliseconds;
 
+// Unix time in ms: what expiry times (TTLs) are kept in, on disk too.
+inline int64_t WallMs() {
+  return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Whole milliseconds from `from` to `to` (negative when `to` is earlier).
 inline int64_t MillisBetween(SteadyTime from, SteadyTime to) {
   return std::chrono::duration_cast<Millis>(to - from).count();

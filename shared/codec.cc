@@ -24,7 +24,7 @@ std::string EncodeRequest(const Request& r) {
   out.reserve(32 + r.store.size() + r.key.size() + r.value.size());
   StringSink sink{&out};
   Packer pk(sink);
-  pk.pack_array(r.if_version ? 8 : 7);
+  pk.pack_array(r.ttl_ms != 0 ? 9 : r.if_version ? 8 : 7);
   pk.pack_uint32(kProtocolVersion);
   pk.pack_uint64(r.id);
   pk.pack_uint8(static_cast<uint8_t>(r.op));
@@ -32,7 +32,12 @@ std::string EncodeRequest(const Request& r) {
   PackBin(pk, r.key);
   PackBin(pk, r.value);
   pk.pack_uint64(r.arg);
-  if (r.if_version) pk.pack_uint64(*r.if_version);
+  if (r.if_version) {
+    pk.pack_uint64(*r.if_version);
+  } else if (r.ttl_ms != 0) {
+    pk.pack_nil();
+  }
+  if (r.ttl_ms != 0) pk.pack_uint64(r.ttl_ms);
   return out;
 }
 
@@ -61,7 +66,7 @@ Result<RequestView> DecodeRequestView(std::string_view bytes) {
                                    " not supported (server speaks " +
                                    std::to_string(kProtocolVersion) + ")");
   }
-  if (o.via.array.size != 8) {
+  if (o.via.array.size != 8 && o.via.array.size != 9) {
     if (Status s = ExpectArray(o, 7, "request"); !s.ok()) return s;
   }
   const msgpack::object* f = o.via.array.ptr;
@@ -74,11 +79,12 @@ Result<RequestView> DecodeRequestView(std::string_view bytes) {
   if (!GetBytesView(f[4], &r.key)) return FieldError("request", "key");
   if (!GetBytesView(f[5], &r.value)) return FieldError("request", "value");
   if (!GetUint(f[6], &r.arg)) return FieldError("request", "arg");
-  if (o.via.array.size == 8) {
+  if (o.via.array.size >= 8 && f[7].type != msgpack::type::NIL) {
     uint64_t if_version = 0;
     if (!GetUint(f[7], &if_version)) return FieldError("request", "if_version");
     r.if_version = if_version;
   }
+  if (o.via.array.size == 9 && !GetUint(f[8], &r.ttl_ms)) return FieldError("request", "ttl_ms");
   if (op < 1 || op > kMaxOp) return Status::UnknownOp("unknown op " + std::to_string(op));
   r.op = static_cast<Op>(op);
   return r;
@@ -173,14 +179,15 @@ std::string EncodeUintBody(uint64_t n) {
   return out;
 }
 
-std::string EncodeVersionedValueBody(std::string_view value, uint64_t version) {
+std::string EncodeVersionedValueBody(std::string_view value, uint64_t version, int64_t expires_ms) {
   std::string out;
-  out.reserve(value.size() + 16);
+  out.reserve(value.size() + 24);
   StringSink sink{&out};
   Packer pk(sink);
-  pk.pack_array(2);
+  pk.pack_array(3);
   PackBin(pk, value);
   pk.pack_uint64(version);
+  pk.pack_uint64(static_cast<uint64_t>(expires_ms));
   return out;
 }
 

@@ -43,8 +43,9 @@ std::string EncodeBinBody(std::string_view bytes);
 inline constexpr size_t kValueReplyHeaderMax = 32;
 size_t EncodeValueReplyHeader(uint64_t id, size_t value_size, char* out);
 std::string EncodeUintBody(uint64_t n);
-// A get with kGetVersion: [value (bin), version (uint)].
-std::string EncodeVersionedValueBody(std::string_view value, uint64_t version);
+// A get with kGetVersion: [value (bin), version (uint), expires_ms (uint,
+// unix ms; 0 = no expiry)].
+std::string EncodeVersionedValueBody(std::string_view value, uint64_t version, int64_t expires_ms);
 // An incr: [new value (int), version (uint)].
 std::string EncodeCounterBody(int64_t value, uint64_t version);
 std::string EncodeBinArrayBody(const std::vector<std::string>& items);

@@ -69,7 +69,8 @@ Status ValidateRequest(const Request& r) {
                                      .key = r.key,
                                      .value = r.value,
                                      .arg = r.arg,
-                                     .if_version = r.if_version});
+                                     .if_version = r.if_version,
+                                     .ttl_ms = r.ttl_ms});
 }
 
 Result<int64_t> ParseIncrAmount(std::string_view text) {
@@ -87,6 +88,12 @@ Status ValidateRequest(const RequestView& r) {
   if (r.if_version && r.op != Op::kPut && r.op != Op::kDel) {
     return Status::InvalidArgument("if_version applies to put and del only, not " +
                                    std::string(OpName(r.op)));
+  }
+  if (r.ttl_ms != 0 && r.op != Op::kPut) {
+    return Status::InvalidArgument("ttl_ms applies to put only, not " + std::string(OpName(r.op)));
+  }
+  if (r.ttl_ms > kMaxTtlMs) {
+    return Status::InvalidArgument("ttl_ms over the limit (" + std::to_string(kMaxTtlMs) + " ms)");
   }
   switch (r.op) {
     case Op::kPing:
@@ -107,6 +114,13 @@ Status ValidateRequest(const RequestView& r) {
       if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
       if (r.if_version == uint64_t{0}) {
         return Status::InvalidArgument("del: if_version 0 (\"only if absent\") deletes nothing");
+      }
+      return ValidateKey(r.key);
+    case Op::kExpire:
+      if (Status s = ValidateStoreName(r.store); !s.ok()) return s;
+      if (r.arg > kMaxTtlMs) {
+        return Status::InvalidArgument("expire: ttl over the limit (" + std::to_string(kMaxTtlMs) +
+                                       " ms)");
       }
       return ValidateKey(r.key);
     case Op::kIncr: {

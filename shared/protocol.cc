@@ -40,6 +40,8 @@ std::string_view OpName(Op op) {
       return "rename";
     case Op::kIncr:
       return "incr";
+    case Op::kExpire:
+      return "expire";
   }
   return "?";
 }
@@ -69,6 +71,7 @@ bool IsStoreOp(Op op) {
     case Op::kCount:
     case Op::kScan:
     case Op::kIncr:
+    case Op::kExpire:
       return true;
     default:
       return false;

@@ -10,8 +10,10 @@
 //     [4] key      bin|str   key, key prefix for kKeys, after cursor for kStores
 //     [5] value    bin|str   value for kPut, state filter for kStores, otherwise empty
 //     [6] arg      uint      op-specific: kKeys limit, kStores limit, kKill signal, kWait ms
-//     [7] if_version uint    optional (an array of 8): put/del only if the key's version is
-//                            this; 0 = only if the key is absent (put)
+//     [7] if_version uint|nil optional (an array of 8 or 9): put/del only if the key's
+//                            version is this; 0 = only if the key is absent (put); nil = none
+//     [8] ttl_ms   uint      optional (an array of 9): put: the key expires this long after
+//                            the write (0 = never)
 //   kStores pages (docs/protocol.md, "Listing stores"): arg = limit (0 = 1000),
 //   key = after (names strictly greater), value = state filter, store = one name
 //   reply frame:    msgpack array(5)
@@ -84,8 +86,11 @@ enum class Op : uint8_t {
   kBackup = 16,
   kRename = 17,
   kIncr = 18,
+  kExpire = 19,
 };
-inline constexpr uint8_t kMaxOp = 18;
+inline constexpr uint8_t kMaxOp = 19;
+// The longest TTL (put's ttl_ms, expire's arg): about 34 years.
+inline constexpr uint64_t kMaxTtlMs = uint64_t{1} << 40;
 
 // kScan: one page of (key, value) pairs in key order (docs/protocol.md,
 // "Scanning a store"): key = after (exclusive), value = prefix, arg = limit
@@ -100,7 +105,9 @@ inline constexpr uint64_t kLocateCreate = 1;
 // kPut's and kIncr's arg: bit 0 refuses to create a missing store
 // (not_found instead of get-or-create), so a mistyped name creates nothing.
 inline constexpr uint64_t kPutNoCreate = 1;
-// kGet's arg: bit 0 answers [value, version] instead of the value alone.
+// kGet's arg: bit 0 answers [value, version, expires_ms] (unix ms, 0 = no
+// expiry) instead of the value alone. kExpire: arg = the key's new TTL in
+// ms (0 = no expiry any more); answered with the key's new version.
 inline constexpr uint64_t kGetVersion = 1;
 // A put's reply body is the key's new version (uint). kIncr (docs/protocol.md,
 // "Counters"): value = the amount as decimal text ("" = 1; -2^63..2^63-1);
@@ -142,6 +149,7 @@ struct Request {
   std::string value;
   uint64_t arg = 0;
   std::optional<uint64_t> if_version;  // the optional 8th field
+  uint64_t ttl_ms = 0;                 // the optional 9th field
 };
 
 // A decoded request whose strings point into the frame it came from.
@@ -153,6 +161,7 @@ struct RequestView {
   std::string_view value;
   uint64_t arg = 0;
   std::optional<uint64_t> if_version;
+  uint64_t ttl_ms = 0;
 
   Request ToRequest() const {
     return Request{.id = id,
@@ -161,7 +170,8 @@ struct RequestView {
                    .key = std::string(key),
                    .value = std::string(value),
                    .arg = arg,
-                   .if_version = if_version};
+                   .if_version = if_version,
+                   .ttl_ms = ttl_ms};
   }
 };
 

@@ -317,6 +317,7 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
   std::vector<PendingWrite> superseded;
   std::vector<PendingWrite> done = tracker_.Complete(shard, ack.seqs, &superseded);
   for (const PendingWrite& w : superseded) {
+    if (w.expiry) continue;  // the key is gone from memory; a reload removes it again
     if (w.copy) {
       OnCopyWriteDone(w, Status::Unavailable("its acknowledgment was lost"));
       continue;
@@ -327,6 +328,12 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
   }
   for (PendingWrite& w : done) {
     Status result;
+    if (w.expiry) {
+      if (ack.code != StatusCode::kOk) {
+        spdlog::warn("store '{}': deleting an expired key failed: {}", opts_.name, ack.message);
+      }
+      continue;
+    }
     if (w.copy) {
       OnCopyWriteDone(w,
                       ack.code == StatusCode::kOk ? Status::Ok() : Status(ack.code, ack.message));
@@ -454,6 +461,7 @@ SteadyTime StoreServer::NextDeadline() const {
   }
   if (stopping_) next = std::min(next, stop_deadline_);
   next = std::min(next, trim_at_);
+  next = std::min(next, expiry_wake_);  // max() when no key has a TTL
   if (CanUnlinkDatabases()) {
     next = std::min(next, db_used_at_ + milliseconds(opts_.unlink_after_ms));
   }
@@ -531,6 +539,7 @@ int StoreServer::Run() {
         OnClientMessage(frames);
       }
     }
+    ExpireDue();
     FlushWrites();
     if (exit_code_) return *exit_code_;
     now = SteadyClock::now();

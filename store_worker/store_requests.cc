@@ -147,13 +147,13 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload, bool dra
   reply.id = req.id;
   switch (req.op) {
     case Op::kGet: {
-      const StoreMap::Item* item = map_.Find(req.key);
+      const StoreMap::Item* item = map_.FindLive(req.key, WallMs());
       if (item == nullptr) {
         SendStatus(origin, req.id, Status::NotFound("no such key"));
         return;
       }
       if ((req.arg & kGetVersion) != 0) {
-        reply.body = EncodeVersionedValueBody(item->value, item->version);
+        reply.body = EncodeVersionedValueBody(item->value, item->version, item->expires_ms);
         SendTo(origin, EncodeReply(reply));
         return;
       }
@@ -168,8 +168,9 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload, bool dra
       return;
     }
     case Op::kScan: {
-      StoreMap::ScanPage page = map_.Scan(
-          req.key, req.value, req.arg == 0 ? kDefaultScanLimit : req.arg, kMaxScanReplyBytes);
+      StoreMap::ScanPage page =
+          map_.Scan(req.key, req.value, req.arg == 0 ? kDefaultScanLimit : req.arg,
+                    kMaxScanReplyBytes, WallMs());
       std::vector<std::pair<std::string_view, std::string_view>> pairs;
       pairs.reserve(page.entries.size());
       for (const StoreMap::Entry& e : page.entries) pairs.emplace_back(e.key, *e.value);
@@ -178,7 +179,7 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload, bool dra
       return;
     }
     case Op::kKeys: {
-      std::vector<std::string> keys = map_.Keys(req.key, req.arg, req.value);
+      std::vector<std::string> keys = map_.Keys(req.key, req.arg, req.value, WallMs());
       size_t bytes = 0;
       for (const auto& k : keys) bytes += k.size() + 5;
       if (bytes > kMaxKeysReplyBytes) {
@@ -192,12 +193,13 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload, bool dra
       return;
     }
     case Op::kCount:
-      reply.body = EncodeUintBody(map_.Count());
+      reply.body = EncodeUintBody(map_.LiveCount(WallMs()));
       SendTo(origin, EncodeReply(reply));
       return;
     case Op::kDel:
     case Op::kPut:
     case Op::kIncr:
+    case Op::kExpire:
       ServeWrite(origin, payload, req, draining);
       return;
     default:
@@ -209,7 +211,9 @@ void StoreServer::Serve(const Origin& origin, std::string_view payload, bool dra
 void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, const RequestView& req,
                              bool draining) {
   const bool direct = origin.envelope != nullptr;
-  const bool conditional = req.if_version.has_value() || req.op == Op::kIncr;
+  // Decided on the key's current value: wait for its writes in flight.
+  const bool conditional =
+      req.if_version.has_value() || req.op == Op::kIncr || req.op == Op::kExpire;
   // The manager bounds the bytes it sends; direct clients are bounded here.
   const size_t held = tracker_.PendingBytes() + deferred_bytes_;
   if (!draining && direct && held > 0 &&
@@ -225,11 +229,20 @@ void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, con
     Defer(origin, payload, req.key, conditional);
     return;
   }
-  const StoreMap::Item* current = map_.Find(req.key);
+  const int64_t now_ms = WallMs();
+  const StoreMap::Item* current = map_.FindLive(req.key, now_ms);  // expired: absent
   WriteMeta meta{.client_op = req.op};
   Op db_op = Op::kPut;
   std::string bytes;
-  if (req.op == Op::kIncr) {
+  if (req.op == Op::kExpire) {
+    if (current == nullptr) {
+      SendStatus(origin, req.id, Status::NotFound("no such key"));
+      return;
+    }
+    meta.expires_ms = req.arg == 0 ? 0 : now_ms + static_cast<int64_t>(req.arg);
+    meta.version = ++revision_;
+    bytes = EncodeStoredValue(meta.version, meta.expires_ms, current->value);
+  } else if (req.op == Op::kIncr) {
     int64_t sum = 0;
     if (Status s = ApplyIncrement(current, ParseIncrAmount(req.value).value(), &sum); !s.ok()) {
       SendStatus(origin, req.id, s);
@@ -251,8 +264,9 @@ void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, con
     meta.version = ++revision_;
     bytes = EncodeRevisionFloor(meta.version);  // kept with the delete: never reused
   } else {
+    meta.expires_ms = req.ttl_ms == 0 ? 0 : now_ms + static_cast<int64_t>(req.ttl_ms);
     meta.version = ++revision_;
-    bytes = EncodeStoredValue(meta.version, 0, req.value);
+    bytes = EncodeStoredValue(meta.version, meta.expires_ms, req.value);
   }
   // The one copy of the request: the pending write owns its key and value
   // until the ack.

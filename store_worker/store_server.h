@@ -142,6 +142,10 @@ class StoreServer {
   // An acknowledged (or failed) write of the copy. A failure ends the
   // process: its restart copies again (the old keys are all still there).
   void OnCopyWriteDone(const PendingWrite& w, const Status& status);
+  // Expiry (store_expiry.cc): removes up to kExpireBatch keys whose TTL
+  // has passed (from the map at once, from disk by a delete), skipping keys
+  // with writes in flight; sets expiry_wake_, the next pass it needs.
+  void ExpireDue();
   // Linked, and nothing pending, unsent, loading or stopping.
   bool CanUnlinkDatabases() const;
 
@@ -164,7 +168,9 @@ class StoreServer {
   StoreMap map_;
   // The last version handed out: above every version and floor loaded.
   uint64_t revision_ = 0;
-  struct KeyHash {  // looked up by string_view without a copy
+  SteadyTime expiry_wake_ = SteadyTime::max();
+  uint64_t expired_ = 0;  // keys removed because their TTL passed
+  struct KeyHash {        // looked up by string_view without a copy
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };

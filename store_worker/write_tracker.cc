@@ -40,6 +40,15 @@ const PendingWrite& WriteTracker::AddCopy(uint32_t shard, std::string key, std::
   return w;
 }
 
+const PendingWrite& WriteTracker::AddExpiryDelete(uint32_t shard, std::string key,
+                                                  std::string floor, SteadyTime now,
+                                                  WriteMeta meta) {
+  const PendingWrite& w =
+      Add(shard, Op::kDel, std::move(key), std::move(floor), 0, 0, now, {}, meta);
+  shards_[shard].pending.at(w.seq).expiry = true;
+  return w;
+}
+
 std::vector<PendingWrite> WriteTracker::Complete(uint32_t shard, const std::vector<uint64_t>& seqs,
                                                  std::vector<PendingWrite>* superseded) {
   std::vector<PendingWrite> done;

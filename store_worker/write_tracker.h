@@ -48,6 +48,7 @@ struct PendingWrite {
   SteadyTime sent_at;
   SteadyTime received_at;  // when the request arrived (its latency counts from here)
   bool copy = false;       // a rename's copy (forkv-store --copy-from): no client to answer
+  bool expiry = false;     // the delete of an expired key: no client to answer
 };
 
 class WriteTracker {
@@ -61,6 +62,9 @@ class WriteTracker {
   // A put of a rename's copy (PendingWrite::copy).
   const PendingWrite& AddCopy(uint32_t shard, std::string key, std::string value, SteadyTime now,
                               WriteMeta meta = {});
+  // The delete of an expired key (PendingWrite::expiry); `floor`: its value.
+  const PendingWrite& AddExpiryDelete(uint32_t shard, std::string key, std::string floor,
+                                      SteadyTime now, WriteMeta meta);
   // Removes and returns the writes of `shard` whose seqs are listed, in seq
   // order. Unknown seqs (a duplicate ack after a resend) are ignored.
   //

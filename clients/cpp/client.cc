@@ -272,6 +272,25 @@ Result<uint64_t> Client::PutIfVersion(std::string_view store, std::string_view k
   return CountOfReply(*reply);
 }
 
+Result<uint64_t> Client::PutWithTtl(std::string_view store, std::string_view key,
+                                    std::string_view value, std::chrono::milliseconds ttl) {
+  if (ttl.count() <= 0) return Status::InvalidArgument("PutWithTtl: the ttl must be > 0");
+  Request r = MakeRequest(Op::kPut, store, key, value);
+  r.ttl_ms = static_cast<uint64_t>(ttl.count());
+  auto reply = CheckedReply(impl_->StoreCall(r));
+  if (!reply.ok()) return reply.status();
+  return CountOfReply(*reply);
+}
+
+Result<uint64_t> Client::Expire(std::string_view store, std::string_view key,
+                                std::chrono::milliseconds ttl) {
+  if (ttl.count() < 0) return Status::InvalidArgument("Expire: the ttl must be >= 0");
+  auto reply = CheckedReply(impl_->StoreCall(
+      MakeRequest(Op::kExpire, store, key, {}, static_cast<uint64_t>(ttl.count()))));
+  if (!reply.ok()) return reply.status();
+  return CountOfReply(*reply);
+}
+
 Status Client::DelIfVersion(std::string_view store, std::string_view key, uint64_t version) {
   if (version == 0) return Status::InvalidArgument("DelIfVersion: the version must be >= 1");
   Request r = MakeRequest(Op::kDel, store, key);

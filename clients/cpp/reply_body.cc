@@ -88,11 +88,12 @@ Result<Versioned> VersionedOfReply(const Reply& reply) {
   auto body = JsonOfReply(reply);
   if (!body.ok()) return body.status();
   Versioned v;
-  if (!body->is_array() || body->size() != 2 || !JsonBytes((*body)[0], &v.value) ||
-      !(*body)[1].is_number_unsigned()) {
-    return Status::Internal("get: reply body is not [value, version]");
+  if (!body->is_array() || body->size() != 3 || !JsonBytes((*body)[0], &v.value) ||
+      !(*body)[1].is_number_unsigned() || !(*body)[2].is_number_unsigned()) {
+    return Status::Internal("get: reply body is not [value, version, expires_ms]");
   }
   v.version = (*body)[1].get<uint64_t>();
+  v.expires_unix_ms = (*body)[2].get<int64_t>();
   return v;
 }
 

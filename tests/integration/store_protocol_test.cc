@@ -472,7 +472,7 @@ TEST_F(StoreProtocolTest, ConditionalWritesWaitForTheKeysWriteInFlight) {
 
   // get with kGetVersion: [value, version].
   auto got = Ask(7, {.id = 7, .op = Op::kGet, .store = "users", .key = "k", .arg = kGetVersion});
-  EXPECT_EQ(body_of(got), nlohmann::json::array({nlohmann::json::binary({'c'}), v1 + 2}));
+  EXPECT_EQ(body_of(got), nlohmann::json::array({nlohmann::json::binary({'c'}), v1 + 2, 0}));
 
   // incr: "41" + 1 is stored as "42" and answered [42, version].
   send(8, {.op = Op::kIncr, .key = "n"});

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "clients/cpp/connection.h"
 #include "db_worker/rocksdb_storage.h"
 #include "db_worker/shard_format.h"
+#include "shared/clock.h"
 #include "shared/shard.h"
 #include "tests/support/harness.h"
 
@@ -139,6 +141,68 @@ TEST_F(VersionsTest, TheCppClientComparesAndSwapsAndCounts) {
     EXPECT_EQ(c.Incr(store, "k").status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(direct, c.stats().direct_requests > 0);
   }
+}
+
+// TTL: a key is readable until its time, invisible to get, keys and count
+// at once after it, and deleted from disk by the store's active expiry;
+// the expiry time survives kill -9; `expire` sets and clears it.
+TEST_F(VersionsTest, KeysExpireAtOnceAndTheirTimeIsKeptOnDisk) {
+  ASSERT_EQ(mgr_->Cli({"put", "--ttl", "1h", "t", "long", "L"}).exit_code, 0);
+  const int64_t expires = mgr_->CliJson({"get", "t", "long"}).value("expires_unix_ms", int64_t{0});
+  EXPECT_GT(expires, WallMs() + 3'500'000);
+  ASSERT_NO_FATAL_FAILURE(KillStore("t"));
+  EXPECT_EQ(mgr_->CliJson({"get", "t", "long"}).value("expires_unix_ms", int64_t{0}), expires);
+  ASSERT_EQ(mgr_->Cli({"expire", "t", "long", "0"}).exit_code, 0);
+  EXPECT_FALSE(mgr_->CliJson({"get", "t", "long"}).contains("expires_unix_ms"));
+  EXPECT_EQ(mgr_->Cli({"expire", "t", "nosuch", "10s"}).exit_code, 1);
+  EXPECT_EQ(mgr_->Cli({"put", "--ttl", "soon", "t", "k", "v"}).exit_code, 2);
+  EXPECT_EQ(mgr_->Cli({"put", "--ttl", "0s", "t", "k", "v"}).exit_code, 2);
+
+  // 3000 keys that expire in 1 s, written through one connection.
+  {
+    Connection c(ctx_, mgr_->endpoint());
+    for (int i = 0; i < 3000; ++i) {
+      Request put{.op = Op::kPut,
+                  .store = "t",
+                  .key = "e" + std::to_string(i),
+                  .value = "x",
+                  .ttl_ms = 1000};
+      auto r = c.Call(put, 5000ms);
+      ASSERT_TRUE(r.ok() && r->code == StatusCode::kOk) << i;
+    }
+  }
+  const int64_t written = WallMs();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return mgr_->Cli({"count", "t"}).out == "1\n";
+      },
+      15s))
+      << mgr_->Cli({"count", "t"}).out;
+  EXPECT_GE(WallMs(), written);  // (they went no sooner than their second)
+  EXPECT_EQ(mgr_->Cli({"get", "t", "e2999"}).exit_code, 1);
+  EXPECT_EQ(mgr_->Cli({"keys", "t"}).out, "long\n");
+  // An expired key is absent for conditional writes too.
+  EXPECT_EQ(mgr_->Cli({"put", "--if-absent", "t", "e0", "back"}).exit_code, 0);
+  // Removed from disk: once the store reports its map down to 2 keys,
+  // stop everything in order and read the shards themselves.
+  ASSERT_TRUE(WaitFor([&] { return mgr_->StoreInfo("t").value("keys", 0) == 2; }, 20s))
+      << mgr_->StoreInfo("t").dump();
+  mgr_->Signal(SIGTERM);
+  ExitStatus status;
+  ASSERT_TRUE(mgr_->WaitExit(&status));
+  size_t on_disk = 0;
+  for (const auto& e : std::filesystem::directory_iterator(mgr_->data_dir())) {
+    if (e.path().filename().string().rfind("shard-", 0) != 0) continue;
+    OpenFailure failure = OpenFailure::kNone;
+    auto db = OpenRocksDbStorage(e.path().string(), {}, &failure);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Status s = (*db)->Scan(StoragePrefix("t"), [&](std::string_view k, std::string_view) {
+      if (k.size() > 2) ++on_disk;  // not the revision floor
+      return true;
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(on_disk, 2u);
 }
 
 // A data dir of the first release (format 1: values stored alone) is

@@ -10,8 +10,8 @@ namespace {
 // The manager forwards exactly these ops to a store and answers every other
 // one itself; a store answers anything else with unknown_op.
 TEST(ProtocolTest, IsStoreOpIsExactlyTheKeyValueOps) {
-  const std::set<Op> store_ops = {Op::kPut,   Op::kGet,  Op::kDel, Op::kKeys,
-                                  Op::kCount, Op::kScan, Op::kIncr};
+  const std::set<Op> store_ops = {Op::kPut,   Op::kGet,  Op::kDel,  Op::kKeys,
+                                  Op::kCount, Op::kScan, Op::kIncr, Op::kExpire};
   for (int v = 0; v <= 255; ++v) {
     Op op = static_cast<Op>(v);
     EXPECT_EQ(IsStoreOp(op), store_ops.count(op) == 1) << "op " << v << " (" << OpName(op) << ")";

@@ -150,3 +150,38 @@ TEST(StoreMapTest, SortedIndexFollowsEveryChange) {
 
 }  // namespace
 }  // namespace forkv
+
+namespace forkv {
+namespace {
+
+// Expiry: an expired item is invisible to FindLive, Keys, Scan and
+// LiveCount at once, and listed by ExpiredKeys (earliest first) until it is
+// deleted; replacing an item moves it in the expiry index.
+TEST(StoreMapTest, ExpiredItemsAreInvisibleAndListedUntilRemoved) {
+  StoreMap m;
+  m.Put("a", "1", 1, 100);
+  m.Put("b", "2", 2, 0);
+  m.Put("c", "3", 3, 50);
+  EXPECT_EQ(m.NextExpiry(), 50);
+  EXPECT_NE(m.FindLive("a", 99), nullptr);
+  EXPECT_EQ(m.FindLive("a", 100), nullptr);
+  EXPECT_NE(m.Find("a"), nullptr);  // still there until removed
+  EXPECT_EQ(m.Keys("", 0, "", 60), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(m.Keys("", 0, "", 0), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(m.LiveCount(49), 3u);
+  EXPECT_EQ(m.LiveCount(100), 1u);
+  EXPECT_EQ(m.Scan("", "", 10, 1 << 20, 100).entries.size(), 1u);
+  EXPECT_EQ(m.ExpiredKeys(100, 10), (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(m.ExpiredKeys(100, 1), (std::vector<std::string>{"c"}));
+  m.Put("c", "3'", 4, 0);  // a write without TTL clears it
+  EXPECT_EQ(m.NextExpiry(), 100);
+  m.Put("b", "2'", 5, 200);
+  EXPECT_EQ(m.ExpiredKeys(1000, 10), (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(m.Delete("a").ok());
+  EXPECT_EQ(m.NextExpiry(), 200);
+  m.Clear();
+  EXPECT_EQ(m.NextExpiry(), 0);
+}
+
+}  // namespace
+}  // namespace forkv

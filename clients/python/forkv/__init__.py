@@ -51,7 +51,7 @@ PROTOCOL_VERSION = 1
 # Op codes (docs/protocol.md, section 5).
 OP_PING, OP_PUT, OP_GET, OP_DEL, OP_KEYS, OP_COUNT = 1, 2, 3, 4, 5, 6
 OP_STORES, OP_CREATE, OP_DROP, OP_STATUS, OP_RESTART, OP_KILL, OP_WAIT = 7, 8, 9, 10, 11, 12, 13
-OP_LOCATE, OP_SCAN, OP_BACKUP, OP_RENAME, OP_INCR = 14, 15, 16, 17, 18
+OP_LOCATE, OP_SCAN, OP_BACKUP, OP_RENAME, OP_INCR, OP_EXPIRE = 14, 15, 16, 17, 18, 19
 LOCATE_CREATE = 1
 GET_VERSION = 1
 
@@ -286,7 +286,8 @@ class _Connection:
                     if event == zmq.EVENT_DISCONNECTED:
                         raise _PeerLost(self.endpoint + " closed the connection (its process exited)")
 
-    def call(self, op, store="", key=b"", value=b"", arg=0, timeout=5.0, if_version=None):
+    def call(self, op, store="", key=b"", value=b"", arg=0, timeout=5.0, if_version=None,
+             ttl_ms=0):
         """The reply [code, message, body] to one request; raises Timeout,
         Unavailable (nothing listens, or the peer was lost) or Internal."""
         self.sent = False
@@ -294,8 +295,10 @@ class _Connection:
         request_id = self.next_id
         self.next_id = (self.next_id + 1) & (2 ** 64 - 1) or 1
         fields = [PROTOCOL_VERSION, request_id, op, store, _bytes(key), _bytes(value), arg]
-        if if_version is not None:
-            fields.append(if_version)
+        if if_version is not None or ttl_ms:
+            fields.append(if_version)  # nil: no condition
+        if ttl_ms:
+            fields.append(ttl_ms)
         payload = msgpack.packb(fields, use_bin_type=True)
         deadline = time.monotonic() + timeout
         try:
@@ -362,9 +365,9 @@ class Client:
 
     # ---- paths ----------------------------------------------------------------
 
-    def _manager_call(self, op, store="", key=b"", value=b"", arg=0, if_version=None):
+    def _manager_call(self, op, store="", key=b"", value=b"", arg=0, if_version=None, ttl_ms=0):
         self.stats["manager_requests"] += 1
-        return self._manager.call(op, store, key, value, arg, self.timeout, if_version)
+        return self._manager.call(op, store, key, value, arg, self.timeout, if_version, ttl_ms)
 
     def _forget(self, store):
         conn = self._routes.pop(store, None)
@@ -406,9 +409,9 @@ class Client:
         self._routes[store] = conn
         return conn
 
-    def _store_call(self, op, store, key=b"", value=b"", arg=0, if_version=None):
+    def _store_call(self, op, store, key=b"", value=b"", arg=0, if_version=None, ttl_ms=0):
         if not self.direct or not self._direct_supported:
-            return self._manager_call(op, store, key, value, arg, if_version)
+            return self._manager_call(op, store, key, value, arg, if_version, ttl_ms)
         last = None
         for attempt in range(1, self.attempts + 1):
             try:
@@ -421,11 +424,11 @@ class Client:
                 last = e
                 continue
             if conn is None:
-                return self._manager_call(op, store, key, value, arg, if_version)
+                return self._manager_call(op, store, key, value, arg, if_version, ttl_ms)
             self.stats["direct_requests"] += 1
             try:
                 code, message, body = conn.call(op, store, key, value, arg, self.timeout,
-                                                if_version)
+                                                if_version, ttl_ms)
             except (Unavailable, Timeout, Internal) as e:
                 sent = conn.sent
                 self._forget(store)
@@ -449,18 +452,25 @@ class Client:
 
     # ---- operations -----------------------------------------------------------
 
-    def put(self, store, key, value, if_version=None, if_absent=False):
+    def put(self, store, key, value, if_version=None, if_absent=False, ttl=None):
         """Stores `value` under `key` and returns the key's new version; creates
         the store if it does not exist. With `if_version` (an int), only if the
         key is at that version; with `if_absent`, only if it does not exist:
-        otherwise raises ConditionFailed and nothing is written."""
+        otherwise raises ConditionFailed and nothing is written. With `ttl`
+        (seconds > 0), the key expires that long after the write."""
+        ttl_ms = 0
+        if ttl is not None:
+            ttl_ms = int(round(ttl * 1000))
+            if ttl_ms <= 0:
+                raise InvalidArgument("put: ttl must be > 0")
         if if_absent:
             if if_version is not None:
                 raise InvalidArgument("put: if_version and if_absent exclude each other")
             if_version = 0
         elif if_version is not None and if_version < 1:
             raise InvalidArgument("put: if_version must be >= 1")
-        return self._check(self._store_call(OP_PUT, store, key, value, if_version=if_version))
+        return self._check(self._store_call(OP_PUT, store, key, value, if_version=if_version,
+                                            ttl_ms=ttl_ms))
 
     def get(self, store, key):
         """The value (bytes); raises NotFound when the key or the store is absent."""
@@ -470,9 +480,24 @@ class Client:
     def get_versioned(self, store, key):
         """(value, version) of `key`; raises NotFound when absent."""
         body = self._check(self._store_call(OP_GET, store, key, arg=GET_VERSION))
-        if not isinstance(body, list) or len(body) != 2:
+        if not isinstance(body, list) or len(body) != 3:
             raise Internal("get: unexpected reply body")
         return _bytes(body[0]), body[1]
+
+    def expires_at(self, store, key):
+        """When `key`'s time to live ends, in unix seconds (a float), or None."""
+        body = self._check(self._store_call(OP_GET, store, key, arg=GET_VERSION))
+        if not isinstance(body, list) or len(body) != 3:
+            raise Internal("get: unexpected reply body")
+        return body[2] / 1000.0 if body[2] else None
+
+    def expire(self, store, key, ttl):
+        """Sets `key`'s time to live to `ttl` seconds from now (0: never
+        expires); returns its new version. NotFound when absent."""
+        ms = int(round(ttl * 1000))
+        if ms < 0:
+            raise InvalidArgument("expire: ttl must be >= 0")
+        return self._check(self._store_call(OP_EXPIRE, store, key, arg=ms))
 
     def delete(self, store, key, if_version=None):
         """Raises NotFound when the key or the store is absent; with

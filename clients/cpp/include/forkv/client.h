@@ -122,6 +122,7 @@ struct ScanPage {
 struct Versioned {
   std::string value;
   uint64_t version = 0;
+  int64_t expires_unix_ms = 0;  // when its TTL ends (unix ms); 0 = never
 };
 
 class Pipeline;
@@ -160,6 +161,13 @@ class FORKV_EXPORT Client {
                                 std::string_view value, uint64_t version);
   // Only if the key is at `version` (>= 1); otherwise kConditionFailed.
   Status DelIfVersion(std::string_view store, std::string_view key, uint64_t version);
+  // Put with a time to live (> 0): the key expires `ttl` after the write.
+  Result<uint64_t> PutWithTtl(std::string_view store, std::string_view key, std::string_view value,
+                              std::chrono::milliseconds ttl);
+  // Sets the key's time to live from now (0: it never expires); the new
+  // version. NotFound when the key is absent.
+  Result<uint64_t> Expire(std::string_view store, std::string_view key,
+                          std::chrono::milliseconds ttl);
   Result<Versioned> GetVersioned(std::string_view store, std::string_view key);
   // Adds `by` to the 64-bit counter at `key` (absent: 0), atomically; the
   // new value. kInvalidArgument for a value that is not decimal integer
