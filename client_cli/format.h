@@ -54,9 +54,6 @@ std::string ExitCodeHelp();
 int ExitCodeFor(StatusCode code);
 
 // "850ms", "42s", "3m12s", "2h5m", "3d4h".
-// "30s", "1500ms", "5m", "2h", "7d"; a bare number is seconds. In ms;
-// InvalidArgument for anything else, or past kMaxTtlMs.
-Result<uint64_t> ParseDuration(std::string_view text);
 std::string FormatDuration(uint64_t ms);
 // fsync latencies: "850us", "1.2ms", "2.50s".
 std::string FormatMicros(uint64_t us);

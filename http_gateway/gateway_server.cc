@@ -571,9 +571,15 @@ HttpResponse GatewayServer::Dispatch(const Route& route, const HttpRequest& req)
       }
       if (method == Method::kPut) {
         if (Status s = ValidateValue(req.body); !s.ok()) return ErrorResponse(s);
+        if (route.ttl_ms != 0 && condition->has_value()) {
+          return ErrorResponse(Status::InvalidArgument(
+              "ttl= with If-Match or If-None-Match is not supported; set the TTL after"));
+        }
         auto version = condition->has_value()
                            ? Stores().PutIfVersion(route.store, route.key, req.body, **condition)
-                           : Stores().PutVersion(route.store, route.key, req.body);
+                       : route.ttl_ms != 0 ? Stores().PutWithTtl(route.store, route.key, req.body,
+                                                                 Millis(route.ttl_ms))
+                                           : Stores().PutVersion(route.store, route.key, req.body);
         if (!version.ok()) return ErrorResponse(version.status());
         return {.status = 204, .headers = {{"ETag", ETagOf(*version)}}};
       }

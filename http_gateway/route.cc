@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "shared/names.h"
 #include "shared/protocol.h"
 
 namespace forkv::http {
@@ -38,6 +39,11 @@ Status ParseQuery(std::string_view query, Route* route) {
       route->after = std::move(*value);
     } else if (*name == "state") {
       route->state = std::move(*value);
+    } else if (*name == "ttl" && route->kind == RouteKind::kKey) {
+      auto ttl = ParseDuration(*value);
+      if (!ttl.ok()) return Status::InvalidArgument("ttl: " + ttl.status().message());
+      if (*ttl == 0) return Status::InvalidArgument("ttl must be more than 0");
+      route->ttl_ms = *ttl;
     } else if (*name == "limit") {
       const std::string& v = *value;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), route->limit);
@@ -184,6 +190,7 @@ Result<Route> ParseTarget(std::string_view target) {
       if (!key.ok()) return key.status();
       route.kind = RouteKind::kKey;
       route.key = std::move(*key);
+      if (Status s = ParseQuery(query, &route); !s.ok()) return s;
     }
   }
   return route;

@@ -47,7 +47,8 @@ struct Route {
   uint64_t limit = 0;  // ?limit= (kStoreKeys: 0 = no limit; kStores: 1..10000, 0 = absent)
   std::string
       after;  // ?after= (kStores, kStoreKeys): names or keys strictly greater ("" = from the first)
-  std::string state;  // ?state= (kStores): one of kStoreStates ("" = any)
+  std::string state;    // ?state= (kStores): one of kStoreStates ("" = any)
+  uint64_t ttl_ms = 0;  // ?ttl= (kKey, PUT): 30s, 1500ms, 5m ... (shared/names.h ParseDuration)
 };
 
 // InvalidArgument for broken percent-encoding ("%4", "%zz") or a bad limit;

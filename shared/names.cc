@@ -84,6 +84,36 @@ Result<int64_t> ParseIncrAmount(std::string_view text) {
   return n;
 }
 
+Result<uint64_t> ParseDuration(std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a duration (e.g. 30s, 1500ms, 5m, 2h, 7d)");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return bad();
+  uint64_t n = std::stoull(std::string(text.substr(0, digits)));
+  std::string_view unit = text.substr(digits);
+  uint64_t scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1000;
+  } else if (unit == "ms") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60 * 1000;
+  } else if (unit == "h") {
+    scale = 3600 * 1000;
+  } else if (unit == "d") {
+    scale = 86400 * 1000;
+  } else {
+    return bad();
+  }
+  if (n > kMaxTtlMs / scale) {
+    return Status::InvalidArgument("duration '" + std::string(text) + "' is over the limit");
+  }
+  return n * scale;
+}
+
 Status ValidateRequest(const RequestView& r) {
   if (r.if_version && r.op != Op::kPut && r.op != Op::kDel) {
     return Status::InvalidArgument("if_version applies to put and del only, not " +

@@ -22,6 +22,10 @@ Status ValidateStoresPage(const RequestView& request);
 // Checks the fields `request.op` uses (store name, key, value sizes).
 Status ValidateRequest(const RequestView& request);
 Status ValidateRequest(const Request& request);
+// A time to live as people write it: "30s", "1500ms", "5m", "2h", "7d"; a
+// bare number is seconds. In ms; InvalidArgument for anything else, or
+// past kMaxTtlMs.
+Result<uint64_t> ParseDuration(std::string_view text);
 // An incr's amount (its value field): decimal text, "" = 1.
 Result<int64_t> ParseIncrAmount(std::string_view text);
 

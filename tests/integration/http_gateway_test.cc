@@ -452,6 +452,12 @@ TEST_F(HttpGatewayTest, ETagsAndConditionalRequests) {
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 204) << created->body;
 
+  // ?ttl= on a PUT: the key expires (its time is in the CLI's view).
+  ASSERT_EQ(c.Put("/v1/stores/cas/keys/t?ttl=1h", "v", "text/plain")->status, 204);
+  EXPECT_GT(mgr_->CliJson({"get", "cas", "t"}).value("expires_unix_ms", int64_t{0}), 0);
+  ExpectError(c.Put("/v1/stores/cas/keys/t?ttl=soon", "v", "text/plain"), 400, "invalid_argument");
+  ExpectError(c.Put("/v1/stores/cas/keys/t?ttl=0", "v", "text/plain"), 400, "invalid_argument");
+
   for (const char* k : {"a", "b", "c", "d"}) {
     ASSERT_EQ(c.Put(std::string("/v1/stores/pages/keys/") + k, "v", "text/plain")->status, 204);
   }

@@ -164,6 +164,13 @@ class ClientTest(unittest.TestCase):
                 c.incr(store, "k")  # "d" is not an integer
             with self.assertRaises(forkv.InvalidArgument):
                 c.put(store, "k", b"x", if_version=0)
+            self.assertIsNone(c.expires_at(store, "k"))
+            c.put(store, "t", b"x", ttl=3600)
+            self.assertGreater(c.expires_at(store, "t"), time.time() + 3500)
+            c.expire(store, "t", 0)
+            self.assertIsNone(c.expires_at(store, "t"))
+            with self.assertRaises(forkv.NotFound):
+                c.expire(store, "nosuch", 10)
             c.close()
 
     def test_stores_in_pages(self):

@@ -76,5 +76,38 @@ TEST(NamesTest, ScanLimitsAndBounds) {
   EXPECT_FALSE(ValidateRequest(Request{.op = Op::kScan, .store = "no/such"}).ok());
 }
 
+TEST(NamesTest, DurationsAsPeopleWriteThem) {
+  EXPECT_EQ(*ParseDuration("30"), 30000u);
+  EXPECT_EQ(*ParseDuration("30s"), 30000u);
+  EXPECT_EQ(*ParseDuration("1500ms"), 1500u);
+  EXPECT_EQ(*ParseDuration("5m"), 300000u);
+  EXPECT_EQ(*ParseDuration("2h"), 7200000u);
+  EXPECT_EQ(*ParseDuration("7d"), 604800000u);
+  EXPECT_EQ(*ParseDuration("0"), 0u);
+  for (const char* bad : {"", "s", "-1s", "1.5s", "1 s", "1sec", "10y", "99999999999999999d"}) {
+    EXPECT_EQ(ParseDuration(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(NamesTest, IncrAmountsAndTtlsAreChecked) {
+  EXPECT_EQ(*ParseIncrAmount(""), 1);
+  EXPECT_EQ(*ParseIncrAmount("-9223372036854775808"), INT64_MIN);
+  for (const char* bad : {"x", "1.0", "+1", " 1", "9223372036854775808"}) {
+    EXPECT_FALSE(ParseIncrAmount(bad).ok()) << bad;
+  }
+  Request put{.op = Op::kPut, .store = "s", .key = "k", .value = "v", .ttl_ms = 1000};
+  EXPECT_TRUE(ValidateRequest(put).ok());
+  put.ttl_ms = kMaxTtlMs + 1;
+  EXPECT_EQ(ValidateRequest(put).code(), StatusCode::kInvalidArgument);
+  Request get{.op = Op::kGet, .store = "s", .key = "k", .ttl_ms = 5};
+  EXPECT_EQ(ValidateRequest(get).code(), StatusCode::kInvalidArgument);
+  Request cas_get{.op = Op::kGet, .store = "s", .key = "k", .if_version = 3};
+  EXPECT_EQ(ValidateRequest(cas_get).code(), StatusCode::kInvalidArgument);
+  Request del_absent{.op = Op::kDel, .store = "s", .key = "k", .if_version = 0};
+  EXPECT_EQ(ValidateRequest(del_absent).code(), StatusCode::kInvalidArgument);
+  Request expire{.op = Op::kExpire, .store = "s", .key = "k", .arg = kMaxTtlMs + 1};
+  EXPECT_EQ(ValidateRequest(expire).code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace forkv
