@@ -27,6 +27,7 @@
 #include "shared/codec.h"
 #include "shared/proc.h"
 #include "tests/chaos/chaos_cluster.h"
+#include "tests/chaos/counter_workload.h"
 #include "tests/chaos/history_checker.h"
 
 namespace forkv::chaos {
@@ -496,10 +497,10 @@ void ChaosSession::KillStore() {
   }
   ++counts_.store;
   Event("SIGKILL store " + victim.name + " pid " + std::to_string(victim.pid));
-  const std::string prefix = "chaos-";
-  if (victim.name.rfind(prefix, 0) == 0) {
-    size_t index = std::stoul(victim.name.substr(prefix.size()));
-    if (index < probers_.size()) probers_[index]->Killed(now, epoch_.load());
+  for (size_t index = 0; index < probers_.size(); ++index) {  // the counter store has none
+    if (victim.name == StoreName(static_cast<int>(index))) {
+      probers_[index]->Killed(now, epoch_.load());
+    }
   }
 }
 
@@ -697,10 +698,11 @@ int ChaosSession::Run() {
   start_ = Clock::now();
   wall_start_ = std::chrono::system_clock::now();
   if (!StartManager({})) return kExitSystem;
-  for (int s = 0; s < o_.stores; ++s) {
-    auto created = control_.CallJson(Op::kCreate, StoreName(s), 0, 10s);
+  for (int s = 0; s < o_.stores + (o_.counter_clients > 0 ? 1 : 0); ++s) {
+    const std::string name = s < o_.stores ? StoreName(s) : std::string(kCounterStore);
+    auto created = control_.CallJson(Op::kCreate, name, 0, 10s);
     if (!created.ok()) {
-      std::fprintf(stderr, "chaos: create %s: %s\n", StoreName(s).c_str(),
+      std::fprintf(stderr, "chaos: create %s: %s\n", name.c_str(),
                    created.status().ToString().c_str());
       return kExitSystem;
     }
@@ -710,6 +712,14 @@ int ChaosSession::Run() {
   std::vector<std::thread> clients, probe_threads;
   for (int i = 0; i < o_.clients; ++i) {
     clients.emplace_back([this, i, &histories] { ClientLoop(i, &histories[i]); });
+  }
+  CounterWorkload counters(
+      ctx_, {.endpoint = mgr_->endpoint(), .direct = o_.direct, .op_timeout_ms = o_.op_timeout_ms},
+      o_.counter_clients);
+  for (int i = 0; i < o_.counter_clients; ++i) {
+    clients.emplace_back([this, i, &counters] {
+      counters.Loop(i, i % 2 == 0, o_.seed * 7919 + static_cast<uint64_t>(i), stop_clients_);
+    });
   }
   for (int s = 0; s < o_.stores; ++s) {
     probers_.push_back(std::make_unique<Prober>());
@@ -772,7 +782,10 @@ int ChaosSession::Run() {
 
   if (!fatal_) {
     Event("final manager restart");
-    if (RestartManager({}, true)) FinalReads();
+    if (RestartManager({}, true)) {
+      FinalReads();
+      counters.FinalReads(control_);
+    }
   }
   if (mgr_->IsRunning()) {
     auto st = mgr_->Stop(30s);
@@ -808,7 +821,9 @@ int ChaosSession::Run() {
                   a.explanation.c_str());
     }
   }
-  const int rc = Report(history, result, workload_us, check_ms);
+  const bool counters_ok = CounterWorkload::Print(counters.Check());
+  int rc = Report(history, result, workload_us, check_ms);
+  if (!counters_ok) rc = kChaosAnomaly;
   if (rc == kChaosClean && !o_.keep_dir) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

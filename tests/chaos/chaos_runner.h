@@ -55,9 +55,11 @@ struct ChaosOptions {
   int op_timeout_ms = 3000;
   bool direct =
       true;  // clients go to the stores' own endpoints (forkv::Client); else via the manager
-  int backoff_max_ms = 1000;              // manager --backoff-max-ms
-  std::string idle_timeout;               // manager --idle-timeout (empty: its default)
-  int verify_keys = 16;                   // keys read after each manager restart
+  int backoff_max_ms = 1000;  // manager --backoff-max-ms
+  std::string idle_timeout;   // manager --idle-timeout (empty: its default)
+  int verify_keys = 16;       // keys read after each manager restart
+  int counter_clients =
+      4;  // compare-and-swap (even ids) and incr (odd) clients (counter_workload.h)
   uint64_t max_search_steps = 2'000'000;  // per key, linearizability search
   int max_reported = 5;                   // anomalies printed in full
   bool keep_dir = false;                  // keep the temp dir (it is always kept on failure)

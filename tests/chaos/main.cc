@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--idle-timeout", o.idle_timeout,
                  "manager --idle-timeout (e.g. 300ms: stores hibernate during the run)");
+  app.add_option("--counter-clients", o.counter_clients,
+                 "compare-and-swap and incr clients on their own store (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--verify-keys", o.verify_keys, "keys read right after each manager restart")
       ->capture_default_str();
   app.add_option("--max-search-steps", o.max_search_steps,

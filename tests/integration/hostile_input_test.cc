@@ -163,8 +163,13 @@ TEST_F(HostileInputTest, UnknownOpsVersionsAndShapes) {
   eight.back() = PUint(12345);
   ExpectError(s, RawArray(eight), StatusCode::kConditionFailed, 80, "array of 8, wrong version");
   std::vector<std::string> nine = eight;
-  nine.push_back(PUint(0));
-  ExpectError(s, RawArray(nine), StatusCode::kMalformed, 80, "array of 9");
+  nine.push_back(PStr("1s"));  // ttl_ms must be a uint
+  ExpectError(s, RawArray(nine), StatusCode::kMalformed, 80, "array of 9, ttl_ms a str");
+  nine.back() = PUint(1000);  // a TTL, but the condition still fails: nothing changes
+  ExpectError(s, RawArray(nine), StatusCode::kConditionFailed, 80, "array of 9");
+  std::vector<std::string> ten = nine;
+  ten.push_back(PUint(0));
+  ExpectError(s, RawArray(ten), StatusCode::kMalformed, 80, "array of 10");
   std::vector<std::string> sixteen = f;
   while (sixteen.size() < 16) sixteen.push_back(PUint(0));
   ExpectError(s, RawArray(sixteen), StatusCode::kMalformed, 80, "array of 16");
