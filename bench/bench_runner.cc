@@ -91,6 +91,8 @@ std::optional<Workload> ParseWorkload(const std::string& name) {
   if (name == "get") return Workload::kGet;
   if (name == "del") return Workload::kDel;
   if (name == "mixed") return Workload::kMixed;
+  if (name == "incr") return Workload::kIncr;
+  if (name == "setnx") return Workload::kPutIfAbsent;
   return std::nullopt;
 }
 
@@ -183,7 +185,9 @@ int RunTests(zmq::context_t& ctx, const std::string& endpoint, const BenchOption
   for (const auto& name : o.tests) {
     if (g_stop != 0) break;
     const Workload w = *ParseWorkload(name);
-    if (w != Workload::kPut && !filled && !o.no_fill) {
+    // incr and setnx start from absent keys, as redis-benchmark's do.
+    const bool needs_fill = w == Workload::kGet || w == Workload::kDel || w == Workload::kMixed;
+    if (needs_fill && !filled && !o.no_fill) {
       const uint64_t total = o.keyspace * stores.size();
       PhaseOutcome fill = Fill(ctx, endpoint, o, stores, o.keyspace, *store_endpoints);
       stats.AddAckedWrites(fill.writes_ok);

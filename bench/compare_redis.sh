@@ -19,6 +19,13 @@
 #   zmq-rtt       a raw ZeroMQ DEALER/ROUTER round trip between two processes
 #                 (forkv-bench --mode zmq-rtt, one client, -d bytes): the floor
 #                 under any forkv request, measured in the same run
+#   incr          INCR/incr of random counters (-r of them), everysec / periodic
+#   setnx         SET ... NX / put --if-absent of random keys, everysec / periodic
+#   cas           a compare-and-swap increment loop (bench/cas_loop.py, Python
+#                 clients on both sides, CAS_PROCS processes over CAS_KEYS
+#                 counters for CAS_SECONDS): forkv get-with-version then put
+#                 if_version, Redis WATCH/GET/MULTI/SET/EXEC; ops/s are
+#                 successful increments, and the final sum must equal them
 #
 # After the table, the targets of issue #13 are marked met or not: GET >=
 # 1.0x Redis, put-periodic >= 0.7x, put-always >= 1.0x, get-1 p50 <= 1.2x the
@@ -68,7 +75,10 @@ PIPELINE=${PIPELINE:-1}
 THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-2}
 PICK=${PICK:-best}
-TESTS=${TESTS:-"get put-periodic put-always get-1 zmq-rtt"}
+TESTS=${TESTS:-"get put-periodic put-always get-1 zmq-rtt incr setnx cas"}
+CAS_PROCS=${CAS_PROCS:-4}
+CAS_KEYS=${CAS_KEYS:-16}
+CAS_SECONDS=${CAS_SECONDS:-10}
 PATH_MODE=${PATH_MODE:-direct}
 TRANSPORT=${TRANSPORT:-unix}
 DB_WORKERS=${DB_WORKERS:-2}
@@ -110,8 +120,8 @@ done
 [[ $PICK == best || $PICK == median ]] || { echo "compare_redis.sh: --pick best|median" >&2; exit 100; }
 [[ $TRANSPORT == unix || $TRANSPORT == tcp ]] || { echo "compare_redis.sh: --transport unix|tcp" >&2; exit 100; }
 for t in $TESTS; do
-  case $t in get | put-periodic | put-always | get-1 | zmq-rtt) ;; *)
-    echo "compare_redis.sh: unknown test '$t' (get put-periodic put-always get-1 zmq-rtt)" >&2
+  case $t in get | put-periodic | put-always | get-1 | zmq-rtt | incr | setnx | cas) ;; *)
+    echo "compare_redis.sh: unknown test '$t' (get put-periodic put-always get-1 zmq-rtt incr setnx cas)" >&2
     exit 100 ;;
   esac
 done
@@ -131,6 +141,13 @@ if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/nu
   fi
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools
+fi
+if [[ " $TESTS " == *" cas "* ]] && ! /usr/bin/python3 -c "import redis, zmq, msgpack" 2>/dev/null; then
+  echo "compare_redis.sh: installing python3-redis, python3-zmq, python3-msgpack (cas test)" >&2
+  SUDO=()
+  ((EUID != 0)) && SUDO=(sudo)
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-redis python3-zmq \
+    python3-msgpack
 fi
 if [[ ! -x $BIN_DIR/forkv-bench || ! -x $BIN_DIR/forkv-manager || ! -x $BIN_DIR/forkv ]]; then
   echo "compare_redis.sh: forkv-bench, forkv-manager or forkv missing in $BIN_DIR;" \
@@ -287,11 +304,40 @@ csv_col() {
     NR == row && c { print $c }' "$1" 2>/dev/null
 }
 
-# run_redis TEST ROUND REDIS_TEST
+# run_cas TEST ROUND SYSTEM: bench/cas_loop.py against one of the servers.
+run_cas() {
+  local out=$OUT_DIR/$1-$3-$2.csv rc=0
+  local cmd=(/usr/bin/python3 "$ROOT/bench/cas_loop.py" --system "$3" --procs "$CAS_PROCS"
+    --keys "$CAS_KEYS" --seconds "$CAS_SECONDS")
+  if [[ $3 == forkv ]]; then
+    cmd+=(--endpoint "$FORKV_EP")
+  elif [[ ${REDIS_CONN[0]} == -s ]]; then
+    cmd+=(--redis-socket "${REDIS_CONN[1]}")
+  else
+    cmd+=(--redis-port "${REDIS_CONN[3]}")
+  fi
+  echo "+ ${cmd[*]}" >&2
+  run_child "$out" "$out.err" "${cmd[@]}" || rc=$?
+  local ops
+  ops=$(csv_col "$out" ops_per_sec)
+  if ((rc != 0)) || [[ -z $ops ]]; then
+    echo "compare_redis.sh: cas_loop.py ($3, round $2) exited $rc:" >&2
+    cat "$out" "$out.err" >&2
+    failures=$((failures + 1))
+  fi
+  echo "$1,$3,$2,$ops,$(csv_col "$out" p50_us),$(csv_col "$out" p99_us),$(csv_col "$out" errors),$rc" >>"$RUNS"
+}
+
+# run_redis TEST ROUND REDIS_TEST (a -t name, or "setnx": SET key NX)
 run_redis() {
   local out=$OUT_DIR/$1-redis-$2.csv rc=0
   local cmd=(redis-benchmark "${REDIS_CONN[@]}" -c "$(clients_of "$1")" -n "$(requests_of "$1")"
-    -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$PIPELINE" -t "$3" --csv)
+    -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$PIPELINE" --csv)
+  if [[ $3 == setnx ]]; then
+    cmd+=(SET "key:__rand_int__" "$(head -c "$VALUE_BYTES" /dev/zero | tr '\0' x)" NX)
+  else
+    cmd+=(-t "$3")
+  fi
   ((THREADS > 1)) && cmd+=(--threads "$THREADS") # 1: its default single event loop
   # shellcheck disable=SC2206
   ((${#REDIS_BENCHMARK_ARGS})) && cmd+=($REDIS_BENCHMARK_ARGS)
@@ -352,6 +398,9 @@ for t in $TESTS; do
     put-periodic) appendfsync=everysec fsync=periodic rtest=set ftest=put ;;
     put-always) appendfsync=always fsync=always rtest=set ftest=put ;;
     get-1) appendfsync=everysec fsync=periodic rtest=get ftest=get ;;
+    incr) appendfsync=everysec fsync=periodic rtest=incr ftest=incr ;;
+    setnx) appendfsync=everysec fsync=periodic rtest=setnx ftest=setnx ;;
+    cas) appendfsync=everysec fsync=periodic rtest=cas ftest=cas ;;
     zmq-rtt)
       echo "== zmq-rtt: raw ZeroMQ round trip" >&2
       for ((round = 1; round <= ROUNDS; round++)); do run_forkv "$t" "$round" zmq-rtt; done
@@ -362,6 +411,11 @@ for t in $TESTS; do
   start_forkv "$t" "$fsync"
   [[ $t == get || $t == get-1 ]] && fill_redis
   for ((round = 1; round <= ROUNDS; round++)); do
+    if [[ $t == cas ]]; then
+      run_cas "$t" "$round" redis
+      run_cas "$t" "$round" forkv
+      continue
+    fi
     run_redis "$t" "$round" "$rtest"
     run_forkv "$t" "$round" "$ftest"
   done
@@ -391,6 +445,9 @@ label() {
     put-always) echo "SET/put, fsync before ack (always / always)" ;;
     get-1) echo "GET, one client (latency)" ;;
     zmq-rtt) echo "raw ZeroMQ DEALER/ROUTER round trip (one client)" ;;
+    incr) echo "INCR/incr of random counters (everysec / periodic)" ;;
+    setnx) echo "SET NX / put --if-absent (everysec / periodic)" ;;
+    cas) echo "CAS increment loop, Python clients ($CAS_PROCS procs, $CAS_KEYS keys)" ;;
   esac
 }
 

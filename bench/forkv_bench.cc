@@ -2,7 +2,7 @@
 // Parses the command line, then RunBench() (bench_runner.h) does the work.
 //
 //   forkv-bench [--socket EP | --spawn] [-c CLIENTS] [--threads T] [-n REQUESTS] [-d VALUE_BYTES]
-//               [-r KEYSPACE] [--stores N] [-t put,get,del,mixed] [--no-fill]
+//               [-r KEYSPACE] [--stores N] [-t put,get,del,mixed,incr,setnx] [--no-fill]
 //               [-P PIPELINE]
 //               [--fsync|--fsync-mode always|periodic|never] [--db-workers N]
 //               [--csv|--json] [--duration SEC] [--load-keys N [--reload-limit SEC]]
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("-t,--tests", tests,
                  "comma-separated tests, run in order: put, get, del (each key once), "
-                 "mixed (50% get / 50% put)")
+                 "mixed (50% get / 50% put), incr (counter:N keys), setnx (put only if absent)")
       ->capture_default_str();
   app.add_option("--threads", o.threads,
                  "spread the clients over this many threads, each polling its clients' sockets "
@@ -154,8 +154,9 @@ int main(int argc, char** argv) {
     return forkv::kExitUsage;
   }
   for (const auto& t : o.tests) {
-    if (t != "put" && t != "get" && t != "del" && t != "mixed") {
-      std::fprintf(stderr, "forkv-bench: unknown test '%s' (put, get, del, mixed)\n", t.c_str());
+    if (t != "put" && t != "get" && t != "del" && t != "mixed" && t != "incr" && t != "setnx") {
+      std::fprintf(stderr, "forkv-bench: unknown test '%s' (put, get, del, mixed, incr, setnx)\n",
+                   t.c_str());
       return forkv::kExitUsage;
     }
   }

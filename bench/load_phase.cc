@@ -76,6 +76,7 @@ void Tally(ClientTally& t, const InFlight& f, const Reply& reply, Clock::time_po
       if (f.write) ++t.writes_ok;
       break;
     case StatusCode::kNotFound:
+    case StatusCode::kConditionFailed:
       ++t.not_found;
       ++op.not_found;
       break;
@@ -107,9 +108,16 @@ Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64&
     case Workload::kPut:
     case Workload::kGet:
     case Workload::kMixed:
+    case Workload::kIncr:
+    case Workload::kPutIfAbsent:
       store = nstores == 1 ? 0 : rng() % nstores;
       key = rng() % ph.keyspace;
-      if (ph.workload == Workload::kPut) {
+      if (ph.workload == Workload::kIncr) {
+        r.op = Op::kIncr;
+      } else if (ph.workload == Workload::kPutIfAbsent) {
+        r.op = Op::kPut;
+        r.if_version = 0;
+      } else if (ph.workload == Workload::kPut) {
         r.op = Op::kPut;
       } else if (ph.workload == Workload::kGet) {
         r.op = Op::kGet;
@@ -120,7 +128,7 @@ Request BuildRequest(const Phase& ph, int client, uint64_t nth, std::mt19937_64&
   }
   r.store = ph.stores[store];
   if (store_index != nullptr) *store_index = store;
-  r.key = KeyName(key);
+  r.key = ph.workload == Workload::kIncr ? "counter:" + KeyName(key).substr(4) : KeyName(key);
   if (r.op == Op::kPut) r.value = ph.value;
   return r;
 }

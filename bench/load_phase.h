@@ -37,7 +37,10 @@
 
 namespace forkv::bench {
 
-enum class Workload { kFill, kPut, kGet, kDel, kMixed };
+// kIncr: incr of "counter:%012d" keys (redis-benchmark's INCR); kPutIfAbsent:
+// a put only if the key is absent (SET ... NX), answered condition_failed
+// (counted as not found: a definite "nothing done") once it exists.
+enum class Workload { kFill, kPut, kGet, kDel, kMixed, kIncr, kPutIfAbsent };
 
 inline bool Writes(Workload w) { return w != Workload::kGet; }
 

@@ -344,14 +344,17 @@ void StoreServer::OnWriteAck(uint32_t shard, const WriteAck& ack) {
     } else if (w.op == Op::kPut) {
       std::string value = std::move(w.value);  // as stored: the header goes
       value.erase(0, kStoredHeaderBytes + (w.meta.expires_ms != 0 ? kStoredExpiryBytes : 0));
-      map_.Put(w.key, std::move(value), w.meta.version, w.meta.expires_ms);
+      // The key moves into the map unless a request waits for it (below).
+      map_.Put(deferred_.empty() ? std::move(w.key) : w.key, std::move(value), w.meta.version,
+               w.meta.expires_ms);
     } else {
       result = map_.Delete(w.key);
     }
     FORKV_KILL_POINT("store.after_db_ack_before_reply");
     Answer(w, result);
   }
-  // Requests waiting for these keys' writes (store_server.h, Deferred).
+  // Requests waiting for these keys' writes (store_server.h, Deferred);
+  // none waited when the keys were moved above (Answer defers nothing).
   if (deferred_.empty()) return;
   for (const std::vector<PendingWrite>* list : {&superseded, &done}) {
     for (const PendingWrite& w : *list) {

@@ -60,8 +60,8 @@ CounterVerdict CheckCounters(const std::vector<CounterAttempt>& attempts,
       ++v.miscounted;
       v.problems.push_back(f.key + ": final value " + std::to_string(f.value) + ", expected " +
                            std::to_string(acked) + ".." + std::to_string(most) + " (" +
-                           std::to_string(k.acked) + " acknowledged, " +
-                           std::to_string(k.unknown) + " unknown)");
+                           std::to_string(k.acked) + " acknowledged, " + std::to_string(k.unknown) +
+                           " unknown)");
     }
   }
   return v;

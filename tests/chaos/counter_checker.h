@@ -27,8 +27,8 @@ struct CounterAttempt {
   Kind kind = Kind::kCas;
   int client = 0;
   std::string key;
-  uint64_t expected_version = 0;  // kCas: the version read (0: the key was absent)
-  int64_t value = 0;              // kCas: the value written; kIncr: the value answered (kOk)
+  uint64_t expected_version = 0;        // kCas: the version read (0: the key was absent)
+  int64_t value = 0;                    // kCas: the value written; kIncr: the value answered (kOk)
   Outcome outcome = Outcome::kUnknown;  // kOk, kFailed (condition failed too), kUnknown
 };
 
@@ -39,14 +39,14 @@ struct CounterFinal {
 };
 
 struct CounterVerdict {
-  uint64_t cas_won = 0;         // acknowledged CAS writes
-  uint64_t cas_lost_race = 0;   // CAS answered condition_failed
+  uint64_t cas_won = 0;        // acknowledged CAS writes
+  uint64_t cas_lost_race = 0;  // CAS answered condition_failed
   uint64_t cas_unknown = 0;
   uint64_t incr_ok = 0;
   uint64_t incr_unknown = 0;
-  uint64_t double_winners = 0;  // two acknowledged CAS on one version, or one value
-  uint64_t duplicate_incrs = 0;  // two acknowledged incrs answering one value
-  uint64_t miscounted = 0;      // keys whose final value is out of bounds, or unreadable
+  uint64_t double_winners = 0;        // two acknowledged CAS on one version, or one value
+  uint64_t duplicate_incrs = 0;       // two acknowledged incrs answering one value
+  uint64_t miscounted = 0;            // keys whose final value is out of bounds, or unreadable
   std::vector<std::string> problems;  // one line each, for the report
 
   bool ok() const { return double_winners == 0 && duplicate_incrs == 0 && miscounted == 0; }

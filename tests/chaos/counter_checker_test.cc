@@ -15,14 +15,17 @@ CounterAttempt Cas(int client, uint64_t expected, int64_t value, Outcome outcome
 }
 
 CounterAttempt Incr(int client, int64_t value, Outcome outcome) {
-  return {.kind = CounterAttempt::Kind::kIncr, .client = client, .key = "incr-0", .value = value,
+  return {.kind = CounterAttempt::Kind::kIncr,
+          .client = client,
+          .key = "incr-0",
+          .value = value,
           .outcome = outcome};
 }
 
 TEST(CounterCheckerTest, ACleanRunCountsEveryWinAndAllowsTheUnknownOnes) {
-  std::vector<CounterAttempt> a = {Cas(0, 0, 1, Outcome::kOk),      Cas(1, 0, 1, Outcome::kFailed),
-                                   Cas(1, 7, 2, Outcome::kOk),      Cas(0, 9, 3, Outcome::kUnknown),
-                                   Incr(2, 1, Outcome::kOk),        Incr(3, 0, Outcome::kUnknown),
+  std::vector<CounterAttempt> a = {Cas(0, 0, 1, Outcome::kOk), Cas(1, 0, 1, Outcome::kFailed),
+                                   Cas(1, 7, 2, Outcome::kOk), Cas(0, 9, 3, Outcome::kUnknown),
+                                   Incr(2, 1, Outcome::kOk),   Incr(3, 0, Outcome::kUnknown),
                                    Incr(3, 3, Outcome::kOk)};
   for (int64_t cas_final : {2, 3}) {
     CounterVerdict v = CheckCounters(a, {{"cas-0", true, cas_final}, {"incr-0", true, 3}});

@@ -91,8 +91,8 @@ void CounterWorkload::Loop(int id, bool cas, uint64_t seed, const std::atomic<bo
                      .key = cas ? CasKey(k) : IncrKey(k)};
     Request write{.op = Op::kIncr, .store = kCounterStore, .key = a.key};
     if (cas) {
-      auto read = call(Request{
-          .op = Op::kGet, .store = kCounterStore, .key = a.key, .arg = kGetVersion});
+      auto read =
+          call(Request{.op = Op::kGet, .store = kCounterStore, .key = a.key, .arg = kGetVersion});
       int64_t n = 0;
       if (read.ok() && read->code == StatusCode::kOk) {
         auto got = ValueAndVersion(*read, /*text=*/true);
@@ -131,14 +131,15 @@ void CounterWorkload::FinalReads(Connection& via) {
     for (const std::string& key : {CasKey(k), IncrKey(k)}) {
       CounterFinal f{.key = key};
       for (int attempt = 0; attempt < 5 && !f.readable; ++attempt) {
-        auto r = via.Call(Request{.op = Op::kGet, .store = kCounterStore, .key = key}, milliseconds(10000));
+        auto r = via.Call(Request{.op = Op::kGet, .store = kCounterStore, .key = key},
+                          milliseconds(10000));
         if (r.ok() && r->code == StatusCode::kNotFound) {
           f.readable = true;
         } else if (r.ok() && r->code == StatusCode::kOk) {
           auto body = DecodeJsonBody(r->body);
           if (body.ok() && body->is_binary()) {
-            auto n = ParseCounter(std::string(body->get_binary().begin(),
-                                              body->get_binary().end()));
+            auto n =
+                ParseCounter(std::string(body->get_binary().begin(), body->get_binary().end()));
             f.readable = n.has_value();
             f.value = n.value_or(0);
           }
