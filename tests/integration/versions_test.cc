@@ -21,6 +21,17 @@ namespace {
 
 class VersionsTest : public ForkvTest {
  protected:
+  // A shard of a manager just killed: its database worker may still be
+  // exiting (and holding the shard's LOCK) for a moment.
+  static Result<std::unique_ptr<Storage>> OpenShardWhenFree(const std::string& dir) {
+    Result<std::unique_ptr<Storage>> db = Status::Internal("not opened");
+    WaitFor([&] {
+      OpenFailure failure = OpenFailure::kNone;
+      db = OpenRocksDbStorage(dir, {}, &failure);
+      return db.ok() || failure != OpenFailure::kLocked;
+    });
+    return db;
+  }
   uint64_t PutVersion(const std::vector<std::string>& args) {
     nlohmann::json j = mgr_->CliJson(args);
     EXPECT_EQ(j.value("ok", false), true) << j.dump();
@@ -193,8 +204,7 @@ TEST_F(VersionsTest, KeysExpireAtOnceAndTheirTimeIsKeptOnDisk) {
   size_t on_disk = 0;
   for (const auto& e : std::filesystem::directory_iterator(mgr_->data_dir())) {
     if (e.path().filename().string().rfind("shard-", 0) != 0) continue;
-    OpenFailure failure = OpenFailure::kNone;
-    auto db = OpenRocksDbStorage(e.path().string(), {}, &failure);
+    auto db = OpenShardWhenFree(e.path().string());
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     Status s = (*db)->Scan(StoragePrefix("t"), [&](std::string_view k, std::string_view) {
       if (k.size() > 2) ++on_disk;  // not the revision floor
@@ -217,8 +227,7 @@ TEST_F(VersionsTest, AFormatOneDataDirIsMigratedWithNothingLost) {
   int rewritten = 0;
   for (const auto& e : std::filesystem::directory_iterator(mgr_->data_dir())) {
     if (e.path().filename().string().rfind("shard-", 0) != 0) continue;
-    OpenFailure failure = OpenFailure::kNone;
-    auto db = OpenRocksDbStorage(e.path().string(), {}, &failure);
+    auto db = OpenShardWhenFree(e.path().string());
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     std::vector<Mutation> legacy{Mutation::Delete(std::string(kShardFormatKey))};
     Status s = (*db)->Scan(StoragePrefix("m"), [&](std::string_view k, std::string_view) {
