@@ -5,8 +5,10 @@
 //                      clients (the store's own ROUTER): decode, validate,
 //                      answer from the map or hand a write to the tracker;
 //                      replies wherever a request came from
-//   store_loop.cc      sockets, loads, database worker acks, control
-//                      messages, timers, the poll loop
+//   store_loop.cc      sockets, database worker acks, control messages,
+//                      timers, the poll loop
+//   store_load.cc      the load from every database worker, then ready
+//   store_expiry.cc    active expiry of keys whose TTL passed
 //   store_copy.cc      a rename's copy (--copy-from): the loaded keys
 //                      written as this store's, a bounded window at a time
 // Thread-safety: none; one thread owns it.
