@@ -24,49 +24,52 @@ import sys
 import time
 
 
-def forkv_worker(args, seed, out):
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                    "clients", "python"))
-    import forkv
-    c = forkv.Client(args.endpoint, timeout=10.0)
+def run_loop(args, seed, out, increment):
+    """Increments random counters until --seconds pass; `increment(key)`
+    does one increment and returns how many conflicts it met."""
     rng = random.Random(seed)
     lat, ok, conflicts = [], 0, 0
     end = time.monotonic() + args.seconds
     while time.monotonic() < end:
         key = "cas:%s:%d" % (args.run, rng.randrange(args.keys))
         t0 = time.monotonic()
+        conflicts += increment(key)
+        lat.append(time.monotonic() - t0)
+        ok += 1
+    out.put((ok, conflicts, lat))
+
+
+def forkv_worker(args, seed, out):
+    import forkv
+    c = forkv.Client(args.endpoint, timeout=10.0)
+
+    def increment(key):
+        conflicts = 0
         while True:
             try:
                 value, version = c.get_versioned("cas", key)
                 c.put("cas", key, b"%d" % (int(value) + 1), if_version=version)
+                return conflicts
             except forkv.NotFound:
                 try:
                     c.put("cas", key, b"1", if_absent=True)
+                    return conflicts
                 except forkv.ConditionFailed:
                     conflicts += 1
-                    continue
             except forkv.ConditionFailed:
                 conflicts += 1
-                continue
-            break
-        lat.append(time.monotonic() - t0)
-        ok += 1
+
+    run_loop(args, seed, out, increment)
     c.close()
-    out.put((ok, conflicts, lat))
 
 
 def redis_worker(args, seed, out):
     import redis
-    if args.redis_socket:
-        r = redis.Redis(unix_socket_path=args.redis_socket)
-    else:
-        r = redis.Redis(host="127.0.0.1", port=args.redis_port)
-    rng = random.Random(seed)
-    lat, ok, conflicts = [], 0, 0
-    end = time.monotonic() + args.seconds
-    while time.monotonic() < end:
-        key = "cas:%s:%d" % (args.run, rng.randrange(args.keys))
-        t0 = time.monotonic()
+    r = (redis.Redis(unix_socket_path=args.redis_socket) if args.redis_socket
+         else redis.Redis(host="127.0.0.1", port=args.redis_port))
+
+    def increment(key):
+        conflicts = 0
         with r.pipeline() as pipe:
             while True:
                 try:
@@ -75,12 +78,11 @@ def redis_worker(args, seed, out):
                     pipe.multi()
                     pipe.set(key, value + 1)
                     pipe.execute()
-                    break
+                    return conflicts
                 except redis.WatchError:
                     conflicts += 1
-        lat.append(time.monotonic() - t0)
-        ok += 1
-    out.put((ok, conflicts, lat))
+
+    run_loop(args, seed, out, increment)
 
 
 def final_total(args):
