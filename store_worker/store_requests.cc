@@ -14,6 +14,7 @@
 #include "store_worker/write_conditions.h"
 
 namespace forkv {
+
 namespace {
 
 Status NotAStoreOp(Op op) {
@@ -21,6 +22,15 @@ Status NotAStoreOp(Op op) {
 }
 
 }  // namespace
+
+std::vector<std::string> StoreServer::EnvelopeOf(const Origin& origin) {
+  std::vector<std::string> envelope;
+  if (origin.envelope == nullptr) return envelope;
+  for (size_t i = 0; i < origin.envelope_size; ++i) {
+    envelope.emplace_back(View((*origin.envelope)[i]));
+  }
+  return envelope;
+}
 
 void StoreServer::OnManagerRequest(std::string_view tag, std::string_view payload) {
   // The manager decoded and validated this request before forwarding it
@@ -271,15 +281,9 @@ void StoreServer::ServeWrite(const Origin& origin, std::string_view payload, con
   // The one copy of the request: the pending write owns its key and value
   // until the ack.
   uint32_t shard = ShardFor(opts_.name, req.key, shard_count_);
-  std::vector<std::string> envelope;
-  if (direct) {
-    for (size_t i = 0; i < origin.envelope_size; ++i) {
-      envelope.emplace_back(View((*origin.envelope)[i]));
-    }
-  }
   const PendingWrite& w =
       tracker_.Add(shard, db_op, std::string(req.key), std::move(bytes), origin.tag_value, req.id,
-                   SteadyClock::now(), std::move(envelope), meta);
+                   SteadyClock::now(), EnvelopeOf(origin), meta);
   unsent_[shard].push_back(w.seq);  // sent by FlushWrites() at the end of the pass
 }
 
@@ -288,13 +292,8 @@ void StoreServer::Defer(const Origin& origin, std::string_view payload, std::str
   Deferred d{.payload = std::string(payload),
              .tag = std::string(origin.tag),
              .tag_value = origin.tag_value,
-             .envelope = {},
+             .envelope = EnvelopeOf(origin),
              .conditional = conditional};
-  if (origin.envelope != nullptr) {
-    for (size_t i = 0; i < origin.envelope_size; ++i) {
-      d.envelope.emplace_back(View((*origin.envelope)[i]));
-    }
-  }
   deferred_bytes_ += d.payload.size();
   serving_.reset();  // counted when it is answered
   deferred_[std::string(key)].push_back(std::move(d));

@@ -99,6 +99,8 @@ class StoreServer {
   // One loaded entry (shared/stored_value.h): a key, or a shard's revision
   // floor (the empty key). False for bytes that are not a stored value.
   bool ApplyLoaded(std::string key, const std::string& bytes);
+  // A direct client's envelope, copied (to answer it later); empty for the manager.
+  static std::vector<std::string> EnvelopeOf(const Origin& origin);
   void SendTo(const Origin& origin, std::string reply);
   void SendTo(const Origin& origin, zmq::message_t reply);
   void SendToEnvelope(const std::vector<std::string>& envelope, std::string reply);
